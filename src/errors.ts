@@ -1,0 +1,25 @@
+import { fsDecode } from "./py/fsname.js";
+
+/** Shows a raw file name the way a person can read it; undecodable bytes appear as \udcXX. */
+export function displayPath(path: Uint8Array | string): string {
+  const text = typeof path === "string" ? path : fsDecode(path);
+  return JSON.stringify(text);
+}
+
+/** A store path or an entry under it cannot be put into a layer. */
+export class CannotArchiveError extends Error {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Cannot archive ${path}: ${reason}`, options);
+    this.name = "CannotArchiveError";
+  }
+
+  static fromFsError(path: Uint8Array | string, action: string, error: unknown): CannotArchiveError {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    const reason = code === undefined ? String(error) : `${action} failed (${code})`;
+    return new CannotArchiveError(displayPath(path), reason, { cause: error });
+  }
+}

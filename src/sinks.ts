@@ -1,0 +1,55 @@
+import { createHash, type Hash } from "node:crypto";
+import { once } from "node:events";
+import type { Writable } from "node:stream";
+
+/**
+ * Where archive bytes go.  `write` may keep the chunk; it returns a promise
+ * only when the writer must wait (backpressure) before sending more.
+ */
+export interface Sink {
+  write(chunk: Buffer): void | Promise<void>;
+}
+
+/** The reference's ExtractChecksum: sha256 and byte count, content discarded. */
+export class Sha256Sink implements Sink {
+  private readonly hash: Hash = createHash("sha256");
+  private bytes = 0;
+
+  write(chunk: Buffer): void {
+    this.hash.update(chunk);
+    this.bytes += chunk.length;
+  }
+
+  /** Hex digest and size; call once, after the last write. */
+  extract(): { sha256: string; size: number } {
+    return { sha256: this.hash.digest("hex"), size: this.bytes };
+  }
+}
+
+/** Writes to a Node stream, waiting for 'drain' whenever the stream asks to. */
+export class StreamSink implements Sink {
+  constructor(private readonly stream: Writable) {}
+
+  write(chunk: Buffer): void | Promise<void> {
+    if (this.stream.write(chunk)) return;
+    return this.drained();
+  }
+
+  private async drained(): Promise<void> {
+    // 'error' rejects the wait, so a broken pipe does not hang the producer.
+    await once(this.stream, "drain");
+  }
+}
+
+/** Collects everything in memory: for tests and small archives. */
+export class BufferSink implements Sink {
+  private readonly chunks: Buffer[] = [];
+
+  write(chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  toBuffer(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+}

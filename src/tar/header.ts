@@ -1,0 +1,203 @@
+import {
+  BLOCK_SIZE,
+  DEVMAJOR,
+  DEVMINOR,
+  GID,
+  GNAME,
+  LINKNAME,
+  MAGIC,
+  MODE,
+  MTIME,
+  NAME,
+  PAX_HEADER_NAME,
+  POSIX_MAGIC,
+  SIZE,
+  TYPEFLAG,
+  TypeFlag,
+  UID,
+  UNAME,
+  type Field,
+} from "./constants.js";
+import { fitsOctal, writeChecksum, writeOctal } from "./number.js";
+import { encodePaxRecords, type PaxRecord } from "./pax.js";
+import { fsEncode, strFacts, writeAsciiReplaced } from "../py/fsname.js";
+
+/**
+ * One archive member's metadata, the fields of CPython's `TarInfo` that reach
+ * the header.  Strings are Python strs: file names decoded with
+ * surrogateescape, so a lone surrogate U+DC80..U+DCFF stands for a raw byte.
+ */
+export interface TarHeader {
+  /** A directory gets its trailing "/" here, as `TarInfo.get_info` adds it. */
+  readonly name: string;
+  /** Full st_mode is fine: only `mode & 0o7777` is written. */
+  readonly mode: number;
+  readonly uid: number | bigint;
+  readonly gid: number | bigint;
+  readonly size: number | bigint;
+  readonly mtime: number | bigint;
+  readonly type: TypeFlag;
+  readonly linkname: string;
+  readonly uname: string;
+  readonly gname: string;
+  readonly devmajor: number;
+  readonly devminor: number;
+}
+
+/** The header bytes that differ between CPython versions. */
+export interface TarFormat {
+  /**
+   * CPython 3.8 writes devmajor/devminor as octal zeros in every header (PAX
+   * headers included); 3.9+ NUL-fills them unless the entry is a device.
+   */
+  readonly devFieldsInEveryHeader: boolean;
+}
+
+export const TAR_FORMAT_CURRENT: TarFormat = { devFieldsInEveryHeader: false };
+export const TAR_FORMAT_PY38: TarFormat = { devFieldsInEveryHeader: true };
+
+
+export class TarHeaderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "TarHeaderError";
+  }
+}
+
+/** `TarInfo.get_info`: a directory's name ends with "/" before any length test. */
+function memberName(header: TarHeader): string {
+  const { name, type } = header;
+  return type === TypeFlag.directory && !name.endsWith("/") ? `${name}/` : name;
+}
+
+interface UstarFields {
+  name: string;
+  mode: number;
+  uid: number | bigint;
+  gid: number | bigint;
+  size: number | bigint;
+  mtime: number | bigint;
+  type: TypeFlag;
+  linkname: string;
+  uname: string;
+  gname: string;
+  /** undefined: the fields are NUL-filled. */
+  device: { major: number; minor: number } | undefined;
+}
+
+/** tarfile's `_create_header(info, USTAR_FORMAT, "ascii", "replace")`. */
+function ustarBlock(fields: UstarFields): Buffer {
+  const block = Buffer.alloc(BLOCK_SIZE);
+  writeAsciiReplaced(fields.name, block, NAME.offset, NAME.size);
+  writeOctal(block, MODE, fields.mode & 0o7777);
+  writeOctal(block, UID, fields.uid);
+  writeOctal(block, GID, fields.gid);
+  writeOctal(block, SIZE, fields.size);
+  writeOctal(block, MTIME, fields.mtime);
+  block[TYPEFLAG.offset] = fields.type;
+  writeAsciiReplaced(fields.linkname, block, LINKNAME.offset, LINKNAME.size);
+  POSIX_MAGIC.copy(block, MAGIC.offset);
+  writeAsciiReplaced(fields.uname, block, UNAME.offset, UNAME.size);
+  writeAsciiReplaced(fields.gname, block, GNAME.offset, GNAME.size);
+  if (fields.device !== undefined) {
+    for (const [field, value] of [
+      [DEVMAJOR, fields.device.major],
+      [DEVMINOR, fields.device.minor],
+    ] as const) {
+      if (!fitsOctal(BigInt(value), field)) {
+        throw new TarHeaderError(`device number ${value} does not fit the ${field.size}-byte octal field`);
+      }
+      writeOctal(block, field, value);
+    }
+  }
+  writeChecksum(block);
+  return block;
+}
+
+function padToBlock(payload: Buffer): Buffer {
+  const remainder = payload.length % BLOCK_SIZE;
+  return remainder === 0 ? payload : Buffer.concat([payload, Buffer.alloc(BLOCK_SIZE - remainder)]);
+}
+
+const STRING_FIELDS = [
+  ["name", "path", NAME],
+  ["linkname", "linkpath", LINKNAME],
+  ["uname", "uname", UNAME],
+  ["gname", "gname", GNAME],
+] as const;
+
+const NUMBER_FIELDS = [
+  ["uid", UID],
+  ["gid", GID],
+  ["size", SIZE],
+  ["mtime", MTIME],
+] as const;
+
+/**
+ * The bytes tarfile writes for one member in PAX_FORMAT (`TarInfo.tobuf` →
+ * `create_pax_header`): an optional PAX extended header with its records,
+ * then the ustar block.  Content and its padding are the caller's.
+ */
+export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
+  const isDevice = header.type === TypeFlag.char || header.type === TypeFlag.block;
+  const fields: UstarFields = {
+    name: memberName(header),
+    mode: header.mode,
+    uid: header.uid,
+    gid: header.gid,
+    size: header.size,
+    mtime: header.mtime,
+    type: header.type,
+    linkname: header.linkname,
+    uname: header.uname,
+    gname: header.gname,
+    device: isDevice
+      ? { major: header.devmajor, minor: header.devminor }
+      : format.devFieldsInEveryHeader
+        ? { major: 0, minor: 0 }
+        : undefined,
+  };
+
+  const records: PaxRecord[] = [];
+  let binary = false;
+  // A string goes to a record when it is not pure ASCII or longer (in code
+  // points) than its field.
+  for (const [key, keyword, field] of STRING_FIELDS) {
+    const value = fields[key];
+    const facts = strFacts(value);
+    if (!facts.ascii || facts.length > field.size) {
+      // UTF-8, or with hdrcharset=BINARY the raw bytes surrogateescape
+      // restores: for a str both are what fsEncode gives.
+      records.push({ keyword, value: fsEncode(value) });
+      if (!facts.utf8) binary = true;
+    }
+  }
+  // A number goes to a record (and the field holds 0) when it is negative or
+  // too large for the octal field.
+  for (const [key, field] of NUMBER_FIELDS) {
+    const value = BigInt(fields[key]);
+    if (!fitsOctal(value, field)) {
+      records.push({ keyword: key, value: Buffer.from(value.toString(), "latin1") });
+      fields[key] = 0;
+    }
+  }
+
+  const block = ustarBlock(fields);
+  if (records.length === 0) return block;
+
+  const payload = encodePaxRecords(records, binary);
+  const paxBlock = ustarBlock({
+    name: PAX_HEADER_NAME,
+    mode: 0,
+    uid: 0,
+    gid: 0,
+    size: payload.length,
+    mtime: 0,
+    type: TypeFlag.paxExtended,
+    linkname: "",
+    uname: "",
+    gname: "",
+    device: format.devFieldsInEveryHeader ? { major: 0, minor: 0 } : undefined,
+  });
+  return Buffer.concat([paxBlock, padToBlock(payload), block]);
+}

@@ -1,0 +1,96 @@
+import { readSync } from "node:fs";
+import { BLOCK_SIZE, RECORD_SIZE } from "./constants.js";
+
+/** How much output is gathered before it is handed on: few, large writes. */
+export const CHUNK_SIZE = 1 << 20;
+
+/** A file that ended before the size its header announced. */
+export class ShortReadError extends Error {
+  constructor(
+    readonly expected: number,
+    readonly actual: number,
+  ) {
+    super(`unexpected end of data: expected ${expected} bytes, read ${actual}`);
+    this.name = "ShortReadError";
+  }
+}
+
+/**
+ * Serialises a tar stream into chunks of CHUNK_SIZE bytes (the last one
+ * shorter).  Methods are generators that yield each chunk as it fills, so a
+ * consumer can hash it synchronously or await a stream's backpressure before
+ * asking for more.  Every yielded chunk is a fresh buffer the consumer may keep.
+ */
+export class TarChunker {
+  private chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+  private used = 0;
+  /** Bytes of archive written so far, like tarfile's `offset`. */
+  private offset = 0;
+
+  private *take(): Generator<Buffer> {
+    const full = this.chunk;
+    this.chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+    this.used = 0;
+    yield full;
+  }
+
+  *bytes(data: Uint8Array): Generator<Buffer> {
+    let done = 0;
+    while (done < data.length) {
+      const n = Math.min(data.length - done, CHUNK_SIZE - this.used);
+      this.chunk.set(data.subarray(done, done + n), this.used);
+      this.used += n;
+      done += n;
+      if (this.used === CHUNK_SIZE) yield* this.take();
+    }
+    this.offset += data.length;
+  }
+
+  *zeros(count: number): Generator<Buffer> {
+    let left = count;
+    while (left > 0) {
+      const n = Math.min(left, CHUNK_SIZE - this.used);
+      this.chunk.fill(0, this.used, this.used + n);
+      this.used += n;
+      left -= n;
+      if (this.used === CHUNK_SIZE) yield* this.take();
+    }
+    this.offset += count;
+  }
+
+  /**
+   * tarfile's `copyfileobj(f, out, size)` plus block padding: exactly `size`
+   * bytes from the file's current position (more is ignored, less raises).
+   */
+  *fileContent(fd: number, size: number): Generator<Buffer> {
+    let left = size;
+    while (left > 0) {
+      const want = Math.min(left, CHUNK_SIZE - this.used);
+      const got = readSync(fd, this.chunk, this.used, want, null);
+      if (got === 0) throw new ShortReadError(size, size - left);
+      this.used += got;
+      left -= got;
+      if (this.used === CHUNK_SIZE) yield* this.take();
+    }
+    this.offset += size;
+    yield* this.padToBlock();
+  }
+
+  *padToBlock(): Generator<Buffer> {
+    const remainder = this.offset % BLOCK_SIZE;
+    if (remainder > 0) yield* this.zeros(BLOCK_SIZE - remainder);
+  }
+
+  /** `TarFile.close()`: two zero blocks, then zeros up to a whole record. */
+  *finish(): Generator<Buffer> {
+    yield* this.zeros(2 * BLOCK_SIZE);
+    const remainder = this.offset % RECORD_SIZE;
+    if (remainder > 0) yield* this.zeros(RECORD_SIZE - remainder);
+    if (this.used > 0) {
+      const last = this.chunk.subarray(0, this.used);
+      this.chunk = Buffer.allocUnsafe(0);
+      this.used = 0;
+      yield last;
+    }
+  }
+}

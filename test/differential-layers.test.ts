@@ -1,0 +1,52 @@
+/**
+ * Differential test against the live reference: seeded random stores, the
+ * reference's archive_paths_to (under with-store) and ours must write the
+ * same bytes.  The seed changes per run unless SLI_SEED is set; a failure
+ * prints it so the run can be repeated.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { diffTar, formatTarDifference } from "../src/tar/diff.js";
+import type { PythonVersion } from "../src/py/version.js";
+import { pythonFor, referenceUnavailable, runReferenceLayers } from "./support/reference.js";
+import { randomLayerCases, randomStore } from "./support/random-tree.js";
+import { makeFixtureStore } from "./support/fixture-store.js";
+import { ourLayer } from "./support/layer-bytes.js";
+
+const STORE_PATHS = 40;
+const CASES = 60;
+const PROFILES: readonly PythonVersion[] = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"];
+const seed = process.env.SLI_SEED !== undefined ? Number(process.env.SLI_SEED) : Math.floor(Math.random() * 2 ** 31);
+
+for (const python of PROFILES) {
+  test(`differential: ${CASES} random layers, reference under python ${python} (seed ${seed})`, async (t) => {
+    const problem = referenceUnavailable();
+    const interpreter = pythonFor(python);
+    if (problem !== undefined || interpreter === undefined) {
+      const why = problem ?? `python ${python} not found`;
+      process.stderr.write(`\n*** SKIPPED differential layer test: ${why} ***\n`);
+      t.skip(`SKIPPED: ${why}`);
+      return;
+    }
+    const spec = randomStore(seed, STORE_PATHS, process.getuid?.() === 0);
+    const store = makeFixtureStore(spec.entries, "differential");
+    try {
+      const cases = randomLayerCases(seed, spec, CASES);
+      const outputs = cases.map((_, i) => join(store.root, `reference-${i}.tar`));
+      runReferenceLayers(interpreter, store.root, cases.map((c, i) => ({ paths: c.paths, mtime: c.mtime, out: outputs[i]! })));
+      let compared = 0;
+      for (const [i, layerCase] of cases.entries()) {
+        const expected = readFileSync(outputs[i]!);
+        const actual = await ourLayer(layerCase.paths, layerCase.mtime, store.root, python);
+        const difference = diffTar(expected, actual);
+        assert.equal(difference && `case ${i} ${JSON.stringify(layerCase)} (SLI_SEED=${seed}): ${formatTarDifference(difference)}`, undefined);
+        compared++;
+      }
+      assert.equal(compared, CASES);
+    } finally {
+      store.remove();
+    }
+  });
+}

@@ -1,0 +1,84 @@
+/**
+ * Finding and running the reference (../shared/reference) and the CPython
+ * interpreters under /root/.pyenv/versions, for golden regeneration and
+ * differential tests.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { PythonVersion } from "../../src/py/version.js";
+
+function findRepoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error("package.json not found above " + fileURLToPath(import.meta.url));
+    dir = parent;
+  }
+  return dir;
+}
+
+export const REPO_ROOT = findRepoRoot();
+export const REFERENCE_DIR = resolve(REPO_ROOT, "..", "shared", "reference");
+export const WITH_STORE = join(REFERENCE_DIR, "with-store");
+export const GOLDEN_DIR = join(REPO_ROOT, "golden");
+/** Source (not compiled) support files such as the Python drivers. */
+export const SUPPORT_SOURCE_DIR = join(REPO_ROOT, "test", "support");
+
+const PYENV_VERSIONS: Record<PythonVersion, string> = {
+  "3.8": "3.8.18",
+  "3.9": "3.9.18",
+  "3.10": "3.10.13",
+  "3.11": "3.11.7",
+  "3.12": "3.12.1",
+  "3.13": "3.13.0",
+};
+
+/** The interpreter for a profile, or undefined when this machine lacks it. */
+export function pythonFor(version: PythonVersion): string | undefined {
+  const pyenv = `/root/.pyenv/versions/${PYENV_VERSIONS[version]}/bin/python3`;
+  if (existsSync(pyenv)) return pyenv;
+  const probe = spawnSync("python3", ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" });
+  return probe.status === 0 && probe.stdout.trim() === version ? "python3" : undefined;
+}
+
+let withStoreProblem: string | undefined | null = null;
+
+/**
+ * Why the reference cannot run here (no script, no unshare, no namespaces),
+ * or undefined when it can.  Checked once by mounting an empty store.
+ */
+export function referenceUnavailable(): string | undefined {
+  if (withStoreProblem !== null) return withStoreProblem;
+  if (!existsSync(join(REFERENCE_DIR, "stream_layered_image.py"))) {
+    withStoreProblem = `reference script not found in ${REFERENCE_DIR}`;
+    return withStoreProblem;
+  }
+  const probeRoot = mkdtempSync(join(tmpdir(), "sli-probe-"));
+  try {
+    mkdirSync(join(probeRoot, "nix", "store"), { recursive: true });
+    const result = spawnSync(WITH_STORE, [probeRoot, "--", "true"], { encoding: "utf8" });
+    withStoreProblem = result.status === 0 ? undefined : `with-store cannot mount a store here: ${(result.stderr || String(result.error)).trim()}`;
+  } finally {
+    rmSync(probeRoot, { recursive: true, force: true });
+  }
+  return withStoreProblem;
+}
+
+export interface ReferenceLayerJob {
+  readonly paths: readonly string[];
+  readonly mtime: string;
+  readonly out: string;
+  readonly digest?: boolean;
+}
+
+/** Runs the reference's archive_paths_to for every job, with `storeRoot/nix` mounted on /nix. */
+export function runReferenceLayers(python: string, storeRoot: string, jobs: readonly ReferenceLayerJob[]): void {
+  const jobFile = join(storeRoot, "reference-job.json");
+  writeFileSync(jobFile, JSON.stringify(jobs));
+  execFileSync(WITH_STORE, [storeRoot, "--", python, join(SUPPORT_SOURCE_DIR, "reference-layers.py"), REFERENCE_DIR, jobFile], {
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+}
