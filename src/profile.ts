@@ -1,17 +1,11 @@
 import type { PythonVersion } from "./py/version.js";
 import { TAR_FORMAT_CURRENT, TAR_FORMAT_PY38, type TarFormat } from "./tar/header.js";
 
-export type { PythonVersion };
-
-/** The CPython versions whose output can be reproduced, oldest first. */
-export const PYTHON_VERSIONS: readonly PythonVersion[] = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"];
+export { PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./py/version.js";
 
 /** The newest profile: what a current nixpkgs runs the script with. */
 export const DEFAULT_PYTHON: PythonVersion = "3.13";
 
-export function isPythonVersion(value: string): value is PythonVersion {
-  return (PYTHON_VERSIONS as readonly string[]).includes(value);
-}
 
 /** What differs, byte-wise, between the CPython versions running the script. */
 export interface PythonProfile {

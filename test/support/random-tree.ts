@@ -5,29 +5,12 @@
  */
 import type { TreeEntry } from "./tree-spec.js";
 import { storePath } from "../fixtures/layer-fixtures.js";
+import { Prng } from "./prng.js";
 
-/** mulberry32: small, fast, and the same sequence on every machine. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export class Random {
-  constructor(readonly next: () => number) {}
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[Math.floor(this.next() * items.length)]!;
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
+/** Prng with an inclusive integer range, which the tree shapes read best with. */
+class Random extends Prng {
+  between(min: number, max: number): number {
+    return min + this.int(max - min + 1);
   }
 }
 
@@ -36,7 +19,7 @@ const NAME_PIECES = ["a", "b", "Z", "0", "-", ".", "_", "~", " ", "é", "ß", "�
 const MODES = ["0644", "0755", "0600", "0444", "0555", "4755", "2755", "1777", "0000", "0777", "0640"];
 
 function randomName(r: Random, parentLength: number): string {
-  const style = r.int(0, 9);
+  const style = r.between(0, 9);
   if (style === 0) {
     // A member name of exactly 99, 100 or 101 characters.
     const target = r.pick([98, 99, 100, 101, 102]) - parentLength - 1;
@@ -44,7 +27,7 @@ function randomName(r: Random, parentLength: number): string {
   }
   if (style === 1 && r.chance(0.3)) return r.pick(["c", "\udcff", "d"]).repeat(r.pick([120, 254, 255]));
   let name = r.chance(0.15) ? "." : "";
-  const pieces = r.int(1, 6);
+  const pieces = r.between(1, 6);
   for (let i = 0; i < pieces; i++) name += r.pick(NAME_PIECES);
   return name === "." || name === ".." ? name + "x" : name;
 }
@@ -70,21 +53,21 @@ export interface RandomStore {
 
 /** `count` store paths of a few dozen entries each, some of them plain files or symlinks. */
 export function randomStore(seed: number, count: number, allowDevices: boolean): RandomStore {
-  const r = new Random(seededRandom(seed));
+  const r = new Random(seed);
   const entries: TreeEntry[] = [];
   const storePaths: string[] = [];
   const files: string[] = [];
 
   const fill = (dir: string, depth: number, budget: { left: number }): void => {
     const used = new Set<string>();
-    const children = r.int(0, depth === 0 ? 8 : 5);
+    const children = r.between(0, depth === 0 ? 8 : 5);
     for (let i = 0; i < children && budget.left > 0; i++) {
       const name = randomName(r, [...dir].length);
       if (used.has(name) || byteLength(name) > 255 || byteLength(dir) + byteLength(name) > 3000) continue;
       used.add(name);
       budget.left--;
       const path = `${dir}/${name}`;
-      const kind = r.int(0, 19);
+      const kind = r.between(0, 19);
       if (kind < 7) {
         entries.push({ path, type: "file", mode: r.pick(MODES), ...randomContent(r) });
         files.push(path);
@@ -118,7 +101,7 @@ export function randomStore(seed: number, count: number, allowDevices: boolean):
     if (byteLength(name) > 200) name = name.slice(0, 60);
     const path = storePath(1000 + seed * 131 + i, name);
     if (storePaths.includes(path)) continue;
-    const kind = r.int(0, 9);
+    const kind = r.between(0, 9);
     if (kind === 0) {
       entries.push({ path, type: "file", mode: r.pick(MODES), ...randomContent(r) });
       files.push(path);
@@ -126,7 +109,7 @@ export function randomStore(seed: number, count: number, allowDevices: boolean):
       entries.push({ path, type: "symlink", target: r.pick(storePaths) });
     } else {
       entries.push({ path, type: "dir", mode: r.pick(["0555", "0755", "1777", "0000"]) });
-      fill(path, 0, { left: r.int(5, 40) });
+      fill(path, 0, { left: r.between(5, 40) });
     }
     storePaths.push(path);
   }
@@ -137,13 +120,13 @@ const MTIMES = ["0", "-1", "1", "1600000000", String(8 ** 11 - 1), String(8 ** 1
 
 /** Layer cases drawn from a random store: 1-3 store paths each, sometimes repeated. */
 export function randomLayerCases(seed: number, store: RandomStore, count: number): { paths: string[]; mtime: string }[] {
-  const r = new Random(seededRandom(seed ^ 0x5eed));
+  const r = new Random(seed ^ 0x5eed);
   const cases: { paths: string[]; mtime: string }[] = [];
   for (let i = 0; i < count; i++) {
-    const n = r.int(1, 3);
+    const n = r.between(1, 3);
     const paths: string[] = [];
     for (let k = 0; k < n; k++) paths.push(r.pick(store.storePaths));
-    cases.push({ paths, mtime: r.chance(0.3) ? String(r.int(-(2 ** 40), 2 ** 40)) : r.pick(MTIMES) });
+    cases.push({ paths, mtime: r.chance(0.3) ? String(r.between(-(2 ** 40), 2 ** 40)) : r.pick(MTIMES) });
   }
   return cases;
 }

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PythonVersion } from "../../src/py/version.js";
+import { findPythonInterpreters } from "./python.js";
 
 function findRepoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -27,21 +28,9 @@ export const GOLDEN_DIR = join(REPO_ROOT, "golden");
 /** Source (not compiled) support files such as the Python drivers. */
 export const SUPPORT_SOURCE_DIR = join(REPO_ROOT, "test", "support");
 
-const PYENV_VERSIONS: Record<PythonVersion, string> = {
-  "3.8": "3.8.18",
-  "3.9": "3.9.18",
-  "3.10": "3.10.13",
-  "3.11": "3.11.7",
-  "3.12": "3.12.1",
-  "3.13": "3.13.0",
-};
-
 /** The interpreter for a profile, or undefined when this machine lacks it. */
 export function pythonFor(version: PythonVersion): string | undefined {
-  const pyenv = `/root/.pyenv/versions/${PYENV_VERSIONS[version]}/bin/python3`;
-  if (existsSync(pyenv)) return pyenv;
-  const probe = spawnSync("python3", ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], { encoding: "utf8" });
-  return probe.status === 0 && probe.stdout.trim() === version ? "python3" : undefined;
+  return findPythonInterpreters().get(version);
 }
 
 let withStoreProblem: string | undefined | null = null;
