@@ -1,4 +1,8 @@
+export { streamImage, writeImage, imageChunks, LayerChangedError, type ImageOptions, type LayerInfo } from "./image.js";
+export { readConfFile, parseConfText, validateConf, ConfError, type ImageConf } from "./conf.js";
 export { archivePathsTo, layerChunks, type LayerOptions } from "./layer.js";
 export { Sha256Sink, StreamSink, BufferSink, type Sink } from "./sinks.js";
 export { CannotArchiveError } from "./errors.js";
 export { PYTHON_VERSIONS, DEFAULT_PYTHON, type PythonVersion } from "./profile.js";
+export { diffTar, formatTarDifference, type TarDifference } from "./tar/diff.js";
+export type { PyValue, PyDict } from "./py/value.js";

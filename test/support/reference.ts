@@ -71,3 +71,33 @@ export function runReferenceLayers(python: string, storeRoot: string, jobs: read
     stdio: ["ignore", "inherit", "inherit"],
   });
 }
+
+export interface ProcessResult {
+  readonly status: number | null;
+  readonly stdout: Buffer;
+  readonly stderr: string;
+}
+
+/**
+ * Runs the reference script on `confPath` with `storeRoot/nix` mounted on
+ * /nix, under the given TZ (undefined: TZ unset).
+ */
+export function runReferenceImage(python: string, storeRoot: string, confPath: string, tz: string | undefined): ProcessResult {
+  const env = { ...process.env };
+  if (tz === undefined) delete env.TZ;
+  else env.TZ = tz;
+  const result = spawnSync(WITH_STORE, [storeRoot, "--", python, join(REFERENCE_DIR, "stream_layered_image.py"), confPath], {
+    env,
+    maxBuffer: 1 << 30,
+  });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString("utf8") };
+}
+
+/** Runs our CLI (dist/cli.js) the way a user would, reading the store below `storeRoot`. */
+export function runOurCli(args: readonly string[], tz: string | undefined): ProcessResult {
+  const env = { ...process.env };
+  if (tz === undefined) delete env.TZ;
+  else env.TZ = tz;
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, "dist", "cli.js"), ...args], { env, maxBuffer: 1 << 30 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString("utf8") };
+}

@@ -1,5 +1,6 @@
 /**
- * Regenerates golden/layers/ from the reference: `npm run golden`
+ * Regenerates golden/layers/ and golden/images/ from the reference:
+ * `npm run golden` (or `npm run golden -- layers|images`)
  * (root, python interpreters under /root/.pyenv/versions, unshare).
  * Slow part: the 8 GiB sparse case, run under 3.8 and 3.11 only.
  */
@@ -11,15 +12,15 @@ import { PYTHON_VERSIONS } from "../../src/profile.js";
 import type { PythonVersion } from "../../src/py/version.js";
 import { LAYER_CASES, STORES } from "../fixtures/layer-fixtures.js";
 import { buildTree } from "./tree-spec.js";
-import { pythonFor, referenceUnavailable, runReferenceLayers } from "./reference.js";
+import { pythonFor, referenceUnavailable, runReferenceImage, runReferenceLayers } from "./reference.js";
+import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.js";
+import { IMAGE_GOLDEN_DIR, type ImageManifest } from "./golden-images.js";
 import { LAYER_GOLDEN_DIR, type LayerManifest } from "./golden-layers.js";
 
 /** Profiles whose tarfile bytes differ (3.8 vs the rest) are enough for the slow 8 GiB case. */
 const HUGE_PROFILES: readonly PythonVersion[] = ["3.8", "3.11"];
 
-function main(): void {
-  const problem = referenceUnavailable();
-  if (problem !== undefined) throw new Error(`cannot regenerate goldens: ${problem}`);
+function regenerateLayers(): void {
   const work = mkdtempSync(join(tmpdir(), "sli-golden-"));
   try {
     const storeRoots: Record<string, string> = {};
@@ -80,4 +81,63 @@ function main(): void {
   }
 }
 
-main();
+/** Keeps one file per distinct content: `<case>.<first version>.<ext>`. */
+class DedupedWriter {
+  private readonly byContent = new Map<string, string>();
+  constructor(private readonly dir: string) {}
+  write(base: string, ext: string, bytes: Buffer): string {
+    const key = `${ext}:${createHash("sha256").update(bytes).digest("hex")}:${base.split(".")[0]}`;
+    let file = this.byContent.get(key);
+    if (file === undefined) {
+      file = `${base}.${ext}`;
+      writeFileSync(join(this.dir, file), bytes);
+      this.byContent.set(key, file);
+    }
+    return file;
+  }
+}
+
+function regenerateImages(): void {
+  const work = mkdtempSync(join(tmpdir(), "sli-golden-images-"));
+  try {
+    const { unavailable } = buildTree(work, IMAGE_STORE);
+    if (unavailable.length > 0) throw new Error(`cannot build the image fixture store: ${JSON.stringify(unavailable)}`);
+    mkdirSync(IMAGE_GOLDEN_DIR, { recursive: true });
+    for (const file of readdirSync(IMAGE_GOLDEN_DIR)) rmSync(join(IMAGE_GOLDEN_DIR, file));
+    const writer = new DedupedWriter(IMAGE_GOLDEN_DIR);
+    const manifest: ImageManifest = {};
+    for (const imageCase of IMAGE_CASES) {
+      const confPath = join(work, `${imageCase.name}.json`);
+      writeFileSync(confPath, imageCase.conf);
+      const entry: ImageManifest[string] = {};
+      for (const version of PYTHON_VERSIONS) {
+        const python = pythonFor(version);
+        if (python === undefined) throw new Error(`python ${version} not found`);
+        const result = runReferenceImage(python, work, confPath, imageCase.tz);
+        const base = `${imageCase.name}.${version}`;
+        if (result.status === 0) {
+          entry[version] = { status: 0, image: writer.write(base, "tar", result.stdout), stderr: writer.write(base, "stderr", Buffer.from(result.stderr)) };
+        } else {
+          // A traceback names machine paths: keep its last line and the stdout size only.
+          const lines = result.stderr.trimEnd().split("\n");
+          entry[version] = { status: result.status ?? -1, stdoutBytes: result.stdout.length, error: lines[lines.length - 1] ?? "" };
+        }
+      }
+      manifest[imageCase.name] = entry;
+      process.stderr.write(`image ${imageCase.name}: ${Object.values(entry).map((e) => e.status).join(",")}\n`);
+    }
+    writeFileSync(join(IMAGE_GOLDEN_DIR, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+    writeFileSync(join(IMAGE_GOLDEN_DIR, "fixtures.json"), JSON.stringify({ store: IMAGE_STORE, cases: IMAGE_CASES }, null, 1) + "\n");
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function main(what: string | undefined): void {
+  const problem = referenceUnavailable();
+  if (problem !== undefined) throw new Error(`cannot regenerate goldens: ${problem}`);
+  if (what === undefined || what === "layers") regenerateLayers();
+  if (what === undefined || what === "images") regenerateImages();
+}
+
+main(process.argv[2]);

@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import {
   chmodSync,
+  chownSync,
   closeSync,
   linkSync,
   mkdirSync,
@@ -20,7 +21,16 @@ import { fsEncode } from "../../src/py/fsname.js";
 
 export type TreeEntry =
   | { path: string; type: "dir"; mode?: string }
-  | { path: string; type: "file"; mode?: string; text?: string; hex?: string; repeat?: { text: string; count: number } }
+  | {
+      path: string;
+      type: "file";
+      mode?: string;
+      text?: string;
+      hex?: string;
+      repeat?: { text: string; count: number };
+      /** chown (needs root; recorded as unavailable otherwise). */
+      owner?: { uid: number; gid: number };
+    }
   | { path: string; type: "sparse"; mode?: string; size: number; writes: { offset: number; text: string }[] }
   | { path: string; type: "symlink"; target: string }
   | { path: string; type: "hardlink"; target: string }
@@ -96,6 +106,13 @@ export function buildTree(root: string, entries: readonly TreeEntry[]): BuildRes
         writeSync(fd, fileBytes(entry));
         closeSync(fd);
         chmodSync(target, mode(entry, 0o644));
+        if (entry.owner !== undefined) {
+          try {
+            chownSync(target, entry.owner.uid, entry.owner.gid);
+          } catch (error) {
+            unavailable.push({ path: entry.path, reason: `chown failed: ${(error as Error).message}` });
+          }
+        }
         break;
       }
       case "sparse": {
