@@ -85,8 +85,10 @@ export function* imageChunks(conf: ImageConf, options: ImageOptions = {}): Gener
   const outer = new TarChunker();
   const layers: LayerInfo[] = [];
 
+  // The conf's own values, for repr() in the log and the history comments.
+  const rawLayers = conf.raw.get("store_layers") as PyValue[];
   for (const [num, paths] of conf.storeLayers.entries()) {
-    log(`Creating layer ${num} from paths: ${reprValue((conf.raw.get("store_layers") as PyValue[])[num]!, python)}`);
+    log(`Creating layer ${num} from paths: ${reprValue(rawLayers[num]!, python)}`);
     const hash = new Sha256Sink();
     for (const chunk of layerChunks(paths, mtime, { root: options.root, python })) hash.write(chunk);
     const { sha256, size } = hash.extract();
@@ -103,7 +105,7 @@ export function* imageChunks(conf: ImageConf, options: ImageOptions = {}): Gener
     if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
     if (again.digest("hex") !== sha256) throw new LayerChangedError(num, "its content differs from the hashed one");
     yield* outer.padToBlock();
-    layers.push({ checksum: sha256, path, paths: (conf.raw.get("store_layers") as PyValue[])[num]! });
+    layers.push({ checksum: sha256, path, paths: rawLayers[num]! });
   }
 
   log("Creating the customisation layer...");

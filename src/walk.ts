@@ -83,7 +83,7 @@ export interface WalkOptions {
 }
 
 /** Path ordering: component lists compared by code point. */
-function comparePaths(a: string, b: string): number {
+export function comparePaths(a: string, b: string): number {
   const as = a.split("/");
   const bs = b.split("/");
   for (let i = 0; i < Math.min(as.length, bs.length); i++) {
