@@ -13,7 +13,7 @@ import { parseCreated, isoformat, timestampSeconds, type MicrosecondClock } from
 import { dumpsPythonJson } from "./py/json.js";
 import { reprList, reprValue } from "./py/repr.js";
 import { pyStrip } from "./py/strip.js";
-import { strFacts } from "./py/fsname.js";
+import { fsEncode, strFacts } from "./py/fsname.js";
 import type { PyDict, PyValue } from "./py/value.js";
 import { groupName, userName } from "./userdb.js";
 
@@ -52,12 +52,15 @@ function plainMember(name: string, size: number | bigint, mtime: bigint): TarHea
   return { name, mode: 0o644, uid: 0, gid: 0, size, mtime, type: TypeFlag.regular, linkname: "", uname: "", gname: "", devmajor: 0, devminor: 0 };
 }
 
-function fsPathOf(path: string, root: string | undefined): string {
-  return root === undefined ? path : `${root.replace(/\/+$/, "")}${path.startsWith("/") ? "" : "/"}${path}`;
+/** The file behind a conf path (a Python str: lone surrogates are raw bytes), below the root if any. */
+function fsPathOf(path: string, root: string | undefined): Buffer {
+  const bytes = fsEncode(path);
+  if (root === undefined) return bytes;
+  return Buffer.concat([Buffer.from(root.replace(/\/+$/, "")), Buffer.from(path.startsWith("/") ? "" : "/"), bytes]);
 }
 
 /** `open(checksum_path).read().strip()`, asserted to be 64 characters. */
-function readCustomisationChecksum(file: string, shownAs: string): string {
+function readCustomisationChecksum(file: Buffer, shownAs: string): string {
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(readFileSync(file));
