@@ -2,14 +2,16 @@ import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { encodeHeader, type TarHeader } from "./tar/header.js";
 import { TypeFlag } from "./tar/constants.js";
-import { TarChunker } from "./tar/writer.js";
-import { layerChunks } from "./layer.js";
+import { ShortReadError, TarChunker } from "./tar/writer.js";
+import { checkLayer, layerChunks, type EntryRecord } from "./layer.js";
+import { comparePaths } from "./walk.js";
 import type { Writable } from "node:stream";
 import { Sha256Sink, StreamSink, type Sink } from "./sinks.js";
 import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
-import type { ImageConf } from "./conf.js";
-import { CannotArchiveError } from "./errors.js";
-import { parseCreated, isoformat, timestampSeconds, type MicrosecondClock } from "./py/datetime.js";
+import { ConfError, type ImageConf } from "./conf.js";
+import { CannotArchiveError, displayPath } from "./errors.js";
+import { parseCreated, isoformat, timestampSeconds, type MicrosecondClock, type PyDateTime } from "./py/datetime.js";
+import { PythonError } from "./py/python-errors.js";
 import { dumpsPythonJson } from "./py/json.js";
 import { reprList, reprValue } from "./py/repr.js";
 import { pyStrip } from "./py/strip.js";
@@ -26,6 +28,8 @@ export interface ImageOptions {
   readonly log?: (line: string) => void;
   /** The clock behind `"created": "now"` (microseconds since the epoch). */
   readonly now?: MicrosecondClock;
+  /** Test hook: runs after layer `num`'s hash pass, before its stream pass. */
+  readonly betweenPasses?: (num: number) => void;
 }
 
 /** A layer as the manifest and config describe it. */
@@ -75,16 +79,167 @@ function readCustomisationChecksum(file: Buffer, shownAs: string): string {
 }
 
 /**
+ * The hash pass, member by member, so the stream pass can name what changed.
+ * Compact enough for a million members: names are stored as the length
+ * shared with the previous name plus the rest (walk order shares long
+ * prefixes), sizes and CRCs in typed arrays.
+ */
+class EntryLog {
+  private sizes = new Float64Array(1024);
+  private crcs = new Uint32Array(1024);
+  private names = Buffer.allocUnsafe(64 * 1024);
+  private namesUsed = 0;
+  private lastName = "";
+  length = 0;
+  /** The stream pass's position: next record to compare and its name. */
+  private cursor = 0;
+  private cursorOffset = 0;
+  private cursorName = "";
+
+  push(record: EntryRecord): void {
+    if (this.length === this.sizes.length) {
+      this.sizes = grow(this.sizes, new Float64Array(this.length * 2));
+      this.crcs = grow(this.crcs, new Uint32Array(this.length * 2));
+    }
+    this.sizes[this.length] = record.size;
+    this.crcs[this.length] = record.crc;
+    let shared = 0;
+    const limit = Math.min(record.name.length, this.lastName.length);
+    while (shared < limit && record.name.charCodeAt(shared) === this.lastName.charCodeAt(shared)) shared++;
+    const rest = record.name.slice(shared);
+    const needed = 8 + rest.length * 3;
+    if (this.namesUsed + needed > this.names.length) this.names = grow(this.names, Buffer.allocUnsafe(Math.max(this.names.length * 2, this.namesUsed + needed)));
+    this.names.writeUInt32LE(shared, this.namesUsed);
+    // UTF-16 code units as they are: lone surrogates survive the round trip.
+    const restBytes = this.names.write(rest, this.namesUsed + 8, "utf16le");
+    this.names.writeUInt32LE(restBytes, this.namesUsed + 4);
+    this.namesUsed += 8 + restBytes;
+    this.lastName = record.name;
+    this.length++;
+  }
+
+  /** The name of the next record the stream pass has not matched yet. */
+  private expectedName(): string {
+    const shared = this.names.readUInt32LE(this.cursorOffset);
+    const restBytes = this.names.readUInt32LE(this.cursorOffset + 4);
+    return this.cursorName.slice(0, shared) + this.names.toString("utf16le", this.cursorOffset + 8, this.cursorOffset + 8 + restBytes);
+  }
+
+  private advance(): void {
+    this.cursorName = this.expectedName();
+    this.cursorOffset += 8 + this.names.readUInt32LE(this.cursorOffset + 4);
+    this.cursor++;
+  }
+
+  /** Throws when the stream pass's next member differs from the hash pass's. */
+  check(layer: number, record: EntryRecord): void {
+    if (this.cursor >= this.length) throw new LayerChangedError(layer, `${displayPath(record.name)} appeared after the hash pass`);
+    const expected = this.expectedName();
+    if (expected !== record.name) {
+      const removed = comparePaths(record.name, expected) > 0;
+      throw new LayerChangedError(layer, removed ? `${displayPath(expected)} was removed after the hash pass` : `${displayPath(record.name)} appeared after the hash pass`);
+    }
+    const where = displayPath(record.name);
+    if (this.sizes[this.cursor] !== record.size) {
+      throw new LayerChangedError(layer, `${where} changed size from ${this.sizes[this.cursor]} to ${record.size} bytes`);
+    }
+    if (this.crcs[this.cursor] !== record.crc >>> 0) throw new LayerChangedError(layer, `${where} changed (content or metadata)`);
+    this.advance();
+  }
+
+  /** Throws when members the hash pass saw never came in the stream pass. */
+  checkComplete(layer: number): void {
+    if (this.cursor < this.length) throw new LayerChangedError(layer, `${displayPath(this.expectedName())} was removed after the hash pass`);
+  }
+}
+
+function grow<T extends Float64Array | Uint32Array | Buffer>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
+/** The customisation layer's files, checked before the first byte. */
+interface CustomisationLayer {
+  readonly checksum: string;
+  readonly tarPath: Buffer;
+  readonly tarShownAs: string;
+}
+
+function checkCustomisationLayer(customisation: string, root: string | undefined): CustomisationLayer {
+  const checksum = readCustomisationChecksum(fsPathOf(`${customisation}/checksum`, root), `${customisation}/checksum`);
+  const tarShownAs = `${customisation}/layer.tar`;
+  const tarPath = fsPathOf(tarShownAs, root);
+  let fd: number;
+  try {
+    fd = openSync(tarPath, "r");
+  } catch (error) {
+    throw CannotArchiveError.fromFsError(tarShownAs, "open", error);
+  }
+  try {
+    // Deliberately stricter than gettarinfo, which would store a symlink or
+    // a directory as such: a layer must be the tarball's bytes.
+    if (!fstatSync(fd).isFile()) throw new CannotArchiveError(JSON.stringify(tarShownAs), "the customisation layer must be a regular file");
+  } finally {
+    closeSync(fd);
+  }
+  return { checksum, tarPath, tarShownAs };
+}
+
+/** Everything knowable before the first byte: `created`, the customisation layer, every store layer's walk. */
+function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions): { created: PyDateTime; mtime: bigint; customisation: CustomisationLayer } {
+  let created: PyDateTime;
+  let mtime: bigint;
+  try {
+    created = parseCreated(conf.created, python, options.now);
+    mtime = timestampSeconds(created);
+  } catch (error) {
+    if (error instanceof PythonError) throw new ConfError(`"created": ${error.pythonType}: ${error.message}`, { cause: error });
+    throw error;
+  }
+  const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
+  const checked = new Set<string>();
+  for (const paths of conf.storeLayers) {
+    const unchecked = paths.filter((path) => !checked.has(path));
+    checkLayer(unchecked, mtime, { root: options.root, python });
+    for (const path of unchecked) checked.add(path);
+  }
+  return { created, mtime, customisation };
+}
+
+/**
  * The reference's `main()` after reading the conf, as chunks of the outer
  * tarball: each store layer hashed then streamed, the customisation layer,
- * the config JSON and manifest.json.
+ * the config JSON and manifest.json.  Bad input is found before the first
+ * chunk; a layer that changes between its two passes ends the stream early
+ * with LayerChangedError naming the path, so the tarball is never complete.
  */
-export function* imageChunks(conf: ImageConf, options: ImageOptions = {}): Generator<Buffer> {
+export function imageChunks(conf: ImageConf, options: ImageOptions = {}): Generator<Buffer> {
+  return prepareImage(conf, options).chunks();
+}
+
+/** An image whose input passed every check that can be made before streaming. */
+export interface PreparedImage {
+  /** `int(created.timestamp())`: every member's mtime. */
+  readonly mtime: bigint;
+  /** The outer tarball's bytes; faults from here on are LayerChangedError or CannotArchiveError. */
+  chunks(): Generator<Buffer>;
+}
+
+/** Checks everything knowable up front (throws ConfError or CannotArchiveError), without writing. */
+export function prepareImage(conf: ImageConf, options: ImageOptions = {}): PreparedImage {
   const python = options.python ?? DEFAULT_PYTHON;
+  const prepared = prepare(conf, python, options);
+  return { mtime: prepared.mtime, chunks: () => streamImageChunks(conf, options, python, prepared) };
+}
+
+function* streamImageChunks(
+  conf: ImageConf,
+  options: ImageOptions,
+  python: PythonVersion,
+  { created, mtime, customisation }: ReturnType<typeof prepare>,
+): Generator<Buffer> {
   const { tarFormat } = profileFor(python);
   const log = options.log ?? (() => {});
-  const created = parseCreated(conf.created, python, options.now);
-  const mtime = timestampSeconds(created);
   const outer = new TarChunker();
   const layers: LayerInfo[] = [];
 
@@ -93,18 +248,23 @@ export function* imageChunks(conf: ImageConf, options: ImageOptions = {}): Gener
   for (const [num, paths] of conf.storeLayers.entries()) {
     log(`Creating layer ${num} from paths: ${reprValue(rawLayers[num]!, python)}`);
     const hash = new Sha256Sink();
-    for (const chunk of layerChunks(paths, mtime, { root: options.root, python })) hash.write(chunk);
+    const hashed = new EntryLog();
+    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, onEntry: (record) => hashed.push(record) })) hash.write(chunk);
     const { sha256, size } = hash.extract();
+    options.betweenPasses?.(num);
+
     const path = `${sha256}/layer.tar`;
     yield* outer.bytes(encodeHeader(plainMember(path, size, mtime), tarFormat));
     const again = createHash("sha256");
     let streamed = 0;
-    for (const chunk of layerChunks(paths, mtime, { root: options.root, python })) {
+    const onEntry = (record: EntryRecord): void => hashed.check(num, record);
+    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, onEntry })) {
       if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
       again.update(chunk);
       streamed += chunk.length;
       yield* outer.bytes(chunk);
     }
+    hashed.checkComplete(num);
     if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
     if (again.digest("hex") !== sha256) throw new LayerChangedError(num, "its content differs from the hashed one");
     yield* outer.padToBlock();
@@ -112,19 +272,16 @@ export function* imageChunks(conf: ImageConf, options: ImageOptions = {}): Gener
   }
 
   log("Creating the customisation layer...");
-  const customisation = conf.customisationLayer;
-  const checksum = readCustomisationChecksum(fsPathOf(`${customisation}/checksum`, options.root), `${customisation}/checksum`);
+  const { checksum, tarPath, tarShownAs } = customisation;
   const layerPath = `${checksum}/layer.tar`;
-  const tarShownAs = `${customisation}/layer.tar`;
   let fd: number;
   try {
-    fd = openSync(fsPathOf(tarShownAs, options.root), "r");
+    fd = openSync(tarPath, "r");
   } catch (error) {
     throw CannotArchiveError.fromFsError(tarShownAs, "open", error);
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new CannotArchiveError(JSON.stringify(tarShownAs), "the customisation layer must be a regular file");
     // gettarinfo: mode, ids and names from the file; the script sets name and mtime.
     const header: TarHeader = {
       ...plainMember(layerPath, stat.size, mtime),
@@ -136,10 +293,13 @@ export function* imageChunks(conf: ImageConf, options: ImageOptions = {}): Gener
     };
     yield* outer.bytes(encodeHeader(header, tarFormat));
     yield* outer.fileContent(fd, stat.size);
+  } catch (error) {
+    if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(tarShownAs), `file shrank while being read (${error.message})`, { cause: error });
+    throw error;
   } finally {
     closeSync(fd);
   }
-  layers.push({ checksum, path: layerPath, paths: [customisation] });
+  layers.push({ checksum, path: layerPath, paths: [conf.customisationLayer] });
 
   log("Adding manifests...");
   const createdText = isoformat(created);

@@ -1,4 +1,5 @@
 import { closeSync, openSync } from "node:fs";
+import { crc32 } from "node:zlib";
 import { encodeHeader } from "./tar/header.js";
 import { TypeFlag } from "./tar/constants.js";
 import { ShortReadError, TarChunker } from "./tar/writer.js";
@@ -7,24 +8,39 @@ import { walkStorePath, type WalkedEntry } from "./walk.js";
 import { locateStorePath } from "./store-path.js";
 import { CannotArchiveError, displayPath } from "./errors.js";
 import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
+import { UnencodableNameError } from "./py/fsname.js";
 import type { Sink } from "./sinks.js";
+
+/** What one member of a layer looked like: lets a second pass say which path changed. */
+export interface EntryRecord {
+  readonly name: string;
+  /** Content bytes (0 for anything but regular files). */
+  readonly size: number;
+  /** CRC-32 of the member's header and content bytes. */
+  readonly crc: number;
+}
 
 export interface LayerOptions {
   /** Read `/nix/store/...` from `<root>/nix/store/...`; names in the archive stay `/nix/store/...`. */
-  readonly root?: string;
+  readonly root?: string | undefined;
   /** The CPython whose tarfile bytes to reproduce. */
-  readonly python?: PythonVersion;
+  readonly python?: PythonVersion | undefined;
+  /** Called after each store member is written, in archive order. */
+  readonly onEntry?: ((record: EntryRecord) => void) | undefined;
 }
 
-function* regularFileContent(chunker: TarChunker, entry: WalkedEntry, size: number): Generator<Buffer> {
-  let fd: number;
+function openForReading(entry: WalkedEntry): number {
   try {
-    fd = openSync(entry.fsPath, "r");
+    return openSync(entry.fsPath, "r");
   } catch (error) {
     throw CannotArchiveError.fromFsError(entry.name, "open", error);
   }
+}
+
+function* regularFileContent(chunker: TarChunker, entry: WalkedEntry, size: number, onData: (data: Uint8Array) => void): Generator<Buffer> {
+  const fd = openForReading(entry);
   try {
-    yield* chunker.fileContent(fd, size);
+    yield* chunker.fileContent(fd, size, onData);
   } catch (error) {
     if (error instanceof ShortReadError) {
       throw new CannotArchiveError(
@@ -38,6 +54,15 @@ function* regularFileContent(chunker: TarChunker, entry: WalkedEntry, size: numb
     throw error;
   } finally {
     closeSync(fd);
+  }
+}
+
+function locate(path: string | Uint8Array, root: string | undefined) {
+  try {
+    return locateStorePath(path, root);
+  } catch (error) {
+    if (error instanceof UnencodableNameError) throw new CannotArchiveError(displayPath(error.value), "it cannot be a file name (it holds a lone surrogate outside U+DC80..U+DCFF)");
+    throw error;
   }
 }
 
@@ -56,15 +81,40 @@ export function* layerChunks(
   const chunker = new TarChunker();
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime), format));
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime), format));
+  let crc = 0;
+  const addToCrc = (data: Uint8Array): void => {
+    crc = crc32(data, crc);
+  };
   for (const path of paths) {
-    const { fsPath, name } = locateStorePath(path, options.root);
+    const { fsPath, name } = locate(path, options.root);
     for (const entry of walkStorePath(fsPath, name, { root: options.root, childNamesFromBytes: profile.rglobChildNamesFromBytes })) {
       const header = storeEntryHeader(entry, mtime);
-      yield* chunker.bytes(encodeHeader(header, format));
-      if (header.type === TypeFlag.regular) yield* regularFileContent(chunker, entry, Number(header.size));
+      const headerBytes = encodeHeader(header, format);
+      crc = crc32(headerBytes);
+      yield* chunker.bytes(headerBytes);
+      const size = header.type === TypeFlag.regular ? Number(header.size) : 0;
+      if (size > 0) yield* regularFileContent(chunker, entry, size, addToCrc);
+      options.onEntry?.({ name: entry.name, size, crc });
     }
   }
   yield* chunker.finish();
+}
+
+/**
+ * Everything about a layer that can fail, found without reading content: the
+ * walk (missing paths, unreadable directories, sockets), each header (names
+ * that cannot be encoded) and opening each regular file for reading.
+ */
+export function checkLayer(paths: readonly (string | Uint8Array)[], mtime: number | bigint, options: LayerOptions = {}): void {
+  const profile = profileFor(options.python ?? DEFAULT_PYTHON);
+  for (const path of paths) {
+    const { fsPath, name } = locate(path, options.root);
+    for (const entry of walkStorePath(fsPath, name, { root: options.root, childNamesFromBytes: profile.rglobChildNamesFromBytes })) {
+      const header = storeEntryHeader(entry, mtime);
+      encodeHeader(header, profile.tarFormat);
+      if (header.type === TypeFlag.regular) closeSync(openForReading(entry));
+    }
+  }
 }
 
 /** `archive_paths_to(obj, paths, mtime)`: writes one layer tarball to `sink`. */

@@ -1,0 +1,146 @@
+/**
+ * Faults between a layer's hash pass and its stream pass (injected
+ * deterministically by test/support/cli-with-hooks.ts): exit 1, the path in
+ * the message, and a truncated tarball on stdout, never a complete image.
+ * Also --output: the target is the complete image or untouched, even when
+ * the process is killed mid-stream.
+ */
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { makeFixtureStore } from "./support/fixture-store.js";
+import { REPO_ROOT } from "./support/reference.js";
+import { storePath } from "./fixtures/layer-fixtures.js";
+import { parseTarLayout } from "../src/tar/inspect.js";
+import type { TreeEntry } from "./support/tree-spec.js";
+
+const first = storePath(40, "first");
+const second = storePath(41, "second");
+const custom = storePath(42, "customisation");
+const ENTRIES: TreeEntry[] = [
+  // Over one output chunk (1 MiB), so bytes reach stdout before the fault.
+  { path: `${first}/a`, type: "file", repeat: { text: "first layer\n", count: 150_000 } },
+  { path: `${second}/data`, type: "file", repeat: { text: "0123456789", count: 300_000 } },
+  { path: `${second}/z-after`, type: "file", text: "after\n" },
+  { path: `${custom}/layer.tar`, type: "file", text: "layer" },
+  { path: `${custom}/checksum`, type: "file", text: "b".repeat(64) },
+];
+const CONF = JSON.stringify({
+  architecture: "amd64",
+  config: {},
+  created: "2024-01-01T00:00:00+00:00",
+  repo_tag: "x:y",
+  store_layers: [[first], [second]],
+  customisation_layer: custom,
+});
+
+function runWithFault(root: string, fault: object | null, extraArgs: string[] = []) {
+  const conf = join(root, "conf.json");
+  writeFileSync(conf, CONF);
+  const result = spawnSync(process.execPath, [join(REPO_ROOT, "build", "test", "support", "cli-with-hooks.js"), ...extraArgs, "--root", root, conf], {
+    env: { ...process.env, SLI_TEST_FAULT: JSON.stringify(fault) },
+    maxBuffer: 1 << 28,
+  });
+  return { status: result.status, signal: result.signal, stdout: result.stdout, stderr: result.stderr.toString() };
+}
+
+function outerNames(archive: Buffer): string[] {
+  return parseTarLayout(archive).members.map((m) => m.name.toString());
+}
+
+describe("a store file changes between the hash pass and the stream pass", () => {
+  for (const action of ["truncate", "append", "flip", "unlink"] as const) {
+    test(`${action}: exit 1, the path named, stdout truncated`, () => {
+      const store = makeFixtureStore(ENTRIES, `fault-${action}`);
+      try {
+        const result = runWithFault(store.root, { layer: 1, action, path: join(store.root, second.slice(1), "data") });
+        assert.equal(result.status, 1, result.stderr);
+        const message = result.stderr.trimEnd().split("\n").at(-1)!;
+        assert.ok(message.includes(`${second}/data`), message);
+        assert.doesNotMatch(result.stderr, /\n\s+at /);
+        // Layer 0 was streamed; the image never reaches its manifest.
+        assert.ok(result.stdout.length > 0);
+        assert.ok(!result.stdout.includes(Buffer.from("manifest.json")), "no manifest: the archive is not complete");
+        assert.ok(!outerNames(result.stdout).includes("manifest.json"));
+      } finally {
+        store.remove();
+      }
+    });
+  }
+
+  test("control: without a fault the same run succeeds", () => {
+    const store = makeFixtureStore(ENTRIES, "fault-none");
+    try {
+      const result = runWithFault(store.root, null);
+      assert.equal(result.status, 0, result.stderr);
+      assert.ok(outerNames(result.stdout).includes("manifest.json"));
+    } finally {
+      store.remove();
+    }
+  });
+});
+
+describe("--output FILE", () => {
+  test("writes the same bytes as stdout and leaves no temporary file", () => {
+    const store = makeFixtureStore(ENTRIES, "output-ok");
+    try {
+      const target = join(store.root, "image.tar");
+      const viaStdout = runWithFault(store.root, null);
+      const viaFile = runWithFault(store.root, null, ["-o", target]);
+      assert.equal(viaFile.status, 0, viaFile.stderr);
+      assert.equal(viaFile.stdout.length, 0);
+      assert.ok(readFileSync(target).equals(viaStdout.stdout));
+      assert.deepEqual(readdirSync(store.root).filter((f) => f.endsWith(".tmp")), []);
+    } finally {
+      store.remove();
+    }
+  });
+
+  test("killed mid-stream (SIGKILL): a new target stays absent, an old one unchanged", () => {
+    const store = makeFixtureStore(ENTRIES, "output-kill");
+    try {
+      const fresh = join(store.root, "fresh.tar");
+      const killed = runWithFault(store.root, { layer: 1, action: "kill", path: "" }, ["-o", fresh]);
+      assert.equal(killed.signal, "SIGKILL");
+      assert.equal(existsSync(fresh), false);
+
+      const old = join(store.root, "old.tar");
+      writeFileSync(old, "the previous image");
+      const again = runWithFault(store.root, { layer: 1, action: "kill", path: "" }, ["--output", old]);
+      assert.equal(again.signal, "SIGKILL");
+      assert.equal(readFileSync(old, "utf8"), "the previous image");
+    } finally {
+      store.remove();
+    }
+  });
+
+  test("a fault while streaming leaves the old target unchanged and removes the temporary file", () => {
+    const store = makeFixtureStore(ENTRIES, "output-fault");
+    try {
+      const old = join(store.root, "old.tar");
+      writeFileSync(old, "the previous image");
+      const result = runWithFault(store.root, { layer: 1, action: "flip", path: join(store.root, second.slice(1), "data") }, ["-o", old]);
+      assert.equal(result.status, 1);
+      assert.equal(readFileSync(old, "utf8"), "the previous image");
+      assert.deepEqual(readdirSync(store.root).filter((f) => f.endsWith(".tmp")), []);
+    } finally {
+      store.remove();
+    }
+  });
+});
+
+test("stdout closed early (| head -c 100): quiet exit 1, no stack trace", () => {
+  const store = makeFixtureStore(ENTRIES, "epipe");
+  try {
+    const conf = join(store.root, "conf.json");
+    writeFileSync(conf, CONF);
+    const result = spawnSync("bash", ["-c", `"${process.execPath}" "${join(REPO_ROOT, "dist", "cli.js")}" --root "${store.root}" "${conf}" | head -c 100 >/dev/null; echo "status=\${PIPESTATUS[0]}" >&2`]);
+    const stderr = result.stderr.toString();
+    assert.match(stderr, /status=1\n$/);
+    assert.doesNotMatch(stderr, /Error|\n\s+at /);
+  } finally {
+    store.remove();
+  }
+});
