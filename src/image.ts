@@ -86,6 +86,8 @@ function readCustomisationChecksum(file: Buffer, shownAs: string): string {
  */
 class EntryLog {
   private sizes = new Float64Array(1024);
+  private ctimes = new Float64Array(1024);
+  private inodes = new Float64Array(1024);
   private crcs = new Uint32Array(1024);
   private names = Buffer.allocUnsafe(64 * 1024);
   private namesUsed = 0;
@@ -99,10 +101,14 @@ class EntryLog {
   push(record: EntryRecord): void {
     if (this.length === this.sizes.length) {
       this.sizes = grow(this.sizes, new Float64Array(this.length * 2));
+      this.ctimes = grow(this.ctimes, new Float64Array(this.length * 2));
+      this.inodes = grow(this.inodes, new Float64Array(this.length * 2));
       this.crcs = grow(this.crcs, new Uint32Array(this.length * 2));
     }
     this.sizes[this.length] = record.size;
     this.crcs[this.length] = record.crc;
+    this.ctimes[this.length] = record.ctimeMs;
+    this.inodes[this.length] = record.inode;
     let shared = 0;
     const limit = Math.min(record.name.length, this.lastName.length);
     while (shared < limit && record.name.charCodeAt(shared) === this.lastName.charCodeAt(shared)) shared++;
@@ -143,7 +149,10 @@ class EntryLog {
     if (this.sizes[this.cursor] !== record.size) {
       throw new LayerChangedError(layer, `${where} changed size from ${this.sizes[this.cursor]} to ${record.size} bytes`);
     }
-    if (this.crcs[this.cursor] !== record.crc >>> 0) throw new LayerChangedError(layer, `${where} changed (content or metadata)`);
+    const i = this.cursor;
+    if (this.crcs[i] !== record.crc >>> 0 || this.ctimes[i] !== record.ctimeMs || this.inodes[i] !== record.inode) {
+      throw new LayerChangedError(layer, `${where} changed (content or metadata)`);
+    }
     this.advance();
   }
 

@@ -11,13 +11,20 @@ import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
 import { UnencodableNameError } from "./py/fsname.js";
 import type { Sink } from "./sinks.js";
 
-/** What one member of a layer looked like: lets a second pass say which path changed. */
+/**
+ * What one member of a layer looked like: lets a second pass say which path
+ * changed without hashing content twice.  Any write to a file moves its
+ * ctime (which user space cannot set back), so size, ctime and inode catch a
+ * content change; the header's CRC catches the rest (mode, link target...).
+ */
 export interface EntryRecord {
   readonly name: string;
   /** Content bytes (0 for anything but regular files). */
   readonly size: number;
-  /** CRC-32 of the member's header and content bytes. */
+  /** CRC-32 of the member's header bytes. */
   readonly crc: number;
+  readonly ctimeMs: number;
+  readonly inode: number;
 }
 
 export interface LayerOptions {
@@ -37,10 +44,10 @@ function openForReading(entry: WalkedEntry): number {
   }
 }
 
-function* regularFileContent(chunker: TarChunker, entry: WalkedEntry, size: number, onData: (data: Uint8Array) => void): Generator<Buffer> {
+function* regularFileContent(chunker: TarChunker, entry: WalkedEntry, size: number): Generator<Buffer> {
   const fd = openForReading(entry);
   try {
-    yield* chunker.fileContent(fd, size, onData);
+    yield* chunker.fileContent(fd, size);
   } catch (error) {
     if (error instanceof ShortReadError) {
       throw new CannotArchiveError(
@@ -81,20 +88,24 @@ export function* layerChunks(
   const chunker = new TarChunker();
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime), format));
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime), format));
-  let crc = 0;
-  const addToCrc = (data: Uint8Array): void => {
-    crc = crc32(data, crc);
-  };
   for (const path of paths) {
     const { fsPath, name } = locate(path, options.root);
     for (const entry of walkStorePath(fsPath, name, { root: options.root, childNamesFromBytes: profile.rglobChildNamesFromBytes })) {
       const header = storeEntryHeader(entry, mtime);
       const headerBytes = encodeHeader(header, format);
-      crc = crc32(headerBytes);
       yield* chunker.bytes(headerBytes);
       const size = header.type === TypeFlag.regular ? Number(header.size) : 0;
-      if (size > 0) yield* regularFileContent(chunker, entry, size, addToCrc);
-      options.onEntry?.({ name: entry.name, size, crc });
+      if (size > 0) yield* regularFileContent(chunker, entry, size);
+      // ctime/inode only for file content: a directory's ctime moves whenever
+      // a child comes or goes, which the walk reports by the child's name.
+      const regular = header.type === TypeFlag.regular;
+      options.onEntry?.({
+        name: entry.name,
+        size,
+        crc: crc32(headerBytes),
+        ctimeMs: regular ? entry.stat.ctimeMs : 0,
+        inode: regular ? entry.stat.ino : 0,
+      });
     }
   }
   yield* chunker.finish();

@@ -62,13 +62,12 @@ export class TarChunker {
    * tarfile's `copyfileobj(f, out, size)` plus block padding: exactly `size`
    * bytes from the file's current position (more is ignored, less raises).
    */
-  *fileContent(fd: number, size: number, onData?: (data: Uint8Array) => void): Generator<Buffer> {
+  *fileContent(fd: number, size: number): Generator<Buffer> {
     let left = size;
     while (left > 0) {
       const want = Math.min(left, CHUNK_SIZE - this.used);
       const got = readSync(fd, this.chunk, this.used, want, null);
       if (got === 0) throw new ShortReadError(size, size - left);
-      onData?.(this.chunk.subarray(this.used, this.used + got));
       this.used += got;
       left -= got;
       if (this.used === CHUNK_SIZE) yield* this.take();
