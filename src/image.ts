@@ -6,7 +6,8 @@ import { ShortReadError, TarChunker } from "./tar/writer.js";
 import { checkLayer, layerChunks, type EntryRecord } from "./layer.js";
 import { comparePaths } from "./walk.js";
 import type { Writable } from "node:stream";
-import { Sha256Sink, StreamSink, type Sink } from "./sinks.js";
+import { StreamSink, type Sink } from "./sinks.js";
+import { sha256Hasher } from "./hash/sha256.js";
 import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
 import { ConfError, type ImageConf } from "./conf.js";
 import { CannotArchiveError, displayPath } from "./errors.js";
@@ -256,26 +257,30 @@ function* streamImageChunks(
   const rawLayers = conf.raw.get("store_layers") as PyValue[];
   for (const [num, paths] of conf.storeLayers.entries()) {
     log(`Creating layer ${num} from paths: ${reprValue(rawLayers[num]!, python)}`);
-    const hash = new Sha256Sink();
+    const hasher = sha256Hasher();
     const hashed = new EntryLog();
-    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, onEntry: (record) => hashed.push(record) })) hash.write(chunk);
-    const { sha256, size } = hash.extract();
+    let size = 0;
+    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry: (record) => hashed.push(record) })) {
+      hasher.update(chunk);
+      size += chunk.length;
+    }
+    const sha256 = hasher.digest();
     options.betweenPasses?.(num);
 
     const path = `${sha256}/layer.tar`;
     yield* outer.bytes(encodeHeader(plainMember(path, size, mtime), tarFormat));
-    const again = createHash("sha256");
+
     let streamed = 0;
     const onEntry = (record: EntryRecord): void => hashed.check(num, record);
-    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, onEntry })) {
+    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry })) {
       if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
-      again.update(chunk);
+      hasher.update(chunk);
       streamed += chunk.length;
       yield* outer.bytes(chunk);
     }
     hashed.checkComplete(num);
     if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
-    if (again.digest("hex") !== sha256) throw new LayerChangedError(num, "its content differs from the hashed one");
+    if (hasher.digest() !== sha256) throw new LayerChangedError(num, "its content differs from the hashed one");
     yield* outer.padToBlock();
     layers.push({ checksum: sha256, path, paths: rawLayers[num]! });
   }

@@ -32,6 +32,8 @@ export interface LayerOptions {
   readonly root?: string | undefined;
   /** The CPython whose tarfile bytes to reproduce. */
   readonly python?: PythonVersion | undefined;
+  /** Refill one buffer: each chunk is valid only until the next is requested. */
+  readonly reuseChunks?: boolean | undefined;
   /** Called after each store member is written, in archive order. */
   readonly onEntry?: ((record: EntryRecord) => void) | undefined;
 }
@@ -85,7 +87,7 @@ export function* layerChunks(
 ): Generator<Buffer> {
   const profile = profileFor(options.python ?? DEFAULT_PYTHON);
   const format = profile.tarFormat;
-  const chunker = new TarChunker();
+  const chunker = new TarChunker(options.reuseChunks);
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime), format));
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime), format));
   for (const path of paths) {

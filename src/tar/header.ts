@@ -104,7 +104,7 @@ function ustarBlock(fields: UstarFields): Buffer {
       [DEVMAJOR, fields.device.major],
       [DEVMINOR, fields.device.minor],
     ] as const) {
-      if (!fitsOctal(BigInt(value), field)) {
+      if (!fitsOctal(value, field)) {
         throw new TarHeaderError(`device number ${value} does not fit the ${field.size}-byte octal field`);
       }
       writeOctal(block, field, value);
@@ -175,9 +175,10 @@ export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
   // A number goes to a record (and the field holds 0) when it is negative or
   // too large for the octal field.
   for (const [key, field] of NUMBER_FIELDS) {
-    const value = BigInt(fields[key]);
+    const value = fields[key];
     if (!fitsOctal(value, field)) {
-      records.push({ keyword: key, value: Buffer.from(value.toString(), "latin1") });
+      // str(int): via BigInt, since Number#toString switches to exponents at 1e21.
+      records.push({ keyword: key, value: Buffer.from(BigInt(value).toString(), "latin1") });
       fields[key] = 0;
     }
   }

@@ -1,13 +1,15 @@
 import { CHKSUM, type Field } from "./constants.js";
 
 /** Largest value (exclusive) an octal field of `size` bytes holds: tarfile's `8 ** (digits - 1)`. */
-export function octalLimit(field: Field): bigint {
-  return 8n ** BigInt(field.size - 1);
+export function octalLimit(field: Field): number {
+  // 8**7 and 8**11 are exact doubles; every field is at most 12 bytes.
+  return 8 ** (field.size - 1);
 }
 
 /** Whether tarfile's `itn` can store `value` in `field` without a PAX record. */
-export function fitsOctal(value: bigint, field: Field): boolean {
-  return value >= 0n && value < octalLimit(field);
+export function fitsOctal(value: number | bigint, field: Field): boolean {
+  // Comparing a bigint with a number is exact in JavaScript.
+  return value >= 0 && value < octalLimit(field);
 }
 
 /**

@@ -19,7 +19,10 @@ export class ShortReadError extends Error {
  * Serialises a tar stream into chunks of CHUNK_SIZE bytes (the last one
  * shorter).  Methods are generators that yield each chunk as it fills, so a
  * consumer can hash it synchronously or await a stream's backpressure before
- * asking for more.  Every yielded chunk is a fresh buffer the consumer may keep.
+ * asking for more.  Every yielded chunk is a fresh buffer the consumer may
+ * keep, unless `reuseChunks` is set: then one buffer is refilled, and a chunk
+ * is only valid until the next is asked for (no garbage for consumers that
+ * copy or hash at once).
  */
 export class TarChunker {
   private chunk = Buffer.allocUnsafe(CHUNK_SIZE);
@@ -27,9 +30,11 @@ export class TarChunker {
   /** Bytes of archive written so far, like tarfile's `offset`. */
   private offset = 0;
 
+  constructor(private readonly reuseChunks = false) {}
+
   private *take(): Generator<Buffer> {
     const full = this.chunk;
-    this.chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+    if (!this.reuseChunks) this.chunk = Buffer.allocUnsafe(CHUNK_SIZE);
     this.used = 0;
     yield full;
   }

@@ -1,0 +1,200 @@
+/**
+ * npm run bench [-- --scale]: wall time, ratios and peak RSS of the reference,
+ * our CLI and the two-pass floor F2 = `tar -c | openssl dgst -sha256` +
+ * `tar -c | cat`, side by side in one run, warm cache, median of 3 rounds.
+ * First checks that our image equals the reference's byte for byte.
+ * --scale adds a store of many small entries and one 8 GiB sparse file.
+ *
+ * Needs root (with-store), python3, GNU time, tar, openssl.  The store is
+ * built once under $SLI_BENCH_DIR (default /tmp/sli-bench) and reused.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync, writeFileSync, openSync, closeSync, ftruncateSync, writeSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpus, totalmem } from "node:os";
+import { join } from "node:path";
+import { REFERENCE_DIR, REPO_ROOT, WITH_STORE, referenceUnavailable } from "../test/support/reference.js";
+import { storePath } from "../test/fixtures/layer-fixtures.js";
+
+const BENCH_DIR = process.env.SLI_BENCH_DIR ?? "/tmp/sli-bench";
+const ROUNDS = 3;
+const CLI = join(REPO_ROOT, "dist", "cli.js");
+
+function sh(script: string): string {
+  return execFileSync("bash", ["-c", script], { encoding: "utf8", maxBuffer: 1 << 26 });
+}
+
+/** Nix-like modes: read-only files (0555 when executable), 0555 directories. */
+function nixModes(dir: string): void {
+  sh(`find '${dir}' -type f -perm /111 -exec chmod 0555 {} + ; find '${dir}' -type f ! -perm /111 -exec chmod 0444 {} + ; find '${dir}' -type d -exec chmod 0555 {} +`);
+}
+
+interface Store {
+  readonly root: string;
+  readonly conf: string;
+  readonly paths: string[];
+}
+
+function customisationLayer(root: string): string {
+  const path = storePath(90, "customisation-layer");
+  const dir = join(root, path);
+  mkdirSync(dir, { recursive: true });
+  const tar = Buffer.alloc(10240);
+  writeFileSync(join(dir, "layer.tar"), tar);
+  writeFileSync(join(dir, "checksum"), createHash("sha256").update(tar).digest("hex"));
+  return path;
+}
+
+function writeConf(root: string, layers: string[][], custom: string): string {
+  const conf = join(root, "conf.json");
+  writeFileSync(
+    conf,
+    JSON.stringify({ architecture: "amd64", config: { Cmd: ["/bin/sh"] }, created: "2024-01-01T00:00:00+00:00", repo_tag: "bench:latest", store_layers: layers, customisation_layer: custom }),
+  );
+  return conf;
+}
+
+/** About 1 GB in 65k entries from what the machine has, as three layers. */
+function realisticStore(): Store {
+  const root = join(BENCH_DIR, "realistic");
+  const sources: [string, string][] = [
+    [storePath(91, "python3.11-site-packages"), "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages"],
+    [storePath(92, "python3.11-stdlib"), "/root/.pyenv/versions/3.11.7/lib/python3.11"],
+    [storePath(93, "share-doc"), "/usr/share/doc"],
+    [storePath(94, "perl"), "/usr/share/perl"],
+  ];
+  const paths = sources.map(([path]) => path);
+  const marker = join(root, "complete");
+  if (!existsSync(marker)) {
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(join(root, "nix", "store"), { recursive: true });
+    for (const [path, source] of sources) {
+      process.stderr.write(`bench: copying ${source}\n`);
+      sh(`cp -a '${source}' '${join(root, path)}'`);
+      if (path.endsWith("stdlib")) sh(`rm -rf '${join(root, path, "site-packages")}'`);
+      nixModes(join(root, path));
+    }
+    customisationLayer(root);
+    writeFileSync(marker, "");
+  }
+  const layers = [[paths[0]!], [paths[1]!], [paths[2]!, paths[3]!]];
+  return { root, conf: writeConf(root, layers, storePath(90, "customisation-layer")), paths };
+}
+
+/** `count` small files in directories of 1000, one layer. */
+function manyEntriesStore(count: number): Store {
+  const root = join(BENCH_DIR, `entries-${count}`);
+  const path = storePath(95, `entries-${count}`);
+  if (!existsSync(join(root, "complete"))) {
+    rmSync(root, { recursive: true, force: true });
+    process.stderr.write(`bench: creating ${count} small files\n`);
+    sh(`mkdir -p '${join(root, path)}' && cd '${join(root, path)}' && for d in $(seq 0 $(( (${count} - 1) / 1000 ))); do mkdir d$d; (cd d$d && seq 1 1000 | xargs -n 1000 touch); done`);
+    customisationLayer(root);
+    writeFileSync(join(root, "complete"), "");
+  }
+  return { root, conf: writeConf(root, [[path]], storePath(90, "customisation-layer")), paths: [path] };
+}
+
+function sparseStore(): Store {
+  const root = join(BENCH_DIR, "sparse");
+  const path = storePath(96, "sparse-8gib");
+  if (!existsSync(join(root, "complete"))) {
+    mkdirSync(join(root, path), { recursive: true });
+    const fd = openSync(join(root, path, "big"), "w");
+    ftruncateSync(fd, 8 * 1024 ** 3);
+    writeSync(fd, Buffer.from("start"), 0, 5, 0);
+    closeSync(fd);
+    customisationLayer(root);
+    writeFileSync(join(root, "complete"), "");
+  }
+  return { root, conf: writeConf(root, [[path]], storePath(90, "customisation-layer")), paths: [path] };
+}
+
+interface Measurement {
+  readonly seconds: number;
+  readonly peakRssKb: number | undefined;
+}
+
+/** Runs `script` under GNU time; the last stderr line is "<elapsed> <maxrss>". */
+function measure(script: string): Measurement {
+  const result = spawnSync("bash", ["-c", script], { encoding: "utf8", maxBuffer: 1 << 26 });
+  if (result.status !== 0) throw new Error(`bench command failed (${result.status}): ${script}\n${result.stderr}`);
+  const match = /([\d.]+) (\d+)\s*$/.exec(result.stderr);
+  if (match === null) throw new Error(`no timing in: ${result.stderr}`);
+  return { seconds: Number(match[1]), peakRssKb: Number(match[2]) };
+}
+
+const TIME = "/usr/bin/time -f '%e %M'";
+
+function reference(store: Store): string {
+  return `${TIME} '${WITH_STORE}' '${store.root}' -- python3 '${join(REFERENCE_DIR, "stream_layered_image.py")}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
+}
+
+function ours(store: Store): string {
+  return `${TIME} node '${CLI}' --root '${store.root}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
+}
+
+/** F2: what any hash-then-stream design must at least do. */
+function floor(store: Store): string {
+  const dirs = store.paths.map((p) => `'${p.slice(1)}'`).join(" ");
+  return `start=$(date +%s.%N); tar -C '${store.root}' -cf - ${dirs} | openssl dgst -sha256 >/dev/null; tar -C '${store.root}' -cf - ${dirs} | cat >/dev/null; end=$(date +%s.%N); echo "$(echo "$end - $start" | bc) 0" >&2`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function sha256Of(script: string): string {
+  return sh(`${script} 2>/dev/null | sha256sum`).split(" ")[0]!;
+}
+
+function imageBytes(store: Store): number {
+  return Number(sh(`node '${CLI}' --root '${store.root}' '${store.conf}' 2>/dev/null | wc -c`).trim());
+}
+
+function compareWithReference(store: Store): void {
+  const theirs = sha256Of(`'${WITH_STORE}' '${store.root}' -- python3 '${join(REFERENCE_DIR, "stream_layered_image.py")}' '${store.conf}'`);
+  const mine = sha256Of(`node '${CLI}' --root '${store.root}' '${store.conf}'`);
+  if (theirs !== mine) throw new Error(`output differs from the reference: ${theirs} vs ${mine}`);
+  process.stderr.write(`bench: our image equals the reference's (sha256 ${mine})\n`);
+}
+
+function benchStore(label: string, store: Store, withReference: boolean): void {
+  if (withReference) compareWithReference(store);
+  const bytes = imageBytes(store);
+  const entries = Number(sh(`cd '${store.root}' && find ${store.paths.map((p) => `'${p.slice(1)}'`).join(" ")} | wc -l`).trim());
+  // Warm the page cache once before timing.
+  measure(floor(store));
+  const rows: Record<string, Measurement[]> = { reference: [], ours: [], F2: [] };
+  for (let round = 0; round < ROUNDS; round++) {
+    if (withReference) rows.reference!.push(measure(reference(store)));
+    rows.ours!.push(measure(ours(store)));
+    rows.F2!.push(measure(floor(store)));
+  }
+  const wall = (name: string) => median(rows[name]!.map((m) => m.seconds));
+  const rss = (name: string) => Math.max(...rows[name]!.map((m) => m.peakRssKb ?? 0));
+  console.log(`\n## ${label}: ${(bytes / 1e9).toFixed(2)} GB image, ${entries} entries`);
+  console.log("| run | wall (median of 3) | peak RSS | throughput |");
+  console.log("|---|---|---|---|");
+  for (const name of withReference ? ["reference", "ours", "F2"] : ["ours", "F2"]) {
+    const peak = name === "F2" ? "–" : `${(rss(name) / 1024).toFixed(0)} MB`;
+    console.log(`| ${name} | ${wall(name).toFixed(2)} s | ${peak} | ${(bytes / 1e6 / wall(name)).toFixed(0)} MB/s |`);
+  }
+  console.log(`\nours / F2 = ${(wall("ours") / wall("F2")).toFixed(2)}` + (withReference ? `, reference / ours = ${(wall("reference") / wall("ours")).toFixed(2)}` : ""));
+  console.log(`per entry: ${((wall("ours") / entries) * 1e6).toFixed(1)} µs; per GB: ${(wall("ours") / (bytes / 1e9)).toFixed(2)} s`);
+}
+
+function main(): void {
+  const problem = referenceUnavailable();
+  if (problem !== undefined) throw new Error(`bench needs the reference: ${problem}`);
+  console.log(`# stream-layered-image benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  benchStore("realistic store, 3 layers", realisticStore(), true);
+  if (process.argv.includes("--scale")) {
+    const count = Number(process.env.SLI_BENCH_ENTRIES ?? 1_000_000);
+    benchStore(`${count} small entries`, manyEntriesStore(count), false);
+    benchStore("one 8 GiB sparse file", sparseStore(), false);
+  }
+}
+
+main();
