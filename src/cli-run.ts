@@ -90,38 +90,21 @@ export interface CliIo {
 
 /** The reader of our output went away (`| head -c 100`). */
 class OutputClosed extends Error {}
+const CLOSED_CODES = new Set(["EPIPE", "ERR_STREAM_DESTROYED"]);
 
-/** Writes `chunks` to `stream`, waiting for 'drain'; rejects with OutputClosed on EPIPE. */
+/**
+ * Writes `chunks` to `stream`, one at a time: each write completes before the
+ * next chunk is asked for, so the image writer can refill a single buffer
+ * (constant memory).  Rejects with OutputClosed when the reader went away.
+ */
 async function pump(chunks: Iterator<Buffer>, stream: Writable): Promise<void> {
-  let failure: Error | undefined;
-  const onError = (error: NodeJS.ErrnoException): void => {
-    failure = error.code === "EPIPE" || error.code === "ERR_STREAM_DESTROYED" ? new OutputClosed() : error;
-  };
-  stream.on("error", onError);
-  try {
-    for (let next = chunks.next(); !next.done; next = chunks.next()) {
-      if (failure) throw failure;
-      if (!stream.write(next.value)) {
-        await new Promise<void>((resolve) => {
-          const done = (): void => {
-            stream.off("drain", done);
-            stream.off("error", done);
-            stream.off("close", done);
-            resolve();
-          };
-          stream.on("drain", done);
-          stream.on("error", done);
-          stream.on("close", done);
-        });
-      }
-    }
-    await new Promise<void>((resolve, reject) => stream.write("", (error) => (error ? reject(error) : resolve())));
-    if (failure) throw failure;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EPIPE") throw new OutputClosed();
-    throw error;
-  } finally {
-    stream.off("error", onError);
+  for (let next = chunks.next(); !next.done; next = chunks.next()) {
+    await new Promise<void>((resolve, reject) =>
+      stream.write(next.value, (error) => {
+        if (error === undefined || error === null) resolve();
+        else reject(CLOSED_CODES.has((error as NodeJS.ErrnoException).code ?? "") ? new OutputClosed() : error);
+      }),
+    );
   }
 }
 
@@ -129,6 +112,8 @@ async function pump(chunks: Iterator<Buffer>, stream: Writable): Promise<void> {
 async function writeToFile(target: string, write: (stream: Writable) => Promise<void>): Promise<void> {
   const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   const stream = createWriteStream(temporary, { flags: "wx", mode: 0o644 });
+  // Failures reach pump through the write callbacks; the event would crash.
+  stream.on("error", () => {});
   try {
     await write(stream);
     await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
@@ -166,7 +151,13 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     const conf = validateConf(readConfFile(options.conf, options.python), options.conf);
     // Every check that can be made up front runs here, so bad input never
     // creates the output file nor writes a byte to stdout.
-    image = prepareImage(conf, { python: options.python, root: options.root, log: (line) => io.stderr(`${line}\n`), ...io.hooks });
+    image = prepareImage(conf, {
+      python: options.python,
+      root: options.root,
+      log: (line) => io.stderr(`${line}\n`),
+      reuseChunks: true,
+      ...io.hooks,
+    });
   } catch (error) {
     io.stderr(`stream-layered-image: ${(error as Error).message}\n`);
     if (debug) io.stderr(`${(error as Error).stack}\n`);

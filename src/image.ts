@@ -1,22 +1,21 @@
-import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { closeSync, fstatSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { encodeHeader, type TarHeader } from "./tar/header.js";
 import { TypeFlag } from "./tar/constants.js";
 import { ShortReadError, TarChunker } from "./tar/writer.js";
 import { checkLayer, layerChunks, type EntryRecord } from "./layer.js";
-import { comparePaths } from "./walk.js";
+import { EntryLog, LayerChangedError } from "./entry-log.js";
+import { checkCustomisationLayer, openCustomisationTar, type CustomisationLayer } from "./customisation-layer.js";
 import type { Writable } from "node:stream";
 import { StreamSink, type Sink } from "./sinks.js";
 import { sha256Hasher } from "./hash/sha256.js";
 import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
 import { ConfError, type ImageConf } from "./conf.js";
-import { CannotArchiveError, displayPath } from "./errors.js";
+import { CannotArchiveError } from "./errors.js";
 import { parseCreated, isoformat, timestampSeconds, type MicrosecondClock, type PyDateTime } from "./py/datetime.js";
 import { PythonError } from "./py/python-errors.js";
 import { dumpsPythonJson } from "./py/json.js";
 import { reprList, reprValue } from "./py/repr.js";
-import { pyStrip } from "./py/strip.js";
-import { fsEncode, strFacts } from "./py/fsname.js";
 import type { PyDict, PyValue } from "./py/value.js";
 import { groupName, userName } from "./userdb.js";
 
@@ -29,9 +28,16 @@ export interface ImageOptions {
   readonly log?: (line: string) => void;
   /** The clock behind `"created": "now"` (microseconds since the epoch). */
   readonly now?: MicrosecondClock;
+  /**
+   * Refill one output buffer: each chunk is valid only until the next is
+   * requested, so the consumer must be done with it (written, not queued).
+   */
+  readonly reuseChunks?: boolean;
   /** Test hook: runs after layer `num`'s hash pass, before its stream pass. */
   readonly betweenPasses?: (num: number) => void;
 }
+
+export { LayerChangedError };
 
 /** A layer as the manifest and config describe it. */
 export interface LayerInfo {
@@ -41,158 +47,9 @@ export interface LayerInfo {
   readonly paths: PyValue;
 }
 
-/** The layer's bytes changed between the hash pass and the stream pass. */
-export class LayerChangedError extends Error {
-  constructor(
-    readonly layer: number,
-    message: string,
-  ) {
-    super(`Layer ${layer} changed between the hash pass and the stream pass: ${message}`);
-    this.name = "LayerChangedError";
-  }
-}
-
 /** tarfile.TarInfo(name) defaults: 0644, uid/gid 0, empty uname/gname, regular file. */
 function plainMember(name: string, size: number | bigint, mtime: bigint): TarHeader {
   return { name, mode: 0o644, uid: 0, gid: 0, size, mtime, type: TypeFlag.regular, linkname: "", uname: "", gname: "", devmajor: 0, devminor: 0 };
-}
-
-/** The file behind a conf path (a Python str: lone surrogates are raw bytes), below the root if any. */
-function fsPathOf(path: string, root: string | undefined): Buffer {
-  const bytes = fsEncode(path);
-  if (root === undefined) return bytes;
-  return Buffer.concat([Buffer.from(root.replace(/\/+$/, "")), Buffer.from(path.startsWith("/") ? "" : "/"), bytes]);
-}
-
-/** `open(checksum_path).read().strip()`, asserted to be 64 characters. */
-function readCustomisationChecksum(file: Buffer, shownAs: string): string {
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(readFileSync(file));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new CannotArchiveError(JSON.stringify(shownAs), code === undefined ? "not valid UTF-8 text" : `reading failed (${code})`, { cause: error });
-  }
-  // Text mode translates \r\n and \r to \n before strip().
-  const checksum = pyStrip(text.replace(/\r\n?/g, "\n"));
-  if (strFacts(checksum).length !== 64) throw new CannotArchiveError(JSON.stringify(shownAs), `Invalid sha256: expected 64 characters, found ${strFacts(checksum).length}`);
-  return checksum;
-}
-
-/**
- * The hash pass, member by member, so the stream pass can name what changed.
- * Compact enough for a million members: names are stored as the length
- * shared with the previous name plus the rest (walk order shares long
- * prefixes), sizes and CRCs in typed arrays.
- */
-class EntryLog {
-  private sizes = new Float64Array(1024);
-  private ctimes = new Float64Array(1024);
-  private inodes = new Float64Array(1024);
-  private crcs = new Uint32Array(1024);
-  private names = Buffer.allocUnsafe(64 * 1024);
-  private namesUsed = 0;
-  private lastName = "";
-  length = 0;
-  /** The stream pass's position: next record to compare and its name. */
-  private cursor = 0;
-  private cursorOffset = 0;
-  private cursorName = "";
-
-  push(record: EntryRecord): void {
-    if (this.length === this.sizes.length) {
-      this.sizes = grow(this.sizes, new Float64Array(this.length * 2));
-      this.ctimes = grow(this.ctimes, new Float64Array(this.length * 2));
-      this.inodes = grow(this.inodes, new Float64Array(this.length * 2));
-      this.crcs = grow(this.crcs, new Uint32Array(this.length * 2));
-    }
-    this.sizes[this.length] = record.size;
-    this.crcs[this.length] = record.crc;
-    this.ctimes[this.length] = record.ctimeMs;
-    this.inodes[this.length] = record.inode;
-    let shared = 0;
-    const limit = Math.min(record.name.length, this.lastName.length);
-    while (shared < limit && record.name.charCodeAt(shared) === this.lastName.charCodeAt(shared)) shared++;
-    const rest = record.name.slice(shared);
-    const needed = 8 + rest.length * 3;
-    if (this.namesUsed + needed > this.names.length) this.names = grow(this.names, Buffer.allocUnsafe(Math.max(this.names.length * 2, this.namesUsed + needed)));
-    this.names.writeUInt32LE(shared, this.namesUsed);
-    // UTF-16 code units as they are: lone surrogates survive the round trip.
-    const restBytes = this.names.write(rest, this.namesUsed + 8, "utf16le");
-    this.names.writeUInt32LE(restBytes, this.namesUsed + 4);
-    this.namesUsed += 8 + restBytes;
-    this.lastName = record.name;
-    this.length++;
-  }
-
-  /** The name of the next record the stream pass has not matched yet. */
-  private expectedName(): string {
-    const shared = this.names.readUInt32LE(this.cursorOffset);
-    const restBytes = this.names.readUInt32LE(this.cursorOffset + 4);
-    return this.cursorName.slice(0, shared) + this.names.toString("utf16le", this.cursorOffset + 8, this.cursorOffset + 8 + restBytes);
-  }
-
-  private advance(): void {
-    this.cursorName = this.expectedName();
-    this.cursorOffset += 8 + this.names.readUInt32LE(this.cursorOffset + 4);
-    this.cursor++;
-  }
-
-  /** Throws when the stream pass's next member differs from the hash pass's. */
-  check(layer: number, record: EntryRecord): void {
-    if (this.cursor >= this.length) throw new LayerChangedError(layer, `${displayPath(record.name)} appeared after the hash pass`);
-    const expected = this.expectedName();
-    if (expected !== record.name) {
-      const removed = comparePaths(record.name, expected) > 0;
-      throw new LayerChangedError(layer, removed ? `${displayPath(expected)} was removed after the hash pass` : `${displayPath(record.name)} appeared after the hash pass`);
-    }
-    const where = displayPath(record.name);
-    if (this.sizes[this.cursor] !== record.size) {
-      throw new LayerChangedError(layer, `${where} changed size from ${this.sizes[this.cursor]} to ${record.size} bytes`);
-    }
-    const i = this.cursor;
-    if (this.crcs[i] !== record.crc >>> 0 || this.ctimes[i] !== record.ctimeMs || this.inodes[i] !== record.inode) {
-      throw new LayerChangedError(layer, `${where} changed (content or metadata)`);
-    }
-    this.advance();
-  }
-
-  /** Throws when members the hash pass saw never came in the stream pass. */
-  checkComplete(layer: number): void {
-    if (this.cursor < this.length) throw new LayerChangedError(layer, `${displayPath(this.expectedName())} was removed after the hash pass`);
-  }
-}
-
-function grow<T extends Float64Array | Uint32Array | Buffer>(from: T, to: T): T {
-  to.set(from);
-  return to;
-}
-
-/** The customisation layer's files, checked before the first byte. */
-interface CustomisationLayer {
-  readonly checksum: string;
-  readonly tarPath: Buffer;
-  readonly tarShownAs: string;
-}
-
-function checkCustomisationLayer(customisation: string, root: string | undefined): CustomisationLayer {
-  const checksum = readCustomisationChecksum(fsPathOf(`${customisation}/checksum`, root), `${customisation}/checksum`);
-  const tarShownAs = `${customisation}/layer.tar`;
-  const tarPath = fsPathOf(tarShownAs, root);
-  let fd: number;
-  try {
-    fd = openSync(tarPath, "r");
-  } catch (error) {
-    throw CannotArchiveError.fromFsError(tarShownAs, "open", error);
-  }
-  try {
-    // Deliberately stricter than gettarinfo, which would store a symlink or
-    // a directory as such: a layer must be the tarball's bytes.
-    if (!fstatSync(fd).isFile()) throw new CannotArchiveError(JSON.stringify(tarShownAs), "the customisation layer must be a regular file");
-  } finally {
-    closeSync(fd);
-  }
-  return { checksum, tarPath, tarShownAs };
 }
 
 /** Everything knowable before the first byte: `created`, the customisation layer, every store layer's walk. */
@@ -250,7 +107,7 @@ function* streamImageChunks(
 ): Generator<Buffer> {
   const { tarFormat } = profileFor(python);
   const log = options.log ?? (() => {});
-  const outer = new TarChunker();
+  const outer = new TarChunker(options.reuseChunks);
   const layers: LayerInfo[] = [];
 
   // The conf's own values, for repr() in the log and the history comments.
@@ -286,14 +143,9 @@ function* streamImageChunks(
   }
 
   log("Creating the customisation layer...");
-  const { checksum, tarPath, tarShownAs } = customisation;
+  const { checksum, tarShownAs } = customisation;
   const layerPath = `${checksum}/layer.tar`;
-  let fd: number;
-  try {
-    fd = openSync(tarPath, "r");
-  } catch (error) {
-    throw CannotArchiveError.fromFsError(tarShownAs, "open", error);
-  }
+  const fd = openCustomisationTar(customisation);
   try {
     const stat = fstatSync(fd);
     // gettarinfo: mode, ids and names from the file; the script sets name and mtime.
