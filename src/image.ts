@@ -3,9 +3,9 @@ import { createHash } from "node:crypto";
 import { encodeHeader, type TarHeader } from "./tar/header.js";
 import { TypeFlag } from "./tar/constants.js";
 import { ShortReadError, TarChunker } from "./tar/writer.js";
-import { checkLayer, layerChunks, type EntryRecord } from "./layer.js";
+import { layerChunks, type EntryRecord } from "./layer.js";
 import { EntryLog, LayerChangedError } from "./entry-log.js";
-import { checkCustomisationLayer, openCustomisationTar, type CustomisationLayer } from "./customisation-layer.js";
+import { checkCustomisationLayer, openCustomisationTar } from "./customisation-layer.js";
 import type { Writable } from "node:stream";
 import { StreamSink, type Sink } from "./sinks.js";
 import { sha256Hasher } from "./hash/sha256.js";
@@ -53,7 +53,33 @@ function plainMember(name: string, size: number | bigint, mtime: bigint): TarHea
 }
 
 /** Everything knowable before the first byte: `created`, the customisation layer, every store layer's walk. */
-function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions): { created: PyDateTime; mtime: bigint; customisation: CustomisationLayer } {
+/** A store layer after its hash pass: what the stream pass must reproduce. */
+interface HashedLayer {
+  readonly sha256: string;
+  readonly size: number;
+  readonly entries: EntryLog;
+}
+
+/** The reference's first pass over a layer: digest, size, and each member as seen. */
+function hashPass(paths: readonly string[], mtime: bigint, python: PythonVersion, root: string | undefined): HashedLayer {
+  const hasher = sha256Hasher();
+  const entries = new EntryLog();
+  let size = 0;
+  for (const chunk of layerChunks(paths, mtime, { root, python, reuseChunks: true, onEntry: (record) => entries.push(record) })) {
+    hasher.update(chunk);
+    size += chunk.length;
+  }
+  return { sha256: hasher.digest(), size, entries };
+}
+
+/**
+ * Everything before the first byte: `created`, the customisation layer, and
+ * the hash pass of every layer, which walks and reads all of them.  The
+ * reference hashes a layer just before streaming it; hashing all of them
+ * first gives the same bytes, and makes every bad path, socket or unreadable
+ * file an error before anything is written.
+ */
+function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) {
   let created: PyDateTime;
   let mtime: bigint;
   try {
@@ -64,13 +90,8 @@ function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions):
     throw error;
   }
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
-  const checked = new Set<string>();
-  for (const paths of conf.storeLayers) {
-    const unchecked = paths.filter((path) => !checked.has(path));
-    checkLayer(unchecked, mtime, { root: options.root, python });
-    for (const path of unchecked) checked.add(path);
-  }
-  return { created, mtime, customisation };
+  const hashed = conf.storeLayers.map((paths) => hashPass(paths, mtime, python, options.root));
+  return { created, mtime, customisation, hashed };
 }
 
 /**
@@ -92,7 +113,10 @@ export interface PreparedImage {
   chunks(): Generator<Buffer>;
 }
 
-/** Checks everything knowable up front (throws ConfError or CannotArchiveError), without writing. */
+/**
+ * Checks everything knowable up front and runs every layer's hash pass
+ * (throws ConfError or CannotArchiveError), without writing anything.
+ */
 export function prepareImage(conf: ImageConf, options: ImageOptions = {}): PreparedImage {
   const python = options.python ?? DEFAULT_PYTHON;
   const prepared = prepare(conf, python, options);
@@ -103,39 +127,33 @@ function* streamImageChunks(
   conf: ImageConf,
   options: ImageOptions,
   python: PythonVersion,
-  { created, mtime, customisation }: ReturnType<typeof prepare>,
+  { created, mtime, customisation, hashed }: ReturnType<typeof prepare>,
 ): Generator<Buffer> {
   const { tarFormat } = profileFor(python);
   const log = options.log ?? (() => {});
   const outer = new TarChunker(options.reuseChunks);
   const layers: LayerInfo[] = [];
+  const hasher = sha256Hasher();
 
   // The conf's own values, for repr() in the log and the history comments.
   const rawLayers = conf.raw.get("store_layers") as PyValue[];
   for (const [num, paths] of conf.storeLayers.entries()) {
     log(`Creating layer ${num} from paths: ${reprValue(rawLayers[num]!, python)}`);
-    const hasher = sha256Hasher();
-    const hashed = new EntryLog();
-    let size = 0;
-    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry: (record) => hashed.push(record) })) {
-      hasher.update(chunk);
-      size += chunk.length;
-    }
-    const sha256 = hasher.digest();
+    const { sha256, size, entries } = hashed[num]!;
     options.betweenPasses?.(num);
 
     const path = `${sha256}/layer.tar`;
     yield* outer.bytes(encodeHeader(plainMember(path, size, mtime), tarFormat));
 
     let streamed = 0;
-    const onEntry = (record: EntryRecord): void => hashed.check(num, record);
+    const onEntry = (record: EntryRecord): void => entries.check(num, record);
     for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry })) {
       if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
       hasher.update(chunk);
       streamed += chunk.length;
       yield* outer.bytes(chunk);
     }
-    hashed.checkComplete(num);
+    entries.checkComplete(num);
     if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
     if (hasher.digest() !== sha256) throw new LayerChangedError(num, "its content differs from the hashed one");
     yield* outer.padToBlock();

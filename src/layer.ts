@@ -97,7 +97,8 @@ export function* layerChunks(
       const headerBytes = encodeHeader(header, format);
       yield* chunker.bytes(headerBytes);
       const size = header.type === TypeFlag.regular ? Number(header.size) : 0;
-      if (size > 0) yield* regularFileContent(chunker, entry, size);
+      // Every regular file is opened, empty ones too, as the script does.
+      if (header.type === TypeFlag.regular) yield* regularFileContent(chunker, entry, size);
       // ctime/inode only for file content: a directory's ctime moves whenever
       // a child comes or goes, which the walk reports by the child's name.
       const regular = header.type === TypeFlag.regular;
@@ -111,23 +112,6 @@ export function* layerChunks(
     }
   }
   yield* chunker.finish();
-}
-
-/**
- * Everything about a layer that can fail, found without reading content: the
- * walk (missing paths, unreadable directories, sockets), each header (names
- * that cannot be encoded) and opening each regular file for reading.
- */
-export function checkLayer(paths: readonly (string | Uint8Array)[], mtime: number | bigint, options: LayerOptions = {}): void {
-  const profile = profileFor(options.python ?? DEFAULT_PYTHON);
-  for (const path of paths) {
-    const { fsPath, name } = locate(path, options.root);
-    for (const entry of walkStorePath(fsPath, name, { root: options.root, childNamesFromBytes: profile.rglobChildNamesFromBytes })) {
-      const header = storeEntryHeader(entry, mtime);
-      encodeHeader(header, profile.tarFormat);
-      if (header.type === TypeFlag.regular) closeSync(openForReading(entry));
-    }
-  }
 }
 
 /** `archive_paths_to(obj, paths, mtime)`: writes one layer tarball to `sink`. */
