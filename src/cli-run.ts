@@ -146,6 +146,10 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT_OK;
   }
   const { debug } = options;
+  const report = (error: unknown): void => {
+    io.stderr(`stream-layered-image: ${(error as Error).message}\n`);
+    if (debug) io.stderr(`${(error as Error).stack}\n`);
+  };
   let image;
   try {
     const conf = validateConf(readConfFile(options.conf, options.python), options.conf);
@@ -159,8 +163,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       ...io.hooks,
     });
   } catch (error) {
-    io.stderr(`stream-layered-image: ${(error as Error).message}\n`);
-    if (debug) io.stderr(`${(error as Error).stack}\n`);
+    report(error);
     return EXIT_BAD_INPUT;
   }
   try {
@@ -169,8 +172,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return EXIT_OK;
   } catch (error) {
     if (error instanceof OutputClosed) return EXIT_STREAM_FAULT;
-    io.stderr(`stream-layered-image: ${(error as Error).message}\n`);
-    if (debug) io.stderr(`${(error as Error).stack}\n`);
+    report(error);
     return EXIT_STREAM_FAULT;
   }
 }

@@ -96,12 +96,12 @@ export function* layerChunks(
       const header = storeEntryHeader(entry, mtime);
       const headerBytes = encodeHeader(header, format);
       yield* chunker.bytes(headerBytes);
-      const size = header.type === TypeFlag.regular ? Number(header.size) : 0;
+      const regular = header.type === TypeFlag.regular;
+      const size = regular ? Number(header.size) : 0;
       // Every regular file is opened, empty ones too, as the script does.
-      if (header.type === TypeFlag.regular) yield* regularFileContent(chunker, entry, size);
+      if (regular) yield* regularFileContent(chunker, entry, size);
       // ctime/inode only for file content: a directory's ctime moves whenever
       // a child comes or goes, which the walk reports by the child's name.
-      const regular = header.type === TypeFlag.regular;
       options.onEntry?.({
         name: entry.name,
         size,

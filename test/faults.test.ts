@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeFixtureStore } from "./support/fixture-store.js";
+import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
 import { REPO_ROOT } from "./support/reference.js";
 import { storePath } from "./fixtures/layer-fixtures.js";
 import { parseTarLayout } from "../src/tar/inspect.js";
@@ -36,6 +36,16 @@ const CONF = JSON.stringify({
   customisation_layer: custom,
 });
 
+/** Runs `body` with a fresh fixture store that is removed afterwards. */
+function withStore(label: string, body: (store: FixtureStore) => void): void {
+  const store = makeFixtureStore(ENTRIES, label);
+  try {
+    body(store);
+  } finally {
+    store.remove();
+  }
+}
+
 function runWithFault(root: string, fault: object | null, extraArgs: string[] = []) {
   const conf = join(root, "conf.json");
   writeFileSync(conf, CONF);
@@ -53,8 +63,7 @@ function outerNames(archive: Buffer): string[] {
 describe("a store file changes between the hash pass and the stream pass", () => {
   for (const action of ["truncate", "append", "flip", "unlink"] as const) {
     test(`${action}: exit 1, the path named, stdout truncated`, () => {
-      const store = makeFixtureStore(ENTRIES, `fault-${action}`);
-      try {
+      withStore(`fault-${action}`, (store) => {
         const result = runWithFault(store.root, { layer: 1, action, path: join(store.root, second.slice(1), "data") });
         assert.equal(result.status, 1, result.stderr);
         const message = result.stderr.trimEnd().split("\n").at(-1)!;
@@ -64,28 +73,22 @@ describe("a store file changes between the hash pass and the stream pass", () =>
         assert.ok(result.stdout.length > 0);
         assert.ok(!result.stdout.includes(Buffer.from("manifest.json")), "no manifest: the archive is not complete");
         assert.ok(!outerNames(result.stdout).includes("manifest.json"));
-      } finally {
-        store.remove();
-      }
+      });
     });
   }
 
   test("control: without a fault the same run succeeds", () => {
-    const store = makeFixtureStore(ENTRIES, "fault-none");
-    try {
+    withStore("fault-none", (store) => {
       const result = runWithFault(store.root, null);
       assert.equal(result.status, 0, result.stderr);
       assert.ok(outerNames(result.stdout).includes("manifest.json"));
-    } finally {
-      store.remove();
-    }
+    });
   });
 });
 
 describe("--output FILE", () => {
   test("writes the same bytes as stdout and leaves no temporary file", () => {
-    const store = makeFixtureStore(ENTRIES, "output-ok");
-    try {
+    withStore("output-ok", (store) => {
       const target = join(store.root, "image.tar");
       const viaStdout = runWithFault(store.root, null);
       const viaFile = runWithFault(store.root, null, ["-o", target]);
@@ -93,14 +96,11 @@ describe("--output FILE", () => {
       assert.equal(viaFile.stdout.length, 0);
       assert.ok(readFileSync(target).equals(viaStdout.stdout));
       assert.deepEqual(readdirSync(store.root).filter((f) => f.endsWith(".tmp")), []);
-    } finally {
-      store.remove();
-    }
+    });
   });
 
   test("killed mid-stream (SIGKILL): a new target stays absent, an old one unchanged", () => {
-    const store = makeFixtureStore(ENTRIES, "output-kill");
-    try {
+    withStore("output-kill", (store) => {
       const fresh = join(store.root, "fresh.tar");
       const killed = runWithFault(store.root, { layer: 1, action: "kill", path: "" }, ["-o", fresh]);
       assert.equal(killed.signal, "SIGKILL");
@@ -111,36 +111,28 @@ describe("--output FILE", () => {
       const again = runWithFault(store.root, { layer: 1, action: "kill", path: "" }, ["--output", old]);
       assert.equal(again.signal, "SIGKILL");
       assert.equal(readFileSync(old, "utf8"), "the previous image");
-    } finally {
-      store.remove();
-    }
+    });
   });
 
   test("a fault while streaming leaves the old target unchanged and removes the temporary file", () => {
-    const store = makeFixtureStore(ENTRIES, "output-fault");
-    try {
+    withStore("output-fault", (store) => {
       const old = join(store.root, "old.tar");
       writeFileSync(old, "the previous image");
       const result = runWithFault(store.root, { layer: 1, action: "flip", path: join(store.root, second.slice(1), "data") }, ["-o", old]);
       assert.equal(result.status, 1);
       assert.equal(readFileSync(old, "utf8"), "the previous image");
       assert.deepEqual(readdirSync(store.root).filter((f) => f.endsWith(".tmp")), []);
-    } finally {
-      store.remove();
-    }
+    });
   });
 });
 
 test("stdout closed early (| head -c 100): quiet exit 1, no stack trace", () => {
-  const store = makeFixtureStore(ENTRIES, "epipe");
-  try {
+  withStore("epipe", (store) => {
     const conf = join(store.root, "conf.json");
     writeFileSync(conf, CONF);
     const result = spawnSync("bash", ["-c", `"${process.execPath}" "${join(REPO_ROOT, "dist", "cli.js")}" --root "${store.root}" "${conf}" | head -c 100 >/dev/null; echo "status=\${PIPESTATUS[0]}" >&2`]);
     const stderr = result.stderr.toString();
     assert.match(stderr, /status=1\n$/);
     assert.doesNotMatch(stderr, /Error|\n\s+at /);
-  } finally {
-    store.remove();
-  }
+  });
 });

@@ -15,7 +15,7 @@
  * Without interpreters the differential tests skip, loudly.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { runPython } from "./support/python.js";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -88,23 +88,11 @@ sys.stdout.write(json.dumps(out))
 `;
 
 /** Runs PY_DRIVER-style code in a fresh interpreter with the given TZ. */
-function runPython<T>(python: string, code: string, tz: string | undefined, input: unknown, extraEnv: Record<string, string> = {}): Promise<T> {
+async function runPythonJson<T>(python: string, code: string, tz: string | undefined, input: unknown, extraEnv: Record<string, string> = {}): Promise<T> {
   const env = { ...process.env, ...extraEnv };
   if (tz === undefined) delete env.TZ;
   else env.TZ = tz;
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(python, ["-c", code], { env, stdio: ["pipe", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) reject(new Error(`${python} (TZ=${tz}) exited ${code}: ${Buffer.concat(err).toString()}`));
-      else resolvePromise(JSON.parse(Buffer.concat(out).toString("utf8")) as T);
-    });
-    child.stdin.end(JSON.stringify(input));
-  });
+  return JSON.parse(await runPython(python, code, JSON.stringify(input), env)) as T;
 }
 
 /** Runs `jobs` at most `limit` at a time (the interpreters work while we compute). */
@@ -590,7 +578,7 @@ test("differential: fromisoformat / isoformat / int(timestamp()) against CPython
     for (const [version, python] of interpreters) {
       if (python === undefined) continue;
       jobs.push(async () => {
-        const expected = await runPython<Outcome[]>(python, PY_DRIVER, tz, values);
+        const expected = await runPythonJson<Outcome[]>(python, PY_DRIVER, tz, values);
         values.forEach((value, i) => {
           compared++;
           const kind = /^error ValueError: Invalid/.test(expected[i] ?? "") ? "invalid" : /^error/.test(expected[i] ?? "") ? "range error" : / \| error/.test(expected[i] ?? "") ? "timestamp error" : "accepted";
@@ -632,7 +620,7 @@ test("differential: int/int true division (timedelta.total_seconds) rounds like 
     const n = BigInt(Math.round((x + 2 ** (e - 53)) * 1e6)) + BigInt(g.int(-2, 2));
     values.push(g.chance(0.5) ? -n : n);
   }
-  const expected = await runPython<string[]>(python, "import sys, json\nsys.stdout.write(json.dumps([repr(int(x) / 10**6) for x in json.loads(sys.stdin.read())]))", undefined, values.map(String));
+  const expected = await runPythonJson<string[]>(python, "import sys, json\nsys.stdout.write(json.dumps([repr(int(x) / 10**6) for x in json.loads(sys.stdin.read())]))", undefined, values.map(String));
   values.forEach((n, i) => assert.equal(trueDivide(n, 1_000_000n), Number(expected[i]), `${n} / 10**6`));
 });
 
@@ -800,7 +788,7 @@ test("differential: local time zones (TZ resolution, TZif, POSIX TZ strings) aga
       cases.map(({ tz, env }, k) => async () => {
         const zone = resolveLocalTimeZone({ TZ: tz, TZDIR: env.TZDIR });
         const instants = localtimeInstants(1000 + k, zone);
-        const expected = await runPython<[number, number][]>(python, PY_LOCALTIME, tz, instants, env);
+        const expected = await runPythonJson<[number, number][]>(python, PY_LOCALTIME, tz, instants, env);
         instants.forEach((at, i) => {
           compared++;
           const { gmtoff, leapCorrection, leapHit } = zone.lookup(at);

@@ -60,10 +60,6 @@ export class WorkerSha256 implements Sha256 {
     while (Atomics.load(this.state, RESULT_READY) === 0) Atomics.wait(this.state, RESULT_READY, 0, 1000);
     return Buffer.from(this.shared, DIGEST_OFFSET, 32).toString("hex");
   }
-
-  close(): void {
-    void this.worker.terminate();
-  }
 }
 
 let shared: Sha256 | undefined;

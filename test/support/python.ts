@@ -58,10 +58,11 @@ export function findPythonInterpreters(): ReadonlyMap<PythonVersion, string> {
 
 /**
  * Runs `python -c script` with `input` on stdin and resolves with stdout.
- * PYTHONINTMAXSTRDIGITS is removed so the default 4300-digit limit applies.
+ * PYTHONINTMAXSTRDIGITS is removed so the default 4300-digit limit applies;
+ * `env` replaces the environment when given.
  */
-export function runPython(interpreter: string, script: string, input: string): Promise<string> {
-  const env = { ...process.env };
+export function runPython(interpreter: string, script: string, input: string, env: NodeJS.ProcessEnv = { ...process.env }): Promise<string> {
+  env = { ...env };
   delete env["PYTHONINTMAXSTRDIGITS"];
   return new Promise((resolve, reject) => {
     const child = spawn(interpreter, ["-c", script], { env, stdio: ["pipe", "pipe", "pipe"] });

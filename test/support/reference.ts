@@ -78,14 +78,20 @@ export interface ProcessResult {
   readonly stderr: string;
 }
 
+/** This process's environment with TZ set, or removed when `tz` is undefined. */
+function envWithTz(tz: string | undefined): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  if (tz === undefined) delete env.TZ;
+  else env.TZ = tz;
+  return env;
+}
+
 /**
  * Runs the reference script on `confPath` with `storeRoot/nix` mounted on
  * /nix, under the given TZ (undefined: TZ unset).
  */
 export function runReferenceImage(python: string, storeRoot: string, confPath: string, tz: string | undefined): ProcessResult {
-  const env = { ...process.env };
-  if (tz === undefined) delete env.TZ;
-  else env.TZ = tz;
+  const env = envWithTz(tz);
   const result = spawnSync(WITH_STORE, [storeRoot, "--", python, join(REFERENCE_DIR, "stream_layered_image.py"), confPath], {
     env,
     maxBuffer: 1 << 30,
@@ -95,9 +101,7 @@ export function runReferenceImage(python: string, storeRoot: string, confPath: s
 
 /** Runs our CLI (dist/cli.js) the way a user would, reading the store below `storeRoot`. */
 export function runOurCli(args: readonly string[], tz: string | undefined): ProcessResult {
-  const env = { ...process.env };
-  if (tz === undefined) delete env.TZ;
-  else env.TZ = tz;
+  const env = envWithTz(tz);
   const result = spawnSync(process.execPath, [join(REPO_ROOT, "dist", "cli.js"), ...args], { env, maxBuffer: 1 << 30 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString("utf8") };
 }
