@@ -30,6 +30,8 @@ export interface CustomisationLayer {
   readonly checksum: string;
   readonly tarPath: Buffer;
   readonly tarShownAs: string;
+  /** layer.tar's size when checked: the stream refuses a file that changed since. */
+  readonly size: number;
 }
 
 /** Opens the layer.tar for reading; the caller closes the descriptor. */
@@ -46,12 +48,15 @@ export function checkCustomisationLayer(customisation: string, root: string | un
   const tarShownAs = `${customisation}/layer.tar`;
   const tarPath = fsPathOf(tarShownAs, root);
   const fd = openCustomisationTar({ tarPath, tarShownAs });
+  let size: number;
   try {
+    const stat = fstatSync(fd);
     // Deliberately stricter than gettarinfo, which would store a symlink or
     // a directory as such: a layer must be the tarball's bytes.
-    if (!fstatSync(fd).isFile()) throw new CannotArchiveError(JSON.stringify(tarShownAs), "the customisation layer must be a regular file");
+    if (!stat.isFile()) throw new CannotArchiveError(JSON.stringify(tarShownAs), "the customisation layer must be a regular file");
+    size = stat.size;
   } finally {
     closeSync(fd);
   }
-  return { checksum, tarPath, tarShownAs };
+  return { checksum, tarPath, tarShownAs, size };
 }

@@ -35,24 +35,30 @@ export interface ImageOptions {
   readonly reuseChunks?: boolean;
   /** Test hook: runs after layer `num`'s hash pass, before its stream pass. */
   readonly betweenPasses?: (num: number) => void;
+  /** Called as each output-sized chunk of a layer is hashed or streamed (for progress displays). */
+  readonly progress?: (event: ProgressEvent) => void;
+}
+
+/** Where a run is: `layer` of `layers` (store layers only), bytes of that layer so far. */
+export interface ProgressEvent {
+  readonly phase: "hashing" | "streaming";
+  readonly layer: number;
+  readonly layers: number;
+  readonly layerBytesDone: number;
+  /** The layer's tarball size: known once it has been hashed (undefined while hashing). */
+  readonly layerBytesTotal: number | undefined;
+  /** Bytes of all store layers streamed so far, and their total (streaming only; 0 while hashing). */
+  readonly imageBytesDone: number;
+  readonly imageBytesTotal: number;
 }
 
 export { LayerChangedError };
-
-/** A layer as the manifest and config describe it. */
-export interface LayerInfo {
-  readonly checksum: string;
-  readonly path: string;
-  /** The conf's value the history comment shows. */
-  readonly paths: PyValue;
-}
 
 /** tarfile.TarInfo(name) defaults: 0644, uid/gid 0, empty uname/gname, regular file. */
 function plainMember(name: string, size: number | bigint, mtime: bigint): TarHeader {
   return { name, mode: 0o644, uid: 0, gid: 0, size, mtime, type: TypeFlag.regular, linkname: "", uname: "", gname: "", devmajor: 0, devminor: 0 };
 }
 
-/** Everything knowable before the first byte: `created`, the customisation layer, every store layer's walk. */
 /** A store layer after its hash pass: what the stream pass must reproduce. */
 interface HashedLayer {
   readonly sha256: string;
@@ -61,15 +67,79 @@ interface HashedLayer {
 }
 
 /** The reference's first pass over a layer: digest, size, and each member as seen. */
-function hashPass(paths: readonly string[], mtime: bigint, python: PythonVersion, root: string | undefined): HashedLayer {
+function hashPass(paths: readonly string[], mtime: bigint, python: PythonVersion, options: ImageOptions, num: number, layers: number): HashedLayer {
   const hasher = sha256Hasher();
   const entries = new EntryLog();
   let size = 0;
-  for (const chunk of layerChunks(paths, mtime, { root, python, reuseChunks: true, onEntry: (record) => entries.push(record) })) {
+  for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry: (record) => entries.push(record) })) {
     hasher.update(chunk);
     size += chunk.length;
+    options.progress?.({ phase: "hashing", layer: num, layers, layerBytesDone: size, layerBytesTotal: undefined, imageBytesDone: 0, imageBytesTotal: 0 });
   }
   return { sha256: hasher.digest(), size, entries };
+}
+
+/** One layer of the image as its manifest lists it. */
+export interface ImageLayer {
+  /** The layer tarball's sha256 (hex): its diff_id and directory name. */
+  readonly sha256: string;
+  /** Size of the layer tarball in bytes. */
+  readonly size: number;
+  /** Member name in the outer tarball: `<sha256>/layer.tar`. */
+  readonly path: string;
+  /** Store paths as the conf gives them (the customisation layer: its directory). */
+  readonly storePaths: readonly PyValue[];
+  readonly customisation: boolean;
+}
+
+/** Everything the outer tarball holds but the layers' bytes: known once every layer is hashed. */
+export interface ImageDescription {
+  /** `int(created.timestamp())`: every member's mtime. */
+  readonly mtime: bigint;
+  readonly layers: readonly ImageLayer[];
+  /** The config JSON's member name, `<sha256>.json`; its sha256 is the image id. */
+  readonly configName: string;
+  readonly configBytes: Buffer;
+  readonly manifestBytes: Buffer;
+}
+
+/** The config JSON and manifest.json exactly as the reference's `main()` dumps them. */
+function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTime, mtime: bigint, layers: ImageLayer[]): ImageDescription {
+  const createdText = isoformat(created);
+  const configJson: PyDict = new Map<string, PyValue>([
+    ["created", createdText],
+    ["architecture", conf.architecture],
+    ["os", "linux"],
+    ["config", conf.config],
+    [
+      "rootfs",
+      new Map<string, PyValue>([
+        ["diff_ids", layers.map((layer) => `sha256:${layer.sha256}`)],
+        ["type", "layers"],
+      ]),
+    ],
+    [
+      "history",
+      layers.map(
+        (layer) =>
+          new Map<string, PyValue>([
+            ["created", createdText],
+            ["comment", `store paths: ${reprList(layer.storePaths as PyValue[], python)}`],
+          ]),
+      ),
+    ],
+  ]);
+  const configBytes = Buffer.from(dumpsPythonJson(configJson, 4, { profile: python }), "utf8");
+  const configName = `${createHash("sha256").update(configBytes).digest("hex")}.json`;
+  const manifest: PyValue = [
+    new Map<string, PyValue>([
+      ["Config", configName],
+      ["RepoTags", [conf.repoTag]],
+      ["Layers", layers.map((layer) => layer.path)],
+    ]),
+  ];
+  const manifestBytes = Buffer.from(dumpsPythonJson(manifest, 4, { profile: python }), "utf8");
+  return { mtime, layers, configName, configBytes, manifestBytes };
 }
 
 /**
@@ -90,8 +160,26 @@ function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) 
     throw error;
   }
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
-  const hashed = conf.storeLayers.map((paths) => hashPass(paths, mtime, python, options.root));
-  return { created, mtime, customisation, hashed };
+  const count = conf.storeLayers.length;
+  const hashed = conf.storeLayers.map((paths, num) => hashPass(paths, mtime, python, options, num, count));
+  // The conf's own values, for repr() in the log and the history comments.
+  const rawLayers = conf.raw.get("store_layers") as PyValue[];
+  const layers: ImageLayer[] = hashed.map(({ sha256, size }, num) => ({
+    sha256,
+    size,
+    path: `${sha256}/layer.tar`,
+    storePaths: rawLayers[num] as PyValue[],
+    customisation: false,
+  }));
+  layers.push({
+    sha256: customisation.checksum,
+    size: customisation.size,
+    path: `${customisation.checksum}/layer.tar`,
+    storePaths: [conf.customisationLayer],
+    customisation: true,
+  });
+  const description = describeImage(conf, python, created, mtime, layers);
+  return { description, customisation, hashed, rawLayers };
 }
 
 /**
@@ -106,44 +194,43 @@ export function imageChunks(conf: ImageConf, options: ImageOptions = {}): Genera
 }
 
 /** An image whose input passed every check that can be made before streaming. */
-export interface PreparedImage {
-  /** `int(created.timestamp())`: every member's mtime. */
-  readonly mtime: bigint;
+export interface PreparedImage extends ImageDescription {
   /** The outer tarball's bytes; faults from here on are LayerChangedError or CannotArchiveError. */
   chunks(): Generator<Buffer>;
 }
 
 /**
  * Checks everything knowable up front and runs every layer's hash pass
- * (throws ConfError or CannotArchiveError), without writing anything.
+ * (throws ConfError or CannotArchiveError), without writing anything.  The
+ * result already knows every digest, the config JSON and the manifest.
  */
 export function prepareImage(conf: ImageConf, options: ImageOptions = {}): PreparedImage {
   const python = options.python ?? DEFAULT_PYTHON;
   const prepared = prepare(conf, python, options);
-  return { mtime: prepared.mtime, chunks: () => streamImageChunks(conf, options, python, prepared) };
+  return { ...prepared.description, chunks: () => streamImageChunks(conf, options, python, prepared) };
 }
 
 function* streamImageChunks(
   conf: ImageConf,
   options: ImageOptions,
   python: PythonVersion,
-  { created, mtime, customisation, hashed }: ReturnType<typeof prepare>,
+  { description, customisation, hashed, rawLayers }: ReturnType<typeof prepare>,
 ): Generator<Buffer> {
   const { tarFormat } = profileFor(python);
+  const { mtime } = description;
   const log = options.log ?? (() => {});
   const outer = new TarChunker(options.reuseChunks);
-  const layers: LayerInfo[] = [];
   const hasher = sha256Hasher();
+  const layers = hashed.length;
+  const imageBytesTotal = hashed.reduce((total, layer) => total + layer.size, 0);
+  let imageBytesDone = 0;
 
-  // The conf's own values, for repr() in the log and the history comments.
-  const rawLayers = conf.raw.get("store_layers") as PyValue[];
   for (const [num, paths] of conf.storeLayers.entries()) {
     log(`Creating layer ${num} from paths: ${reprValue(rawLayers[num]!, python)}`);
     const { sha256, size, entries } = hashed[num]!;
     options.betweenPasses?.(num);
 
-    const path = `${sha256}/layer.tar`;
-    yield* outer.bytes(encodeHeader(plainMember(path, size, mtime), tarFormat));
+    yield* outer.bytes(encodeHeader(plainMember(description.layers[num]!.path, size, mtime), tarFormat));
 
     let streamed = 0;
     const onEntry = (record: EntryRecord): void => entries.check(num, record);
@@ -151,81 +238,45 @@ function* streamImageChunks(
       if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
       hasher.update(chunk);
       streamed += chunk.length;
+      imageBytesDone += chunk.length;
       yield* outer.bytes(chunk);
+      options.progress?.({ phase: "streaming", layer: num, layers, layerBytesDone: streamed, layerBytesTotal: size, imageBytesDone, imageBytesTotal });
     }
     entries.checkComplete(num);
     if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
     if (hasher.digest() !== sha256) throw new LayerChangedError(num, "its content differs from the hashed one");
     yield* outer.padToBlock();
-    layers.push({ checksum: sha256, path, paths: rawLayers[num]! });
   }
 
   log("Creating the customisation layer...");
-  const { checksum, tarShownAs } = customisation;
-  const layerPath = `${checksum}/layer.tar`;
   const fd = openCustomisationTar(customisation);
   try {
     const stat = fstatSync(fd);
     // gettarinfo: mode, ids and names from the file; the script sets name and mtime.
     const header: TarHeader = {
-      ...plainMember(layerPath, stat.size, mtime),
+      ...plainMember(description.layers[layers]!.path, stat.size, mtime),
       mode: stat.mode,
       uid: stat.uid,
       gid: stat.gid,
       uname: userName(stat.uid),
       gname: groupName(stat.gid),
     };
+    if (stat.size !== customisation.size) throw new ShortReadError(customisation.size, stat.size);
     yield* outer.bytes(encodeHeader(header, tarFormat));
     yield* outer.fileContent(fd, stat.size);
   } catch (error) {
-    if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(tarShownAs), `file shrank while being read (${error.message})`, { cause: error });
+    if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(customisation.tarShownAs), `file changed size while being read (${error.message})`, { cause: error });
     throw error;
   } finally {
     closeSync(fd);
   }
-  layers.push({ checksum, path: layerPath, paths: [conf.customisationLayer] });
 
   log("Adding manifests...");
-  const createdText = isoformat(created);
-  const imageJson: PyDict = new Map<string, PyValue>([
-    ["created", createdText],
-    ["architecture", conf.architecture],
-    ["os", "linux"],
-    ["config", conf.config],
-    [
-      "rootfs",
-      new Map<string, PyValue>([
-        ["diff_ids", layers.map((layer) => `sha256:${layer.checksum}`)],
-        ["type", "layers"],
-      ]),
-    ],
-    [
-      "history",
-      layers.map(
-        (layer) =>
-          new Map<string, PyValue>([
-            ["created", createdText],
-            ["comment", `store paths: ${reprList(layer.paths as PyValue[], python)}`],
-          ]),
-      ),
-    ],
-  ]);
-  const imageJsonBytes = Buffer.from(dumpsPythonJson(imageJson, 4, { profile: python }), "utf8");
-  const imageJsonPath = `${createHash("sha256").update(imageJsonBytes).digest("hex")}.json`;
-  yield* outer.bytes(encodeHeader(plainMember(imageJsonPath, imageJsonBytes.length, mtime), tarFormat));
-  yield* outer.bytes(imageJsonBytes);
+  yield* outer.bytes(encodeHeader(plainMember(description.configName, description.configBytes.length, mtime), tarFormat));
+  yield* outer.bytes(description.configBytes);
   yield* outer.padToBlock();
-
-  const manifest: PyValue = [
-    new Map<string, PyValue>([
-      ["Config", imageJsonPath],
-      ["RepoTags", [conf.repoTag]],
-      ["Layers", layers.map((layer) => layer.path)],
-    ]),
-  ];
-  const manifestBytes = Buffer.from(dumpsPythonJson(manifest, 4, { profile: python }), "utf8");
-  yield* outer.bytes(encodeHeader(plainMember("manifest.json", manifestBytes.length, mtime), tarFormat));
-  yield* outer.bytes(manifestBytes);
+  yield* outer.bytes(encodeHeader(plainMember("manifest.json", description.manifestBytes.length, mtime), tarFormat));
+  yield* outer.bytes(description.manifestBytes);
   yield* outer.padToBlock();
 
   log("Done.");

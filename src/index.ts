@@ -1,4 +1,4 @@
-export { streamImage, writeImage, imageChunks, prepareImage, LayerChangedError, type ImageOptions, type LayerInfo, type PreparedImage } from "./image.js";
+export { streamImage, writeImage, imageChunks, prepareImage, LayerChangedError, type ImageOptions, type ImageLayer, type ImageDescription, type ProgressEvent, type PreparedImage } from "./image.js";
 export { readConfFile, parseConfText, validateConf, ConfError, type ImageConf } from "./conf.js";
 export { archivePathsTo, layerChunks, type LayerOptions } from "./layer.js";
 export { Sha256Sink, StreamSink, BufferSink, type Sink } from "./sinks.js";
