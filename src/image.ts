@@ -71,7 +71,8 @@ function hashPass(paths: readonly string[], mtime: bigint, python: PythonVersion
   const hasher = sha256Hasher();
   const entries = new EntryLog();
   let size = 0;
-  for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry: (record) => entries.push(record) })) {
+  const onEntry = (record: EntryRecord): void => entries.push(record);
+  for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() })) {
     hasher.update(chunk);
     size += chunk.length;
     options.progress?.({ phase: "hashing", layer: num, layers, layerBytesDone: size, layerBytesTotal: undefined, imageBytesDone: 0, imageBytesTotal: 0 });
@@ -234,7 +235,8 @@ function* streamImageChunks(
 
     let streamed = 0;
     const onEntry = (record: EntryRecord): void => entries.check(num, record);
-    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry })) {
+    // The layer is hashed again on the other core, from the very buffers copied to the output.
+    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() })) {
       if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
       hasher.update(chunk);
       streamed += chunk.length;

@@ -36,6 +36,8 @@ export interface LayerOptions {
   readonly reuseChunks?: boolean | undefined;
   /** Called after each store member is written, in archive order. */
   readonly onEntry?: ((record: EntryRecord) => void) | undefined;
+  /** Lends each buffer to fill (implies reuseChunks): see TarChunker. */
+  readonly nextBuffer?: (() => Buffer) | undefined;
 }
 
 function openForReading(entry: WalkedEntry): number {
@@ -87,7 +89,7 @@ export function* layerChunks(
 ): Generator<Buffer> {
   const profile = profileFor(options.python ?? DEFAULT_PYTHON);
   const format = profile.tarFormat;
-  const chunker = new TarChunker(options.reuseChunks);
+  const chunker = new TarChunker(options.reuseChunks, options.nextBuffer);
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime), format));
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime), format));
   for (const path of paths) {

@@ -1,24 +1,33 @@
 /**
- * sha256 with a synchronous interface, computed on the second core when a
- * worker thread is available: the layer walk (reading, tar headers) and the
- * hashing then overlap, as `tar | openssl dgst` overlap in two processes.
- * The main thread blocks (Atomics.wait) only when too much is in flight or
- * when it asks for the digest, so memory stays bounded.
+ * sha256 of a stream of chunks the caller writes into buffers the hasher
+ * lends (`nextBuffer`), computed on the second core when a worker thread is
+ * available: the layer walk (reading, tar headers) and the hashing overlap,
+ * as `tar | openssl dgst` overlap in two processes, and no byte is copied
+ * between them.  The main thread blocks (Atomics.wait) only when every slot
+ * is still being hashed, or for the digest, so memory is a fixed 4 MiB.
  */
 import { createHash, type Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
-import { IN_FLIGHT, RESULT_READY, DIGEST_OFFSET, SHARED_BYTES, type HashRequest } from "./protocol.js";
+import { DIGEST_OFFSET, DIGEST_REQUEST, HEAD, LENGTHS, RESULT_READY, SHARED_BYTES, SLOT_BYTES, SLOTS, SLOTS_OFFSET, TAIL } from "./protocol.js";
 
-export interface Sha256 {
-  update(chunk: Uint8Array): void;
+export interface ChunkSha256 {
+  /** A buffer of SLOT_BYTES to fill; valid until it is passed to update(). */
+  nextBuffer(): Buffer;
+  /** Hashes the first bytes of the buffer last lent (`chunk` must be a view of its start). */
+  update(chunk: Buffer): void;
   /** Hex digest of everything since the last digest(); the hash starts over. */
   digest(): string;
 }
 
-export class InThreadSha256 implements Sha256 {
+export class InThreadSha256 implements ChunkSha256 {
   private hash: Hash = createHash("sha256");
+  private readonly buffer = Buffer.allocUnsafe(SLOT_BYTES);
 
-  update(chunk: Uint8Array): void {
+  nextBuffer(): Buffer {
+    return this.buffer;
+  }
+
+  update(chunk: Buffer): void {
     this.hash.update(chunk);
   }
 
@@ -29,46 +38,63 @@ export class InThreadSha256 implements Sha256 {
   }
 }
 
-/** Bytes posted but not hashed yet before update() waits: a few chunks. */
-const MAX_IN_FLIGHT = 4 << 20;
-
-export class WorkerSha256 implements Sha256 {
+export class RingSha256 implements ChunkSha256 {
   private readonly shared = new SharedArrayBuffer(SHARED_BYTES);
-  private readonly state = new Int32Array(this.shared);
-  private readonly worker: Worker;
+  private readonly control = new Int32Array(this.shared, 0, SLOTS_OFFSET / 4);
+  private readonly slots = Array.from({ length: SLOTS }, (_, slot) => Buffer.from(this.shared, SLOTS_OFFSET + slot * SLOT_BYTES, SLOT_BYTES));
+  /** Slots committed so far (our copy of HEAD). */
+  private head = 0;
 
   constructor() {
-    this.worker = new Worker(new URL("./hash-worker.js", import.meta.url), { workerData: this.shared });
+    const worker = new Worker(new URL("./hash-worker.js", import.meta.url), { workerData: this.shared });
     // The worker must not keep the process alive once the main work is done.
-    this.worker.unref();
+    worker.unref();
   }
 
-  update(chunk: Uint8Array): void {
+  /** Waits until the worker is done with the slot `head` will use. */
+  private waitForFreeSlot(): void {
     for (;;) {
-      const inFlight = Atomics.load(this.state, IN_FLIGHT);
-      if (inFlight < MAX_IN_FLIGHT) break;
-      Atomics.wait(this.state, IN_FLIGHT, inFlight, 1000);
+      const tail = Atomics.load(this.control, TAIL);
+      if (this.head - tail < SLOTS) return;
+      Atomics.wait(this.control, TAIL, tail, 1000);
     }
-    Atomics.add(this.state, IN_FLIGHT, chunk.byteLength);
-    // Posting copies the bytes: the caller may reuse or hand the chunk on.
-    this.worker.postMessage({ type: "chunk", data: chunk } satisfies HashRequest);
+  }
+
+  nextBuffer(): Buffer {
+    this.waitForFreeSlot();
+    return this.slots[this.head % SLOTS]!;
+  }
+
+  private commit(length: number): void {
+    Atomics.store(this.control, LENGTHS + (this.head % SLOTS), length);
+    this.head++;
+    Atomics.store(this.control, HEAD, this.head);
+    Atomics.notify(this.control, HEAD);
+  }
+
+  update(chunk: Buffer): void {
+    if (chunk.buffer !== this.shared || chunk.byteOffset !== this.slots[this.head % SLOTS]!.byteOffset) {
+      throw new Error("RingSha256.update: the chunk is not the buffer last lent");
+    }
+    this.commit(chunk.length);
   }
 
   digest(): string {
-    Atomics.store(this.state, RESULT_READY, 0);
-    this.worker.postMessage({ type: "digest" } satisfies HashRequest);
-    while (Atomics.load(this.state, RESULT_READY) === 0) Atomics.wait(this.state, RESULT_READY, 0, 1000);
+    this.waitForFreeSlot();
+    Atomics.store(this.control, RESULT_READY, 0);
+    this.commit(DIGEST_REQUEST);
+    while (Atomics.load(this.control, RESULT_READY) === 0) Atomics.wait(this.control, RESULT_READY, 0, 1000);
     return Buffer.from(this.shared, DIGEST_OFFSET, 32).toString("hex");
   }
 }
 
-let shared: Sha256 | undefined;
+let shared: ChunkSha256 | undefined;
 
 /** One hasher per process, on a worker thread where possible. */
-export function sha256Hasher(): Sha256 {
+export function sha256Hasher(): ChunkSha256 {
   if (shared === undefined) {
     try {
-      shared = new WorkerSha256();
+      shared = new RingSha256();
     } catch {
       shared = new InThreadSha256();
     }

@@ -87,7 +87,8 @@ interface UstarFields {
 
 /** tarfile's `_create_header(info, USTAR_FORMAT, "ascii", "replace")`. */
 function ustarBlock(fields: UstarFields): Buffer {
-  const block = Buffer.alloc(BLOCK_SIZE);
+  // From Node's shared pool: far cheaper than a zeroed allocation of its own per header.
+  const block = Buffer.allocUnsafe(BLOCK_SIZE).fill(0);
   writeAsciiReplaced(fields.name, block, NAME.offset, NAME.size);
   writeOctal(block, MODE, fields.mode & 0o7777);
   writeOctal(block, UID, fields.uid);

@@ -17,6 +17,16 @@ export function fitsOctal(value: number | bigint, field: Field): boolean {
  * NUL.  Callers check `fitsOctal` first (tarfile would raise "overflow").
  */
 export function writeOctal(target: Uint8Array, field: Field, value: number | bigint): void {
+  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value < octalLimit(field)) {
+    // The common case without building a string: digits from the right.
+    let rest = value;
+    for (let i = field.size - 2; i >= 0; i--) {
+      target[field.offset + i] = 0x30 + (rest % 8);
+      rest = Math.floor(rest / 8);
+    }
+    target[field.offset + field.size - 1] = 0;
+    return;
+  }
   const digits = value.toString(8).padStart(field.size - 1, "0");
   if (digits.length !== field.size - 1) throw new RangeError(`${value} does not fit a ${field.size}-byte octal field`);
   for (let i = 0; i < digits.length; i++) target[field.offset + i] = digits.charCodeAt(i);

@@ -22,21 +22,35 @@ export class ShortReadError extends Error {
  * asking for more.  Every yielded chunk is a fresh buffer the consumer may
  * keep, unless `reuseChunks` is set: then one buffer is refilled, and a chunk
  * is only valid until the next is asked for (no garbage for consumers that
- * copy or hash at once).
+ * copy or hash at once).  `nextBuffer` lends the buffer to fill after each
+ * chunk is consumed (a hasher's shared memory, so nothing is copied).
  */
 export class TarChunker {
-  private chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+  private chunk: Buffer;
   private used = 0;
   /** Bytes of archive written so far, like tarfile's `offset`. */
   private offset = 0;
 
-  constructor(private readonly reuseChunks = false) {}
+  constructor(
+    private readonly reuseChunks = false,
+    private readonly nextBuffer?: () => Buffer,
+  ) {
+    this.chunk = this.freshBuffer();
+  }
+
+  private freshBuffer(): Buffer {
+    if (this.nextBuffer === undefined) return Buffer.allocUnsafe(CHUNK_SIZE);
+    const buffer = this.nextBuffer();
+    if (buffer.length < CHUNK_SIZE) throw new RangeError(`TarChunker: lent buffer of ${buffer.length} bytes, need ${CHUNK_SIZE}`);
+    return buffer;
+  }
 
   private *take(): Generator<Buffer> {
-    const full = this.chunk;
-    if (!this.reuseChunks) this.chunk = Buffer.allocUnsafe(CHUNK_SIZE);
+    const full = this.chunk.length === CHUNK_SIZE ? this.chunk : this.chunk.subarray(0, CHUNK_SIZE);
     this.used = 0;
     yield full;
+    // Only once the consumer is done: a lent buffer may be the one just yielded.
+    if (!this.reuseChunks || this.nextBuffer !== undefined) this.chunk = this.freshBuffer();
   }
 
   *bytes(data: Uint8Array): Generator<Buffer> {
