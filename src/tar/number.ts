@@ -3,8 +3,11 @@ import { CHKSUM, type Field } from "./constants.js";
 /** Largest value (exclusive) an octal field of `size` bytes holds: tarfile's `8 ** (digits - 1)`. */
 export function octalLimit(field: Field): number {
   // 8**7 and 8**11 are exact doubles; every field is at most 12 bytes.
-  return 8 ** (field.size - 1);
+  return OCTAL_LIMITS[field.size] ?? 8 ** (field.size - 1);
 }
+
+/** Per field size, computed once: this runs for every header field. */
+const OCTAL_LIMITS = Array.from({ length: 13 }, (_, size) => 8 ** (size - 1));
 
 /** Whether tarfile's `itn` can store `value` in `field` without a PAX record. */
 export function fitsOctal(value: number | bigint, field: Field): boolean {
