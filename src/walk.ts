@@ -62,11 +62,12 @@ function sortedChildren(dirFsPath: Buffer, dirName: string): Buffer[] {
 
 function* walkChildren(dirFsPath: Buffer, dirName: string): Generator<WalkedEntry> {
   for (const name of sortedChildren(dirFsPath, dirName)) {
-    const entry = { fsPath: childPath(dirFsPath, name), name: childName(dirName, name) };
-    const stat = lstat(entry.fsPath, entry.name);
-    yield { ...entry, stat };
+    const fsPath = childPath(dirFsPath, name);
+    const entryName = childName(dirName, name);
+    const entry: WalkedEntry = { fsPath, name: entryName, stat: lstat(fsPath, entryName) };
+    yield entry;
     // rglob never descends into a symlink below the starting path.
-    if (stat.isDirectory()) yield* walkChildren(entry.fsPath, entry.name);
+    if (entry.stat.isDirectory()) yield* walkChildren(fsPath, entryName);
   }
 }
 

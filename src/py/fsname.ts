@@ -165,14 +165,19 @@ export function fsDecode(bytes: Uint8Array): string {
   for (let i = 0; i < bytes.length; ) {
     const n = bytes[i]! < 0x80 ? 1 : utf8SequenceLength(bytes, i);
     if (n === 0) {
-      out += Buffer.from(bytes.subarray(start, i)).toString("utf8") + String.fromCharCode(0xdc00 | bytes[i]!);
+      out += utf8Text(bytes, start, i) + String.fromCharCode(0xdc00 | bytes[i]!);
       i++;
       start = i;
     } else {
       i += n;
     }
   }
-  return out + Buffer.from(bytes.subarray(start)).toString("utf8");
+  return out + utf8Text(bytes, start, bytes.length);
+}
+
+/** Decodes a valid UTF-8 range through a view (Buffer.from(Uint8Array) would copy it). */
+function utf8Text(bytes: Uint8Array, start: number, end: number): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("utf8");
 }
 
 /** Python's str comparison: by code point (JS `<` compares UTF-16 units, which puts U+E000 after U+1F600). */

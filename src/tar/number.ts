@@ -20,12 +20,12 @@ export function fitsOctal(value: number | bigint, field: Field): boolean {
  * NUL.  Callers check `fitsOctal` first (tarfile would raise "overflow").
  */
 export function writeOctal(target: Uint8Array, field: Field, value: number | bigint): void {
-  if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0 && value < octalLimit(field)) {
-    // The common case without building a string: digits from the right.
-    let rest = value;
+  if (typeof value === "number" && value >= 0 && value <= 0xffffffff && Number.isInteger(value) && value < octalLimit(field)) {
+    // The common case without building a string: digits from the right, in 32-bit integer arithmetic.
+    let rest = value >>> 0;
     for (let i = field.size - 2; i >= 0; i--) {
-      target[field.offset + i] = 0x30 + (rest % 8);
-      rest = Math.floor(rest / 8);
+      target[field.offset + i] = 0x30 | (rest & 7);
+      rest >>>= 3;
     }
     target[field.offset + field.size - 1] = 0;
     return;
@@ -43,9 +43,27 @@ export function writeOctal(target: Uint8Array, field: Field, value: number | big
  */
 export function writeChecksum(block: Uint8Array): void {
   block.fill(0x20, CHKSUM.offset, CHKSUM.offset + CHKSUM.size);
-  let sum = 0;
-  for (let i = 0; i < 512; i++) sum += block[i]!;
+  const sum = byteSum(block);
   const digits = sum.toString(8).padStart(6, "0");
   for (let i = 0; i < 6; i++) block[CHKSUM.offset + i] = digits.charCodeAt(i);
   block[CHKSUM.offset + 6] = 0;
+}
+
+/** Sum of a header block's 512 bytes, four at a time when the block is 4-byte aligned (pool buffers are). */
+function byteSum(block: Uint8Array): number {
+  if (block.byteOffset % 4 !== 0) {
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += block[i]!;
+    return sum;
+  }
+  const words = new Uint32Array(block.buffer, block.byteOffset, 128);
+  // Two 16-bit lanes per half: at most 128 * 2 * 255 per lane, no carry between lanes.
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < 128; i++) {
+    const word = words[i]!;
+    even += word & 0x00ff00ff;
+    odd += (word >>> 8) & 0x00ff00ff;
+  }
+  return (even & 0xffff) + (even >>> 16) + (odd & 0xffff) + (odd >>> 16);
 }
