@@ -8,7 +8,7 @@ import { EntryLog, LayerChangedError } from "./entry-log.js";
 import { checkCustomisationLayer, openCustomisationTar } from "./customisation-layer.js";
 import type { Writable } from "node:stream";
 import { StreamSink, type Sink } from "./sinks.js";
-import { sha256Hasher } from "./hash/sha256.js";
+import { layerHasher } from "./hash/layer-hasher.js";
 import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
 import { ConfError, type ImageConf } from "./conf.js";
 import { CannotArchiveError } from "./errors.js";
@@ -62,13 +62,16 @@ function plainMember(name: string, size: number | bigint, mtime: bigint): TarHea
 /** A store layer after its hash pass: what the stream pass must reproduce. */
 interface HashedLayer {
   readonly sha256: string;
+  /** CRC-32 of the same bytes: what the stream pass checks its bytes against. */
+  readonly crc32: number;
   readonly size: number;
   readonly entries: EntryLog;
 }
 
 /** The reference's first pass over a layer: digest, size, and each member as seen. */
 function hashPass(paths: readonly string[], mtime: bigint, python: PythonVersion, options: ImageOptions, num: number, layers: number): HashedLayer {
-  const hasher = sha256Hasher();
+  const hasher = layerHasher();
+  hasher.begin(true);
   const entries = new EntryLog();
   let size = 0;
   const onEntry = (record: EntryRecord): void => entries.push(record);
@@ -77,7 +80,8 @@ function hashPass(paths: readonly string[], mtime: bigint, python: PythonVersion
     size += chunk.length;
     options.progress?.({ phase: "hashing", layer: num, layers, layerBytesDone: size, layerBytesTotal: undefined, imageBytesDone: 0, imageBytesTotal: 0 });
   }
-  return { sha256: hasher.digest(), size, entries };
+  const { sha256, crc32 } = hasher.finish();
+  return { sha256: sha256!, crc32, size, entries };
 }
 
 /** One layer of the image as its manifest lists it. */
@@ -221,21 +225,25 @@ function* streamImageChunks(
   const { mtime } = description;
   const log = options.log ?? (() => {});
   const outer = new TarChunker(options.reuseChunks);
-  const hasher = sha256Hasher();
+  const hasher = layerHasher();
   const layers = hashed.length;
   const imageBytesTotal = hashed.reduce((total, layer) => total + layer.size, 0);
   let imageBytesDone = 0;
 
   for (const [num, paths] of conf.storeLayers.entries()) {
     log(`Creating layer ${num} from paths: ${reprValue(rawLayers[num]!, python)}`);
-    const { sha256, size, entries } = hashed[num]!;
+    const { crc32, size, entries } = hashed[num]!;
     options.betweenPasses?.(num);
 
     yield* outer.bytes(encodeHeader(plainMember(description.layers[num]!.path, size, mtime), tarFormat));
 
     let streamed = 0;
     const onEntry = (record: EntryRecord): void => entries.check(num, record);
-    // The layer is hashed again on the other core, from the very buffers copied to the output.
+    // The other core checks the very buffers copied to the output: a CRC-32
+    // of the whole layer, ten times cheaper than a second sha256, catches any
+    // accidental change (a deliberate collision needs write access to the
+    // store, which could change a file before the hash pass just as well).
+    hasher.begin(false);
     for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() })) {
       if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
       hasher.update(chunk);
@@ -246,7 +254,7 @@ function* streamImageChunks(
     }
     entries.checkComplete(num);
     if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
-    if (hasher.digest() !== sha256) throw new LayerChangedError(num, "its content differs from the hashed one");
+    if (hasher.finish().crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
     yield* outer.padToBlock();
   }
 

@@ -1,7 +1,7 @@
 /**
- * Shared memory between RingSha256 and its worker: a control block of Int32
- * cells, the digest, then SLOTS chunk buffers the main thread fills in turn
- * and the worker hashes in place (no copy, no message per chunk).
+ * Shared memory between RingHasher and its worker: a control block of Int32
+ * cells, the results, then SLOTS chunk buffers the main thread fills in turn
+ * and the worker digests in place (no copy, no message per chunk).
  */
 export const SLOTS = 4;
 export const SLOT_BYTES = 1 << 20;
@@ -10,12 +10,17 @@ export const SLOT_BYTES = 1 << 20;
 export const HEAD = 0;
 /** Chunks the worker has finished with (ever increasing). */
 export const TAIL = 1;
-/** Set by the worker when the digest asked for is in place. */
+/** Set by the worker when the results asked for are in place. */
 export const RESULT_READY = 2;
-/** Per slot: bytes committed, or DIGEST_REQUEST. */
+/** WITH_SHA256 or CRC_ONLY, for the chunks until the next FINISH_REQUEST. */
+export const MODE = 3;
+export const WITH_SHA256 = 1;
+export const CRC_ONLY = 0;
+/** Per slot: bytes committed, or FINISH_REQUEST. */
 export const LENGTHS = 4;
-export const DIGEST_REQUEST = -1;
-
-export const DIGEST_OFFSET = (LENGTHS + SLOTS) * 4;
-export const SLOTS_OFFSET = 64;
+export const FINISH_REQUEST = -1;
+/** The CRC-32 result (as an Int32 cell), then the sha256 bytes. */
+export const CRC_RESULT = LENGTHS + SLOTS;
+export const DIGEST_OFFSET = (CRC_RESULT + 1) * 4;
+export const SLOTS_OFFSET = 128;
 export const SHARED_BYTES = SLOTS_OFFSET + SLOTS * SLOT_BYTES;

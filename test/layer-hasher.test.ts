@@ -1,0 +1,49 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
+import { InThreadHasher, RingHasher, type LayerHasher } from "../src/hash/layer-hasher.js";
+import { SLOT_BYTES, SLOTS } from "../src/hash/protocol.js";
+import { Prng } from "./support/prng.js";
+
+/** Fills lent buffers with pseudo-random lengths and bytes; returns what plain sha256 and crc32 of them give. */
+function feed(hasher: LayerHasher, prng: Prng, chunks: number): { sha256: string; crc32: number } {
+  const expected = createHash("sha256");
+  let crc = 0;
+  for (let i = 0; i < chunks; i++) {
+    const buffer = hasher.nextBuffer();
+    const length = prng.int(4) === 0 ? SLOT_BYTES : prng.int(SLOT_BYTES + 1);
+    for (let k = 0; k < length; k += 4096) buffer[k] = prng.int(256);
+    const chunk = buffer.subarray(0, length);
+    expected.update(chunk);
+    crc = crc32(chunk, crc);
+    hasher.update(chunk);
+  }
+  return { sha256: expected.digest("hex"), crc32: crc >>> 0 };
+}
+
+for (const [label, make] of [
+  ["RingHasher (worker, shared slots)", () => new RingHasher()],
+  ["InThreadHasher", () => new InThreadHasher()],
+] as const) {
+  test(`${label}: sha256 and CRC-32 equal node's, over more chunks than slots, starting over at each begin()`, () => {
+    const hasher = make();
+    const prng = new Prng(7);
+    for (const chunks of [0, 1, SLOTS, 3 * SLOTS + 1]) {
+      for (const withSha256 of [true, false]) {
+        hasher.begin(withSha256);
+        const expected = feed(hasher, prng, chunks);
+        const got = hasher.finish();
+        assert.equal(got.crc32, expected.crc32, `crc32, ${chunks} chunks`);
+        assert.equal(got.sha256, withSha256 ? expected.sha256 : undefined, `sha256, ${chunks} chunks`);
+      }
+    }
+  });
+}
+
+test("RingHasher refuses a chunk that is not the buffer it lent (it would digest the wrong bytes)", () => {
+  const hasher = new RingHasher();
+  hasher.begin(true);
+  hasher.nextBuffer();
+  assert.throws(() => hasher.update(Buffer.alloc(10)), /not the buffer last lent/);
+});
