@@ -66,8 +66,8 @@ export class EntryLog {
     return this.cursorName.slice(0, shared) + this.names.toString("utf16le", this.cursorOffset + 8, this.cursorOffset + 8 + restBytes);
   }
 
-  private advance(): void {
-    this.cursorName = this.expectedName();
+  private advance(expected: string): void {
+    this.cursorName = expected;
     this.cursorOffset += 8 + this.names.readUInt32LE(this.cursorOffset + 4);
     this.cursor++;
   }
@@ -80,15 +80,14 @@ export class EntryLog {
       const removed = comparePaths(record.name, expected) > 0;
       throw new LayerChangedError(layer, removed ? `${displayPath(expected)} was removed after the hash pass` : `${displayPath(record.name)} appeared after the hash pass`);
     }
-    const where = displayPath(record.name);
-    if (this.sizes[this.cursor] !== record.size) {
-      throw new LayerChangedError(layer, `${where} changed size from ${this.sizes[this.cursor]} to ${record.size} bytes`);
-    }
     const i = this.cursor;
-    if (this.crcs[i] !== record.crc >>> 0 || this.ctimes[i] !== record.ctimeMs || this.inodes[i] !== record.inode) {
-      throw new LayerChangedError(layer, `${where} changed (content or metadata)`);
+    if (this.sizes[i] !== record.size) {
+      throw new LayerChangedError(layer, `${displayPath(record.name)} changed size from ${this.sizes[i]} to ${record.size} bytes`);
     }
-    this.advance();
+    if (this.crcs[i] !== record.crc >>> 0 || this.ctimes[i] !== record.ctimeMs || this.inodes[i] !== record.inode) {
+      throw new LayerChangedError(layer, `${displayPath(record.name)} changed (content or metadata)`);
+    }
+    this.advance(expected);
   }
 
   /** Throws when members the hash pass saw never came in the stream pass. */
