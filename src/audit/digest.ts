@@ -1,0 +1,83 @@
+/**
+ * `digest`: the digests an image would have, from the hash passes alone.
+ * The document is written with Python's json rules (dumpsPythonJson) because
+ * the manifest may hold any JSON value the conf gave as repo_tag (big ints,
+ * NaN), which JSON.parse/stringify would change.
+ */
+import { prepareImage, type ImageDescription, type ImageOptions } from "../image.js";
+import { DEFAULT_PYTHON, type PythonVersion } from "../profile.js";
+import type { ImageConf } from "../conf.js";
+import { dumpsPythonJson, parsePythonJson } from "../py/json.js";
+import type { PyValue } from "../py/value.js";
+
+export interface LayerDigest {
+  /** `sha256:<hex>` of the layer tarball, as in the config's rootfs.diff_ids. */
+  readonly diffId: string;
+  readonly size: number;
+  /** Member name in the outer tarball. */
+  readonly path: string;
+  /** As the conf gives them; the customisation layer: its store path. */
+  readonly storePaths: readonly PyValue[];
+  readonly customisation: boolean;
+}
+
+export interface ImageDigests {
+  readonly python: PythonVersion;
+  /** `sha256:<hex>` of the config JSON: what `docker load` calls the image id. */
+  readonly imageId: string;
+  /** The config's member name, `<hex>.json`. */
+  readonly config: string;
+  readonly layers: readonly LayerDigest[];
+  /** manifest.json as the image holds it, parsed with Python's rules (key order kept). */
+  readonly manifest: PyValue;
+  readonly configBytes: Buffer;
+  readonly manifestBytes: Buffer;
+}
+
+export function digestsOf(image: ImageDescription, python: PythonVersion): ImageDigests {
+  return {
+    python,
+    imageId: `sha256:${image.configName.replace(/\.json$/, "")}`,
+    config: image.configName,
+    layers: image.layers.map((layer) => ({
+      diffId: `sha256:${layer.sha256}`,
+      size: layer.size,
+      path: layer.path,
+      storePaths: layer.storePaths,
+      customisation: layer.customisation,
+    })),
+    manifest: parsePythonJson(image.manifestBytes.toString("utf8"), { profile: python }),
+    configBytes: image.configBytes,
+    manifestBytes: image.manifestBytes,
+  };
+}
+
+/** Runs the hash passes only: nothing is streamed.  Throws ConfError/CannotArchiveError as prepareImage does. */
+export function imageDigests(conf: ImageConf, options: Omit<ImageOptions, "reuseChunks" | "betweenPasses"> = {}): ImageDigests {
+  const python = options.python ?? DEFAULT_PYTHON;
+  return digestsOf(prepareImage(conf, { ...options, python }), python);
+}
+
+/** The `digest` command's output: pretty JSON, keys in a fixed order. */
+export function formatDigests(digests: ImageDigests): string {
+  const document: PyValue = new Map<string, PyValue>([
+    ["python", digests.python],
+    ["image_id", digests.imageId],
+    ["config", digests.config],
+    [
+      "layers",
+      digests.layers.map(
+        (layer) =>
+          new Map<string, PyValue>([
+            ["diff_id", layer.diffId],
+            ["size", BigInt(layer.size)],
+            ["path", layer.path],
+            ["store_paths", [...layer.storePaths]],
+            ["customisation", layer.customisation],
+          ]),
+      ),
+    ],
+    ["manifest", digests.manifest],
+  ]);
+  return `${dumpsPythonJson(document, 2, { profile: digests.python })}\n`;
+}

@@ -1,0 +1,103 @@
+/**
+ * `verify`: is IMAGE exactly what CONF produces?  The expected image is
+ * streamed from the store and compared with IMAGE as it is read, in constant
+ * memory; neither is written anywhere.  When they differ, the first
+ * difference is located (compare.ts) and, from IMAGE's config name, the
+ * `--python` profile that would have written IMAGE is looked for.
+ */
+import type { Readable } from "node:stream";
+import { prepareImage } from "../image.js";
+import { DEFAULT_PYTHON, type PythonVersion } from "../profile.js";
+import type { ImageConf } from "../conf.js";
+import type { MicrosecondClock } from "../py/datetime.js";
+import { AsyncIterableSource, GeneratorSource, SourceReadError } from "./byte-source.js";
+import { compareImages, type ImageDifference } from "./compare.js";
+import { profileOutcomes, type ProfileOutcome } from "./profiles.js";
+
+export type { ImageDifference } from "./compare.js";
+export type { ProfileOutcome } from "./profiles.js";
+
+/** IMAGE could not be read (missing file, read error): no verdict. */
+export class ImageReadError extends Error {
+  constructor(
+    readonly image: string,
+    reason: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Cannot read image ${JSON.stringify(image)}: ${reason}`, options);
+    this.name = "ImageReadError";
+  }
+}
+
+export interface VerifyOptions {
+  /** The profile to verify against (default: the newest). */
+  readonly python?: PythonVersion;
+  readonly root?: string;
+  readonly now?: MicrosecondClock;
+  /**
+   * When IMAGE differs, run every other profile's hash passes to find the
+   * one that would have written it (default true).
+   */
+  readonly otherProfiles?: boolean;
+  /** How IMAGE is named in errors (default "IMAGE"). */
+  readonly imageName?: string;
+}
+
+export interface VerifyResult {
+  readonly identical: boolean;
+  readonly python: PythonVersion;
+  /** The image id CONF gives under `python`: `sha256:<config sha>`. */
+  readonly imageId: string;
+  readonly difference: ImageDifference | undefined;
+  /** IMAGE's config member name (`<sha>.json`), when IMAGE could be walked that far. */
+  readonly imageConfig: string | undefined;
+  /** Every profile's config name, grouped (only when IMAGE differs and otherProfiles is on). */
+  readonly profiles: readonly ProfileOutcome[] | undefined;
+  /** The profiles whose image has IMAGE's config name. */
+  readonly matchingProfiles: readonly PythonVersion[];
+}
+
+/** A conf as parsed for one profile (json.load differs slightly between CPythons), or one conf for all. */
+export type ConfFor = ImageConf | ((python: PythonVersion) => ImageConf);
+
+const CONFIG_NAME = /^[0-9a-f]{64}\.json$/;
+
+export async function verifyImage(conf: ConfFor, image: Readable | AsyncIterable<Buffer | Uint8Array | string>, options: VerifyOptions = {}): Promise<VerifyResult> {
+  const python = options.python ?? DEFAULT_PYTHON;
+  const confFor = typeof conf === "function" ? conf : () => conf;
+  const found = new AsyncIterableSource(image, () => {
+    if ("destroy" in image && typeof image.destroy === "function") image.destroy();
+  });
+  let prepared;
+  try {
+    prepared = prepareImage(confFor(python), { python, root: options.root, now: options.now, reuseChunks: true });
+  } catch (error) {
+    found.close();
+    throw error;
+  }
+  const expected = new GeneratorSource(prepared.chunks());
+  let comparison;
+  try {
+    comparison = await compareImages(prepared, python, expected, found);
+  } catch (error) {
+    if (!(error instanceof SourceReadError)) throw error;
+    const cause = error.cause as NodeJS.ErrnoException;
+    throw new ImageReadError(options.imageName ?? "IMAGE", cause.code ?? cause.message, { cause });
+  } finally {
+    expected.close();
+    found.close();
+  }
+  const imageId = `sha256:${prepared.configName.replace(/\.json$/, "")}`;
+  const { difference } = comparison;
+  const imageConfig = comparison.imageMembers.find((name) => CONFIG_NAME.test(name));
+  if (difference === undefined) {
+    return { identical: true, python, imageId, difference, imageConfig, profiles: undefined, matchingProfiles: [python] };
+  }
+  const profiles =
+    // Same config name as ours: IMAGE claims our digests, no other profile can be it.
+    options.otherProfiles === false || imageConfig === undefined || imageConfig === prepared.configName
+      ? undefined
+      : profileOutcomes(confFor, { root: options.root, now: options.now, known: { python, config: prepared.configName } });
+  const matchingProfiles = profiles?.find((p) => p.config === imageConfig)?.versions ?? (imageConfig === prepared.configName ? [python] : []);
+  return { identical: false, python, imageId, difference, imageConfig, profiles, matchingProfiles };
+}
