@@ -11,6 +11,9 @@ import type { Writable } from "node:stream";
 import { readConfFile, validateConf } from "./conf.js";
 import { prepareImage, type ImageOptions } from "./image.js";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile.js";
+import { ProgressDisplay } from "./progress.js";
+import { VERSION } from "./version.js";
+import { isAuditCommand, runAuditCli } from "./cli-audit.js";
 
 export const EXIT_OK = 0;
 /** Something failed after the first byte was written: the output is truncated. */
@@ -19,6 +22,8 @@ export const EXIT_STREAM_FAULT = 1;
 export const EXIT_BAD_INPUT = 2;
 
 export const USAGE = `usage: stream-layered-image [options] CONF
+       stream-layered-image digest [--python VERSION] [--root DIR] CONF
+       stream-layered-image verify [--python VERSION] [--root DIR] CONF IMAGE
 
 Writes the Docker image described by the JSON file CONF to stdout, byte for
 byte as nixpkgs' stream_layered_image.py does under the chosen CPython, with
@@ -29,8 +34,14 @@ options:
   --root DIR         read /nix/store/... from DIR/nix/store/... (names in the image are unchanged)
   -o, --output FILE  write the image to FILE instead of stdout: FILE is replaced only
                      once the image is complete, and left untouched otherwise
+  -q, --quiet        print nothing on stderr but errors (no progress lines)
   --debug            print the stack trace of an error
   -h, --help         show this help
+  --version          print the version (${VERSION}) and exit
+
+stderr: the reference's lines ("Creating layer 0 from paths: [...]", ...,
+"Done."), exactly, and on a terminal also one progress line kept up to date
+below them: layer k/n, hashing or streaming, bytes done / total, rate, ETA.
 
 exit codes:
   0  the image was written
@@ -43,6 +54,11 @@ exit codes:
 example:
   stream-layered-image conf.json > image.tar
   stream-layered-image --python 3.8 --root ./copy -o image.tar conf.json
+
+audit (see digest --help, verify --help):
+  digest CONF        print the image's digests as JSON (hash passes only, nothing streamed)
+  verify CONF IMAGE  compare IMAGE (or - for stdin) with what CONF produces; exit 0 if
+                     identical, 1 with the first difference explained, 2 on bad input
 `;
 
 class UsageError extends Error {}
@@ -53,37 +69,94 @@ export interface CliOptions {
   readonly root: string | undefined;
   readonly output: string | undefined;
   readonly debug: boolean;
+  /** No log lines, no progress line: stderr only for errors. */
+  readonly quiet: boolean;
 }
 
-export function parseCommandLine(argv: readonly string[]): CliOptions | "help" {
+const OPTIONS = {
+  python: { type: "string" },
+  root: { type: "string" },
+  output: { type: "string", short: "o" },
+  quiet: { type: "boolean", short: "q" },
+  debug: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean" },
+} as const;
+
+/** Edit distance, for "did you mean": insertions, deletions, substitutions and swaps of neighbours. */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number): number => rows[i]![j]!;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      let best = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, at(i - 2, j - 2) + 1);
+      rows[i]![j] = best;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** The known option closest to an unknown one, if any is close: `--pyton` → `--python`. */
+export function suggestOption(unknown: string): string | undefined {
+  const name = unknown.replace(/^-+/, "").replace(/=.*$/, "");
+  if (name === "") return undefined;
+  let best: { option: string; distance: number } | undefined;
+  for (const [option, spec] of Object.entries(OPTIONS)) {
+    const candidates = [option, ...("short" in spec ? [spec.short] : [])];
+    for (const candidate of candidates) {
+      const distance = editDistance(name, candidate);
+      const limit = candidate.length <= 2 ? 0 : candidate.length <= 4 ? 1 : 2;
+      if (distance <= limit && (best === undefined || distance < best.distance)) best = { option: `--${option}`, distance };
+    }
+    // A prefix of a long option (--out for --output) is not accepted, but is surely meant.
+    if (name.length >= 2 && option.startsWith(name) && best === undefined) best = { option: `--${option}`, distance: option.length - name.length };
+  }
+  return best?.option;
+}
+
+/** parseArgs' errors as one short line with a hint. */
+function usageErrorFrom(error: unknown): UsageError {
+  const { code, message } = error as { code?: string; message: string };
+  const quoted = /'([^']*)'/.exec(message)?.[1];
+  if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && quoted !== undefined) {
+    const suggestion = suggestOption(quoted);
+    return new UsageError(`unknown option '${quoted}' (${suggestion === undefined ? "" : `did you mean ${suggestion}? `}see --help)`);
+  }
+  if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && quoted !== undefined) {
+    // "Option '-o, --output <value>' argument missing", "Option '-q, --quiet' does not take an argument"
+    const option = quoted.replace(/^-[^-], /, "").replace(/ <value>$/, "");
+    if (/ argument missing$/.test(message)) return new UsageError(`option '${option}' needs a value (see --help)`);
+    if (/ does not take an argument$/.test(message)) return new UsageError(`option '${option}' does not take a value (see --help)`);
+  }
+  // parseArgs explains "--" at length after the first sentence; keep the sentence.
+  const sentence = message.split(/\.\s|\n/)[0] ?? message;
+  return new UsageError(`${sentence.charAt(0).toLowerCase()}${sentence.slice(1)} (see --help)`);
+}
+
+export function parseCommandLine(argv: readonly string[]): CliOptions | "help" | "version" {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...argv],
-      allowPositionals: true,
-      options: {
-        python: { type: "string" },
-        root: { type: "string" },
-        output: { type: "string", short: "o" },
-        debug: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    parsed = parseArgs({ args: [...argv], allowPositionals: true, options: OPTIONS });
   } catch (error) {
-    // parseArgs explains "--" at length after the first sentence; keep the sentence.
-    throw new UsageError(`${(error as Error).message.split(/\.\s|\n/)[0]} (see --help)`);
+    throw usageErrorFrom(error);
   }
   const { values, positionals } = parsed;
   if (values.help) return "help";
+  if (values.version) return "version";
   const python = values.python ?? DEFAULT_PYTHON;
   if (!isPythonVersion(python)) throw new UsageError(`--python must be one of ${PYTHON_VERSIONS.join(", ")}, not ${JSON.stringify(python)}`);
   if (positionals.length !== 1) throw new UsageError(`expected exactly one CONF argument, got ${positionals.length} (see --help)`);
-  return { conf: positionals[0]!, python, root: values.root, output: values.output, debug: values.debug ?? false };
+  return { conf: positionals[0]!, python, root: values.root, output: values.output, debug: values.debug ?? false, quiet: values.quiet ?? false };
 }
 
 export interface CliIo {
   readonly stdout: Writable;
   readonly stderr: (text: string) => void;
+  /** stderr is a terminal: draw a progress line below the log lines (unless --quiet). */
+  readonly terminal?: boolean;
+  /** The terminal's width, if known: the progress line is cut to fit. */
+  readonly columns?: number | undefined;
   /** Test hooks passed on to the image writer. */
   readonly hooks?: Pick<ImageOptions, "betweenPasses">;
 }
@@ -108,32 +181,62 @@ async function pump(chunks: Iterator<Buffer>, stream: Writable): Promise<void> {
   }
 }
 
-/** A temporary file beside `target`, renamed over it only on success. */
-async function writeToFile(target: string, write: (stream: Writable) => Promise<void>): Promise<void> {
-  const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-  const stream = createWriteStream(temporary, { flags: "wx", mode: 0o644 });
-  // Failures reach pump through the write callbacks; the event would crash.
-  stream.on("error", () => {});
-  try {
-    await write(stream);
-    await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
-    const fd = openSync(temporary, "r");
+/** --output FILE could not be created: a bad-input error, found before any hashing. */
+class OutputFileError extends Error {}
+
+/**
+ * A temporary file beside `target`, created up front (so a missing or
+ * read-only directory is bad input, reported before the hash passes) and
+ * renamed over `target` only once the image is complete.
+ */
+class OutputFile {
+  private constructor(
+    private readonly target: string,
+    private readonly temporary: string,
+    private readonly fd: number,
+  ) {}
+
+  static create(target: string): OutputFile {
+    const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
     try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+      return new OutputFile(target, temporary, openSync(temporary, "wx", 0o644));
+    } catch (error) {
+      const { code, message } = error as NodeJS.ErrnoException;
+      throw new OutputFileError(`Cannot write --output ${JSON.stringify(target)}: ${code ?? message} creating ${JSON.stringify(temporary)}`, { cause: error });
     }
-    renameSync(temporary, target);
-  } catch (error) {
-    stream.destroy();
-    rmSync(temporary, { force: true });
-    throw error;
+  }
+
+  /** Streams the image into the temporary file, then renames it into place; removes it on any failure. */
+  async write(fill: (stream: Writable) => Promise<void>): Promise<void> {
+    const stream = createWriteStream("", { fd: this.fd, autoClose: false });
+    // Failures reach pump through the write callbacks; the event would crash.
+    stream.on("error", () => {});
+    try {
+      await fill(stream);
+      await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      fsyncSync(this.fd);
+      closeSync(this.fd);
+      renameSync(this.temporary, this.target);
+    } catch (error) {
+      this.discard();
+      throw error;
+    }
+  }
+
+  discard(): void {
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Already closed after a failed rename.
+    }
+    rmSync(this.temporary, { force: true });
   }
 }
 
 /** Runs the command line; resolves with the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  let options: CliOptions | "help";
+  if (isAuditCommand(argv[0])) return runAuditCli(argv[0], argv.slice(1), io);
+  let options: CliOptions | "help" | "version";
   try {
     options = parseCommandLine(argv);
   } catch (error) {
@@ -145,33 +248,49 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stdout.write(USAGE);
     return EXIT_OK;
   }
-  const { debug } = options;
+  if (options === "version") {
+    io.stdout.write(`stream-layered-image ${VERSION}\n`);
+    return EXIT_OK;
+  }
+  const { debug, quiet } = options;
+  // Off a terminal, stderr is exactly the reference's lines; --quiet drops them.
+  const display = quiet || io.terminal !== true ? undefined : new ProgressDisplay({ write: io.stderr, columns: io.columns });
+  const log = quiet ? undefined : (display?.log ?? ((line: string) => io.stderr(`${line}\n`)));
   const report = (error: unknown): void => {
+    display?.finish();
     io.stderr(`stream-layered-image: ${(error as Error).message}\n`);
     if (debug) io.stderr(`${(error as Error).stack}\n`);
   };
   let image;
+  let output: OutputFile | undefined;
   try {
     const conf = validateConf(readConfFile(options.conf, options.python), options.conf);
+    if (options.output !== undefined) output = OutputFile.create(options.output);
     // Every check that can be made up front runs here, so bad input never
-    // creates the output file nor writes a byte to stdout.
+    // replaces the output file nor writes a byte to stdout.
     image = prepareImage(conf, {
       python: options.python,
       root: options.root,
-      log: (line) => io.stderr(`${line}\n`),
+      log,
+      progress: display?.event,
       reuseChunks: true,
       ...io.hooks,
     });
   } catch (error) {
+    output?.discard();
     report(error);
     return EXIT_BAD_INPUT;
   }
   try {
-    if (options.output === undefined) await pump(image.chunks(), io.stdout);
-    else await writeToFile(options.output, (stream) => pump(image.chunks(), stream));
+    if (output === undefined) await pump(image.chunks(), io.stdout);
+    else await output.write((stream) => pump(image.chunks(), stream));
+    display?.finish();
     return EXIT_OK;
   } catch (error) {
-    if (error instanceof OutputClosed) return EXIT_STREAM_FAULT;
+    if (error instanceof OutputClosed) {
+      display?.finish();
+      return EXIT_STREAM_FAULT;
+    }
     report(error);
     return EXIT_STREAM_FAULT;
   }

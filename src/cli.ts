@@ -9,4 +9,7 @@ process.stdout.on("error", () => {});
 process.exitCode = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: (text) => process.stderr.write(text),
+  // A progress line only where someone watches, and the terminal can redraw a line.
+  terminal: process.stderr.isTTY === true && process.env["TERM"] !== "dumb",
+  columns: process.stderr.columns,
 });

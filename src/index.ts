@@ -6,3 +6,8 @@ export { CannotArchiveError } from "./errors.js";
 export { PYTHON_VERSIONS, DEFAULT_PYTHON, type PythonVersion } from "./profile.js";
 export { diffTar, formatTarDifference, type TarDifference } from "./tar/diff.js";
 export type { PyValue, PyDict } from "./py/value.js";
+export { ProgressDisplay, renderProgress, formatBytes, type ProgressDisplayOptions } from "./progress.js";
+export { VERSION } from "./version.js";
+export { imageDigests, formatDigests, type ImageDigests, type LayerDigest } from "./audit/digest.js";
+export { verifyImage, ImageReadError, type VerifyOptions, type VerifyResult, type ConfFor, type ImageDifference, type ProfileOutcome } from "./audit/verify.js";
+export { formatVerifyResult } from "./audit/format.js";

@@ -4,7 +4,8 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:net";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
@@ -152,7 +153,18 @@ describe("bad input: exit 2, empty stdout, one line naming the problem", () => {
     assert.equal(result.status, 2);
     assert.match(result.stderr, /^stream-layered-image: Cannot read conf .*\n[^]*\n\s+at /);
   });
-  test("an unknown option", () => expectRejected(runOurCli(["--colour", "x.json"], "UTC"), "Unknown option '--colour'", "--help"));
+  test("--output into a directory that does not exist (found before the hash passes)", () =>
+    expectRejected(run(writeConf(confText({})), "-o", join(store.root, "no-such-dir", "image.tar")), "Cannot write --output", "no-such-dir", "ENOENT"));
+  test("--output with a bad conf: no file and no temporary file left", () => {
+    const directory = mkdtempSync(join(tmpdir(), "sli-output-"));
+    try {
+      expectRejected(run(writeConf(confText({ created: '"yesterday"' })), "-o", join(directory, "image.tar")), '"created"');
+      assert.deepEqual(readdirSync(directory), []);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+  test("an unknown option", () => expectRejected(runOurCli(["--colour", "x.json"], "UTC"), "unknown option '--colour'", "--help"));
   test("an unknown --python", () => expectRejected(runOurCli(["--python", "2.7", "x.json"], "UTC"), "--python must be one of"));
   test("no conf argument", () => expectRejected(runOurCli([], "UTC"), "expected exactly one CONF argument"));
 });

@@ -1,0 +1,129 @@
+/**
+ * The README's two commands in a fresh clone, as an unprivileged user with
+ * an empty home and npm cache: no root, no /nix, no python.
+ *
+ * - `npm install && npm start`, exactly, as `nobody`: needs the npm registry
+ *   for the dev dependencies (typescript, @types/node); SKIPPED when it is
+ *   unreachable.  Then `skopeo inspect docker-archive:example.tar`, also as
+ *   nobody, when skopeo is installed.
+ * - `npm test` is not run whole from inside the test suite (it would run this
+ *   file again, and every other file a second time); CI runs it whole on a
+ *   fresh clone (.ci/run).  Here nobody runs what `npm test` does, `pretest`
+ *   (`npm run build && npm run build:test`) then `node --test`, on one fast
+ *   test file, which shows the clone builds and tests as an unprivileged user.
+ *
+ * In CI the clone is the commit under test.  On a work tree with uncommitted
+ * changes, those are copied over the clone, so that what is tested is what
+ * is on disk (a diagnostic says how many files).
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { REPO_ROOT } from "./support/reference.js";
+import { EXAMPLE_DIGESTS } from "./support/example-store.js";
+
+function idOf(flag: "-u" | "-g", user: string): number | undefined {
+  const result = spawnSync("id", [flag, user], { encoding: "utf8" });
+  return result.status === 0 ? Number(result.stdout.trim()) : undefined;
+}
+
+const NOBODY_UID = idOf("-u", "nobody");
+const NOBODY_GID = idOf("-g", "nobody");
+
+function whyNot(): string | undefined {
+  if (process.getuid?.() !== 0) return "needs root, to hand a clone to the user nobody and run commands as nobody";
+  if (spawnSync("setpriv", ["--version"]).error !== undefined) return "setpriv (util-linux) is not installed";
+  if (spawnSync("git", ["--version"]).error !== undefined) return "git is not installed";
+  if (NOBODY_UID === undefined || NOBODY_GID === undefined) return "there is no user nobody";
+  return undefined;
+}
+const skip = whyNot();
+
+let scratch: string;
+let clone: string;
+let env: NodeJS.ProcessEnv;
+
+/** Runs a shell command in the clone as nobody, with nobody's own home and npm cache (nothing of root's). */
+function asNobody(command: string): SpawnSyncReturns<string> {
+  return spawnSync("setpriv", [`--reuid=${NOBODY_UID}`, `--regid=${NOBODY_GID}`, "--clear-groups", "--", "sh", "-c", command], {
+    cwd: clone,
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    maxBuffer: 1 << 26,
+  });
+}
+
+before(() => {
+  if (skip !== undefined) return;
+  scratch = mkdtempSync(join(tmpdir(), "sli-newcomer-"));
+  clone = join(scratch, "stream-layered-image");
+  const git = (...args: string[]) => execFileSync("git", ["-c", "safe.directory=*", ...args], { encoding: "utf8" });
+  git("clone", "--quiet", "--no-hardlinks", REPO_ROOT, clone);
+  // Uncommitted changes (none in CI): the work tree's version of each file, or its absence.
+  const changed = git("-C", REPO_ROOT, "ls-files", "-z", "--modified", "--others", "--exclude-standard").split("\0").filter((path) => path !== "");
+  for (const path of new Set(changed)) {
+    const source = join(REPO_ROOT, path);
+    const target = join(clone, path);
+    rmSync(target, { force: true });
+    if (lstatSync(source, { throwIfNoEntry: false }) === undefined) continue;
+    mkdirSync(dirname(target), { recursive: true });
+    cpSync(source, target, { verbatimSymlinks: true });
+  }
+  if (changed.length > 0) process.stdout.write(`# newcomer: ${changed.length} uncommitted files of the work tree copied over the clone\n`);
+  const home = join(scratch, "home");
+  mkdirSync(home);
+  execFileSync("chown", ["-R", `${NOBODY_UID}:${NOBODY_GID}`, scratch]);
+  const registry = spawnSync("npm", ["config", "get", "registry"], { encoding: "utf8" }).stdout?.trim();
+  env = {
+    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+    HOME: home,
+    LANG: "C.UTF-8",
+    npm_config_cache: join(home, ".npm"),
+    npm_config_update_notifier: "false",
+    ...(registry ? { npm_config_registry: registry } : {}),
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => /^(https?_proxy|no_proxy)$/i.test(key))),
+  };
+});
+after(() => {
+  if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
+});
+
+test("README: `npm install && npm start` in a fresh clone, as nobody, writes example.tar", { skip: skip && `SKIPPED: ${skip}` }, (t) => {
+  const result = asNobody("npm install --prefer-offline --no-audit --no-fund && npm start");
+  if (result.status !== 0 && /E(NOTFOUND|AI_AGAIN|CONNREFUSED|CONNRESET|TIMEDOUT|NETUNREACH)|network/i.test(result.stderr) && !existsSync(join(clone, "node_modules", "typescript"))) {
+    t.skip(`SKIPPED: npm install cannot reach the registry: ${result.stderr.trim().split("\n").slice(-3).join(" / ")}`);
+    return;
+  }
+  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  const tar = join(clone, "example.tar");
+  assert.ok(existsSync(tar), "example.tar in the clone");
+  assert.equal(statSync(tar).uid, NOBODY_UID, "written by nobody");
+  assert.ok(result.stdout.includes(`image id  sha256:${EXAMPLE_DIGESTS.image}`), result.stdout);
+  for (const digest of EXAMPLE_DIGESTS.layers) assert.ok(result.stdout.includes(`sha256:${digest}`), digest);
+  assert.ok(result.stdout.includes("docker load -i example.tar"), result.stdout);
+  assert.match(result.stderr, /Creating layer 0 from paths: [^]*\nDone\.\n/);
+
+  if (spawnSync("skopeo", ["--version"]).error !== undefined) {
+    t.diagnostic("skopeo is not installed: `skopeo inspect docker-archive:example.tar` SKIPPED");
+    return;
+  }
+  const inspect = asNobody("skopeo inspect docker-archive:example.tar");
+  assert.equal(inspect.status, 0, inspect.stderr);
+  const inspected = JSON.parse(inspect.stdout) as { Layers: string[] };
+  assert.deepEqual(inspected.Layers, EXAMPLE_DIGESTS.layers.map((digest) => `sha256:${digest}`));
+});
+
+test("README: `npm test`'s steps in the same clone, as nobody (build, build the tests, run one file)", { skip: skip && `SKIPPED: ${skip}` }, (t) => {
+  if (!existsSync(join(clone, "node_modules", "typescript"))) {
+    t.skip("SKIPPED: npm install did not run (see above)");
+    return;
+  }
+  const result = asNobody("npm run --silent pretest && node --test build/test/progress.test.js");
+  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+  assert.match(result.stdout, /^# fail 0$/m);
+  assert.match(result.stdout, /^# pass [1-9]/m);
+});
