@@ -41,6 +41,21 @@ for (const [label, make] of [
   });
 }
 
+for (const [label, make] of [
+  ["RingHasher", () => new RingHasher()],
+  ["InThreadHasher", () => new InThreadHasher()],
+] as const) {
+  test(`${label}: begin() drops a stream abandoned without finish() (a pass that threw midway)`, () => {
+    const hasher = make();
+    const prng = new Prng(11);
+    hasher.begin(true);
+    feed(hasher, prng, 3);
+    hasher.begin(true);
+    const expected = feed(hasher, prng, 2);
+    assert.deepEqual(hasher.finish(), expected);
+  });
+}
+
 test("RingHasher refuses a chunk that is not the buffer it lent (it would digest the wrong bytes)", () => {
   const hasher = new RingHasher();
   hasher.begin(true);

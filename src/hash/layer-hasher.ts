@@ -39,7 +39,7 @@ export interface LayerDigest {
 }
 
 export interface LayerHasher {
-  /** Starts a new stream of chunks; call before the first nextBuffer() of a layer. */
+  /** Starts a new stream of chunks (dropping any unfinished one); call before the first nextBuffer() of a layer. */
   begin(withSha256: boolean): void;
   /** A buffer of SLOT_BYTES to fill; valid until it is passed to update(). */
   nextBuffer(): Buffer;
@@ -79,6 +79,8 @@ export class RingHasher implements LayerHasher {
   private readonly slots = Array.from({ length: SLOTS }, (_, slot) => Buffer.from(this.shared, SLOTS_OFFSET + slot * SLOT_BYTES, SLOT_BYTES));
   /** Slots committed so far (our copy of HEAD). */
   private head = 0;
+  /** Chunks went in since the last finish(): a layer abandoned by an exception. */
+  private unfinished = false;
 
   constructor() {
     const worker = new Worker(new URL("./hash-worker.js", import.meta.url), { workerData: this.shared });
@@ -104,6 +106,8 @@ export class RingHasher implements LayerHasher {
   }
 
   begin(withSha256: boolean): void {
+    // A pass that threw midway left its bytes in the worker's state: drop them.
+    if (this.unfinished) this.finish();
     // The worker reads MODE for every slot: change it only when none is pending.
     this.waitForIdle();
     Atomics.store(this.control, MODE, withSha256 ? WITH_SHA256 : CRC_ONLY);
@@ -126,9 +130,11 @@ export class RingHasher implements LayerHasher {
       throw new Error("RingHasher.update: the chunk is not the buffer last lent");
     }
     this.commit(chunk.length);
+    this.unfinished = true;
   }
 
   finish(): LayerDigest {
+    this.unfinished = false;
     this.waitForFreeSlot();
     Atomics.store(this.control, RESULT_READY, 0);
     this.commit(FINISH_REQUEST);
