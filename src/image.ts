@@ -8,7 +8,7 @@ import { EntryLog, LayerChangedError } from "./entry-log.js";
 import { checkCustomisationLayer, openCustomisationTar } from "./customisation-layer.js";
 import type { Writable } from "node:stream";
 import { StreamSink, type Sink } from "./sinks.js";
-import { layerHasher } from "./hash/layer-hasher.js";
+import { acquireLayerHasher, releaseLayerHasher } from "./hash/layer-hasher.js";
 import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
 import { ConfError, type ImageConf } from "./conf.js";
 import { CannotArchiveError } from "./errors.js";
@@ -70,18 +70,22 @@ interface HashedLayer {
 
 /** The reference's first pass over a layer: digest, size, and each member as seen. */
 function hashPass(paths: readonly string[], mtime: bigint, python: PythonVersion, options: ImageOptions, num: number, layers: number): HashedLayer {
-  const hasher = layerHasher();
-  hasher.begin(true);
-  const entries = new EntryLog();
-  let size = 0;
-  const onEntry = (record: EntryRecord): void => entries.push(record);
-  for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() })) {
-    hasher.update(chunk);
-    size += chunk.length;
-    options.progress?.({ phase: "hashing", layer: num, layers, layerBytesDone: size, layerBytesTotal: undefined, imageBytesDone: 0, imageBytesTotal: 0 });
+  const hasher = acquireLayerHasher();
+  try {
+    hasher.begin(true);
+    const entries = new EntryLog();
+    let size = 0;
+    const onEntry = (record: EntryRecord): void => entries.push(record);
+    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() })) {
+      hasher.update(chunk);
+      size += chunk.length;
+      options.progress?.({ phase: "hashing", layer: num, layers, layerBytesDone: size, layerBytesTotal: undefined, imageBytesDone: 0, imageBytesTotal: 0 });
+    }
+    const { sha256, crc32 } = hasher.finish();
+    return { sha256: sha256!, crc32, size, entries };
+  } finally {
+    releaseLayerHasher(hasher);
   }
-  const { sha256, crc32 } = hasher.finish();
-  return { sha256: sha256!, crc32, size, entries };
 }
 
 /** One layer of the image as its manifest lists it. */
@@ -225,7 +229,6 @@ function* streamImageChunks(
   const { mtime } = description;
   const log = options.log ?? (() => {});
   const outer = new TarChunker(options.reuseChunks);
-  const hasher = layerHasher();
   const layers = hashed.length;
   const imageBytesTotal = hashed.reduce((total, layer) => total + layer.size, 0);
   let imageBytesDone = 0;
@@ -243,18 +246,24 @@ function* streamImageChunks(
     // of the whole layer, ten times cheaper than a second sha256, catches any
     // accidental change (a deliberate collision needs write access to the
     // store, which could change a file before the hash pass just as well).
-    hasher.begin(false);
-    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() })) {
-      if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
-      hasher.update(chunk);
-      streamed += chunk.length;
-      imageBytesDone += chunk.length;
-      yield* outer.bytes(chunk);
-      options.progress?.({ phase: "streaming", layer: num, layers, layerBytesDone: streamed, layerBytesTotal: size, imageBytesDone, imageBytesTotal });
+    const hasher = acquireLayerHasher();
+    try {
+      hasher.begin(false);
+      for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() })) {
+        if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
+        hasher.update(chunk);
+        streamed += chunk.length;
+        imageBytesDone += chunk.length;
+        yield* outer.bytes(chunk);
+        options.progress?.({ phase: "streaming", layer: num, layers, layerBytesDone: streamed, layerBytesTotal: size, imageBytesDone, imageBytesTotal });
+      }
+      entries.checkComplete(num);
+      if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
+      if (hasher.finish().crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
+    } finally {
+      // Also when the consumer stops early (for-of break, verify's first difference).
+      releaseLayerHasher(hasher);
     }
-    entries.checkComplete(num);
-    if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
-    if (hasher.finish().crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
     yield* outer.padToBlock();
   }
 

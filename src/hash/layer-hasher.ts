@@ -147,16 +147,24 @@ export class RingHasher implements LayerHasher {
   }
 }
 
-let shared: LayerHasher | undefined;
+/** Hashers no pass is using: each owns a worker, so they are kept for the next pass. */
+const idle: LayerHasher[] = [];
 
-/** One hasher per process, on a worker thread where possible. */
-export function layerHasher(): LayerHasher {
-  if (shared === undefined) {
-    try {
-      shared = new RingHasher();
-    } catch {
-      shared = new InThreadHasher();
-    }
+/**
+ * A hasher for one pass over one layer, on a worker thread where possible.
+ * Give it back with releaseLayerHasher: passes of images streamed at the same
+ * time (two `verify`s, say) each hold their own.
+ */
+export function acquireLayerHasher(): LayerHasher {
+  const reused = idle.pop();
+  if (reused !== undefined) return reused;
+  try {
+    return new RingHasher();
+  } catch {
+    return new InThreadHasher();
   }
-  return shared;
+}
+
+export function releaseLayerHasher(hasher: LayerHasher): void {
+  idle.push(hasher);
 }
