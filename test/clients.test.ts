@@ -4,10 +4,10 @@
  * config), bsdtar (lists the outer and every inner tarball) and podman
  * (loads the image into a throwaway vfs store).
  *
- * Most golden images are accepted as they are.  Those that cannot be: two
- * fixtures test odd customisation layers (owners, an upper-case checksum)
- * with a stand-in checksum that is not the layer's sha256, and some confs
- * give configs Go cannot decode (NaN, naive `created`).  The reference
+ * Most golden images are accepted as they are.  Those that cannot be: one
+ * fixture tests an upper-case checksum file, a stand-in that is not the
+ * layer's sha256, and some confs give configs Go cannot decode (NaN, naive
+ * `created`).  The reference
  * writes them exactly so, and so do we.  So each golden conf is also run
  * with a real customisation layer, and `created`/config made decodable where
  * needed; those images, with every golden store layer in them, must be
