@@ -5,7 +5,7 @@
  * hashing overlap, as `tar | openssl dgst` overlap in two processes, and no
  * byte is copied between them.  The main thread blocks (Atomics.wait) only
  * when every slot is still being digested, or for the result, so memory is a
- * fixed 4 MiB.
+ * fixed 8 MiB.
  *
  * Each layer gets a CRC-32, and a sha256 when asked: the hash pass needs the
  * sha256 (the layer's name and diff_id); the stream pass only has to show it
@@ -81,6 +81,9 @@ export class RingHasher implements LayerHasher {
   private head = 0;
   /** Chunks went in since the last finish(): a layer abandoned by an exception. */
   private unfinished = false;
+  /** With sha256 on the worker, the CRC-32 is taken here: the main thread has time to spare then. */
+  private withSha256 = false;
+  private crc = 0;
 
   constructor() {
     const worker = new Worker(new URL("./hash-worker.js", import.meta.url), { workerData: this.shared });
@@ -110,6 +113,8 @@ export class RingHasher implements LayerHasher {
     if (this.unfinished) this.finish();
     // The worker reads MODE for every slot: change it only when none is pending.
     this.waitForIdle();
+    this.withSha256 = withSha256;
+    this.crc = 0;
     Atomics.store(this.control, MODE, withSha256 ? WITH_SHA256 : CRC_ONLY);
   }
 
@@ -130,6 +135,8 @@ export class RingHasher implements LayerHasher {
       throw new Error("RingHasher.update: the chunk is not the buffer last lent");
     }
     this.commit(chunk.length);
+    // Reading the slot while the worker hashes it is safe: neither writes it.
+    if (this.withSha256) this.crc = crc32(chunk, this.crc);
     this.unfinished = true;
   }
 
@@ -139,11 +146,9 @@ export class RingHasher implements LayerHasher {
     Atomics.store(this.control, RESULT_READY, 0);
     this.commit(FINISH_REQUEST);
     while (Atomics.load(this.control, RESULT_READY) === 0) Atomics.wait(this.control, RESULT_READY, 0, 1000);
-    const withSha256 = Atomics.load(this.control, MODE) === WITH_SHA256;
-    return {
-      sha256: withSha256 ? Buffer.from(this.shared, DIGEST_OFFSET, 32).toString("hex") : undefined,
-      crc32: Atomics.load(this.control, CRC_RESULT) >>> 0,
-    };
+    return this.withSha256
+      ? { sha256: Buffer.from(this.shared, DIGEST_OFFSET, 32).toString("hex"), crc32: this.crc >>> 0 }
+      : { sha256: undefined, crc32: Atomics.load(this.control, CRC_RESULT) >>> 0 };
   }
 }
 

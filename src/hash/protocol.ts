@@ -3,7 +3,8 @@
  * cells, the results, then SLOTS chunk buffers the main thread fills in turn
  * and the worker digests in place (no copy, no message per chunk).
  */
-export const SLOTS = 4;
+/** Eight 1 MiB slots smooth the walk's bursts (many small files, then a big one) enough to keep both threads busy; four left each idle by turns. */
+export const SLOTS = 8;
 export const SLOT_BYTES = 1 << 20;
 
 /** Chunks committed by the main thread (ever increasing). */
