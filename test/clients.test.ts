@@ -193,7 +193,10 @@ describe("independent clients", () => {
   describe("podman", () => {
     for (const auditCase of clientCases) {
       test(`load with the vfs driver: ${auditCase.name}`, (t) => {
-        const skip = toolMissing("podman") ?? store.unavailableFor(auditCase.paths);
+        const skip =
+          toolMissing("podman") ??
+          (process.getuid?.() !== 0 ? "SKIPPED: podman load is tried as root only (rootless podman needs subordinate id maps this test does not set up)" : undefined) ??
+          store.unavailableFor(auditCase.paths);
         if (skip !== undefined) return t.skip(skip);
         if (podmanProblem !== null && podmanProblem !== undefined) return t.skip(podmanProblem);
         const image = clientImage(auditCase.name, clientProfiles(auditCase.name).at(-1)!);

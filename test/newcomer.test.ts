@@ -6,11 +6,10 @@
  *   for the dev dependencies (typescript, @types/node); SKIPPED when it is
  *   unreachable.  Then `skopeo inspect docker-archive:example.tar`, also as
  *   nobody, when skopeo is installed.
- * - `npm test` is not run whole from inside the test suite (it would run this
- *   file again, and every other file a second time); CI runs it whole on a
- *   fresh clone (.ci/run).  Here nobody runs what `npm test` does, `pretest`
- *   (`npm run build && npm run build:test`) then `node --test`, on one fast
- *   test file, which shows the clone builds and tests as an unprivileged user.
+ * - `npm test`, whole, as nobody in the same clone: without root, the tests
+ *   that need it (the live reference under with-store, root-owned fixtures,
+ *   podman) say SKIPPED and everything else must pass.  The nested run sees
+ *   SLI_NEWCOMER_NESTED=1, so this file does not run itself again.
  *
  * In CI the clone is the commit under test.  On a work tree with uncommitted
  * changes, those are copied over the clone, so that what is tested is what
@@ -34,6 +33,7 @@ const NOBODY_UID = idOf("-u", "nobody");
 const NOBODY_GID = idOf("-g", "nobody");
 
 function whyNot(): string | undefined {
+  if (process.env.SLI_NEWCOMER_NESTED === "1") return "this is the nested `npm test` the newcomer test runs as nobody";
   if (process.getuid?.() !== 0) return "needs root, to hand a clone to the user nobody and run commands as nobody";
   if (spawnSync("setpriv", ["--version"]).error !== undefined) return "setpriv (util-linux) is not installed";
   if (spawnSync("git", ["--version"]).error !== undefined) return "git is not installed";
@@ -106,24 +106,23 @@ test("README: `npm install && npm start` in a fresh clone, as nobody, writes exa
   for (const digest of EXAMPLE_DIGESTS.layers) assert.ok(result.stdout.includes(`sha256:${digest}`), digest);
   assert.ok(result.stdout.includes("docker load -i example.tar"), result.stdout);
   assert.match(result.stderr, /Creating layer 0 from paths: [^]*\nDone\.\n/);
+});
 
-  if (spawnSync("skopeo", ["--version"]).error !== undefined) {
-    t.diagnostic("skopeo is not installed: `skopeo inspect docker-archive:example.tar` SKIPPED");
-    return;
-  }
+test("example.tar is accepted by `skopeo inspect docker-archive:example.tar`, as nobody", { skip: skip && `SKIPPED: ${skip}` }, (t) => {
+  if (!existsSync(join(clone, "example.tar"))) return t.skip("SKIPPED: npm start did not run (see above)");
+  if (spawnSync("skopeo", ["--version"]).error !== undefined) return t.skip("SKIPPED: skopeo is not installed (.ci/run installs it)");
   const inspect = asNobody("skopeo inspect docker-archive:example.tar");
   assert.equal(inspect.status, 0, inspect.stderr);
   const inspected = JSON.parse(inspect.stdout) as { Layers: string[] };
   assert.deepEqual(inspected.Layers, EXAMPLE_DIGESTS.layers.map((digest) => `sha256:${digest}`));
 });
 
-test("README: `npm test`'s steps in the same clone, as nobody (build, build the tests, run one file)", { skip: skip && `SKIPPED: ${skip}` }, (t) => {
-  if (!existsSync(join(clone, "node_modules", "typescript"))) {
-    t.skip("SKIPPED: npm install did not run (see above)");
-    return;
-  }
-  const result = asNobody("npm run --silent pretest && node --test build/test/progress.test.js");
-  assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
+test("README: `npm test` in the same clone, as nobody: passes, with the root-only tests SKIPPED", { skip: skip && `SKIPPED: ${skip}` }, (t) => {
+  if (!existsSync(join(clone, "node_modules", "typescript"))) return t.skip("SKIPPED: npm install did not run (see above)");
+  const result = asNobody("SLI_NEWCOMER_NESTED=1 npm test");
+  const summary = result.stdout.split("\n").filter((line) => /^# (tests|pass|fail|skipped) /.test(line));
+  t.diagnostic(`nested npm test as nobody: ${summary.join(", ")}`);
+  assert.equal(result.status, 0, `${result.stdout.split("\n").filter((line) => /^\s*not ok /.test(line)).join("\n")}\n${result.stderr.slice(-2000)}`);
   assert.match(result.stdout, /^# fail 0$/m);
   assert.match(result.stdout, /^# pass [1-9]/m);
 });

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildTree, type TreeEntry } from "./tree-spec.js";
@@ -20,6 +21,8 @@ export function makeFixtureStore(entries: readonly TreeEntry[], label: string): 
       return missing.length === 0 ? undefined : missing.map((m) => `${m.path}: ${m.reason}`).join("; ");
     },
     remove() {
+      // Without root, a 0000 directory of the fixtures can be neither listed nor emptied.
+      if (process.getuid?.() !== 0) execFileSync("chmod", ["-R", "u+rwx", root]);
       rmSync(root, { recursive: true, force: true });
     },
   };

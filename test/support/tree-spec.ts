@@ -38,7 +38,7 @@ export type TreeEntry =
   | { path: string; type: "char" | "block"; mode?: string; major: number; minor: number };
 
 export interface BuildResult {
-  /** Entries that could not be made here (devices without CAP_MKNOD), with the reason. */
+  /** Entries that could not be made or read here (devices without CAP_MKNOD, owners or unreadable modes without root), with the reason. */
   readonly unavailable: { path: string; reason: string }[];
 }
 
@@ -139,5 +139,15 @@ export function buildTree(root: string, entries: readonly TreeEntry[]): BuildRes
     }
   }
   for (const [dir, dirMode] of dirModes.reverse()) chmodSync(dir, dirMode);
+  // Root reads anything; anyone else owns this tree but cannot read what its
+  // mode denies the owner, so cases with such entries cannot run here.
+  if (process.getuid?.() !== 0) {
+    for (const entry of entries) {
+      if (entry.type !== "dir" && entry.type !== "file" && entry.type !== "sparse") continue;
+      const needed = entry.type === "dir" ? 0o500 : 0o400;
+      const entryMode = mode(entry, entry.type === "dir" ? 0o755 : 0o644);
+      if ((entryMode & needed) !== needed) unavailable.push({ path: entry.path, reason: `mode ${entry.mode} cannot be read without root` });
+    }
+  }
   return { unavailable };
 }
