@@ -4,7 +4,8 @@ import { encodeHeader, type TarHeader } from "./tar/header.js";
 import { TypeFlag } from "./tar/constants.js";
 import { ShortReadError, TarChunker } from "./tar/writer.js";
 import { layerChunks, type EntryRecord } from "./layer.js";
-import { EntryLog, LayerChangedError } from "./entry-log.js";
+import { LayerChangedError } from "./entry-log.js";
+import { hashPasses } from "./hash-passes.js";
 import { checkCustomisationLayer, openCustomisationTar } from "./customisation-layer.js";
 import type { Writable } from "node:stream";
 import { StreamSink, type Sink } from "./sinks.js";
@@ -39,7 +40,11 @@ export interface ImageOptions {
   readonly progress?: (event: ProgressEvent) => void;
 }
 
-/** Where a run is: `layer` of `layers` (store layers only), bytes of that layer so far. */
+/**
+ * Where a run is: `layer` of `layers` (store layers only), bytes of that
+ * layer so far.  Two layers are hashed at a time: while hashing, `layer` is
+ * the lowest one not done yet.
+ */
 export interface ProgressEvent {
   readonly phase: "hashing" | "streaming";
   readonly layer: number;
@@ -47,8 +52,9 @@ export interface ProgressEvent {
   readonly layerBytesDone: number;
   /** The layer's tarball size: known once it has been hashed (undefined while hashing). */
   readonly layerBytesTotal: number | undefined;
-  /** Bytes of all store layers streamed so far, and their total (streaming only; 0 while hashing). */
+  /** Bytes of all store layers hashed, or streamed, so far in this phase. */
   readonly imageBytesDone: number;
+  /** Bytes of all store layers (streaming only; 0 while hashing: not known yet). */
   readonly imageBytesTotal: number;
 }
 
@@ -57,35 +63,6 @@ export { LayerChangedError };
 /** tarfile.TarInfo(name) defaults: 0644, uid/gid 0, empty uname/gname, regular file. */
 function plainMember(name: string, size: number | bigint, mtime: bigint): TarHeader {
   return { name, mode: 0o644, uid: 0, gid: 0, size, mtime, type: TypeFlag.regular, linkname: "", uname: "", gname: "", devmajor: 0, devminor: 0 };
-}
-
-/** A store layer after its hash pass: what the stream pass must reproduce. */
-interface HashedLayer {
-  readonly sha256: string;
-  /** CRC-32 of the same bytes: what the stream pass checks its bytes against. */
-  readonly crc32: number;
-  readonly size: number;
-  readonly entries: EntryLog;
-}
-
-/** The reference's first pass over a layer: digest, size, and each member as seen. */
-function hashPass(paths: readonly string[], mtime: bigint, python: PythonVersion, options: ImageOptions, num: number, layers: number): HashedLayer {
-  const hasher = acquireLayerHasher();
-  try {
-    hasher.begin(true);
-    const entries = new EntryLog();
-    let size = 0;
-    const onEntry = (record: EntryRecord): void => entries.push(record);
-    for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() })) {
-      hasher.update(chunk);
-      size += chunk.length;
-      options.progress?.({ phase: "hashing", layer: num, layers, layerBytesDone: size, layerBytesTotal: undefined, imageBytesDone: 0, imageBytesTotal: 0 });
-    }
-    const { sha256, crc32 } = hasher.finish();
-    return { sha256: sha256!, crc32, size, entries };
-  } finally {
-    releaseLayerHasher(hasher);
-  }
 }
 
 /** One layer of the image as its manifest lists it. */
@@ -169,8 +146,7 @@ function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) 
     throw error;
   }
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
-  const count = conf.storeLayers.length;
-  const hashed = conf.storeLayers.map((paths, num) => hashPass(paths, mtime, python, options, num, count));
+  const hashed = hashPasses(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress });
   // The conf's own values, for repr() in the log and the history comments.
   const rawLayers = conf.raw.get("store_layers") as PyValue[];
   const layers: ImageLayer[] = hashed.map(({ sha256, size }, num) => ({

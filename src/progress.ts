@@ -90,9 +90,6 @@ export class ProgressDisplay {
   #lastDrawn: { phase: string; layer: number } | undefined;
   /** The current phase, when it started, and the bytes it had done then. */
   #phase: { name: ProgressEvent["phase"]; startedAt: number; startBytes: number } | undefined;
-  /** Hashing: bytes of the layers hashed before the current one, and the current layer's so far. */
-  #hashedBefore = 0;
-  #hashing = { layer: -1, bytes: 0 };
 
   constructor(options: ProgressDisplayOptions) {
     this.#write = options.write;
@@ -129,13 +126,7 @@ export class ProgressDisplay {
 
   /** Bytes done in the event's phase: all layers hashed so far, or all streamed so far. */
   #phaseBytes(event: ProgressEvent): number {
-    if (event.phase === "streaming") return event.imageBytesDone;
-    if (event.layer !== this.#hashing.layer) {
-      this.#hashedBefore += this.#hashing.bytes;
-      this.#hashing = { layer: event.layer, bytes: 0 };
-    }
-    this.#hashing.bytes = event.layerBytesDone;
-    return this.#hashedBefore + event.layerBytesDone;
+    return event.imageBytesDone;
   }
 
   /** Bytes per second since the phase began, once it has run long enough to mean something. */

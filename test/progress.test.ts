@@ -18,8 +18,9 @@ import { EXAMPLE_CONF, EXAMPLE_LOG, makeExampleStore, type ExampleStore } from "
 
 const MiB = 2 ** 20;
 
-function hashing(layer: number, layers: number, done: number): ProgressEvent {
-  return { phase: "hashing", layer, layers, layerBytesDone: done, layerBytesTotal: undefined, imageBytesDone: 0, imageBytesTotal: 0 };
+/** `imageDone`: bytes of all layers hashed so far (by default, this layer's). */
+function hashing(layer: number, layers: number, done: number, imageDone = done): ProgressEvent {
+  return { phase: "hashing", layer, layers, layerBytesDone: done, layerBytesTotal: undefined, imageBytesDone: imageDone, imageBytesTotal: 0 };
 }
 function streaming(layer: number, layers: number, done: number, total: number): ProgressEvent {
   return { phase: "streaming", layer, layers, layerBytesDone: done, layerBytesTotal: total, imageBytesDone: done, imageBytesTotal: total };
@@ -70,7 +71,7 @@ describe("ProgressDisplay", () => {
     tick(200);
     progress.event(hashing(0, 2, 3 * MiB));
     tick(10);
-    progress.event(hashing(1, 2, MiB));
+    progress.event(hashing(1, 2, MiB, 4 * MiB));
     tick(10);
     progress.event(streaming(0, 2, MiB, 4 * MiB));
     assert.deepEqual(written.slice(1), [

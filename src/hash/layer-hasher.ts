@@ -47,6 +47,8 @@ export interface LayerHasher {
   update(chunk: Buffer): void;
   /** The digests of everything since begin(). */
   finish(): LayerDigest;
+  /** Whether another chunk can be handed over without waiting for the worker. */
+  hasRoom(): boolean;
 }
 
 export class InThreadHasher implements LayerHasher {
@@ -61,6 +63,10 @@ export class InThreadHasher implements LayerHasher {
 
   nextBuffer(): Buffer {
     return this.buffer;
+  }
+
+  hasRoom(): boolean {
+    return true;
   }
 
   update(chunk: Buffer): void {
@@ -121,6 +127,11 @@ export class RingHasher implements LayerHasher {
   nextBuffer(): Buffer {
     this.waitForFreeSlot();
     return this.slots[this.head % SLOTS]!;
+  }
+
+  hasRoom(): boolean {
+    // The slot being filled, plus the one asked for after it is committed.
+    return this.head + 1 - Atomics.load(this.control, TAIL) < SLOTS;
   }
 
   private commit(length: number): void {

@@ -1,0 +1,118 @@
+/**
+ * The hash passes of all store layers, run before the first byte is written.
+ * Two layers are hashed at a time, each by its own worker, while the main
+ * thread walks both: sha256 is the slow part of a hash pass (no SHA
+ * instructions on many CPUs), and a second worker puts the second core to
+ * work on it.  The main thread feeds whichever layer's worker has room.
+ *
+ * Errors come out as if the layers were hashed one after the other: when a
+ * layer fails, the layers before it still run to their end, and the first
+ * failing layer's error is the one thrown.
+ */
+import { layerChunks, type EntryRecord } from "./layer.js";
+import { EntryLog } from "./entry-log.js";
+import { acquireLayerHasher, releaseLayerHasher, type LayerHasher } from "./hash/layer-hasher.js";
+import type { PythonVersion } from "./profile.js";
+import type { ProgressEvent } from "./image.js";
+
+/** A store layer after its hash pass: what the stream pass must reproduce. */
+export interface HashedLayer {
+  readonly sha256: string;
+  /** CRC-32 of the same bytes: what the stream pass checks its bytes against. */
+  readonly crc32: number;
+  readonly size: number;
+  readonly entries: EntryLog;
+}
+
+export interface HashPassOptions {
+  readonly root: string | undefined;
+  readonly python: PythonVersion;
+  readonly progress: ((event: ProgressEvent) => void) | undefined;
+  /** Layers hashed at a time (default 2: one per core). */
+  readonly concurrency?: number;
+}
+
+interface RunningPass {
+  readonly num: number;
+  readonly chunks: Generator<Buffer>;
+  readonly hasher: LayerHasher;
+  readonly entries: EntryLog;
+  size: number;
+}
+
+function startPass(num: number, paths: readonly string[], mtime: bigint, options: HashPassOptions): RunningPass {
+  const hasher = acquireLayerHasher();
+  hasher.begin(true);
+  const entries = new EntryLog();
+  const onEntry = (record: EntryRecord): void => entries.push(record);
+  const chunks = layerChunks(paths, mtime, { root: options.root, python: options.python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() });
+  return { num, chunks, hasher, entries, size: 0 };
+}
+
+/** Stops a pass midway: its generator's files are closed, its hasher goes back to the pool (begin() drops the rest). */
+function abandon(pass: RunningPass): void {
+  try {
+    pass.chunks.return(undefined);
+  } finally {
+    releaseLayerHasher(pass.hasher);
+  }
+}
+
+/** The reference's first pass over every layer: digest, size, and each member as seen. */
+export function hashPasses(layers: readonly (readonly string[])[], mtime: bigint, options: HashPassOptions): HashedLayer[] {
+  const results: HashedLayer[] = [];
+  const waiting = layers.map((_, num) => num);
+  let running: RunningPass[] = [];
+  let failure: { num: number; error: unknown } | undefined;
+  let hashedBytes = 0;
+  const concurrency = Math.max(1, options.concurrency ?? 2);
+  try {
+    for (;;) {
+      while (running.length < concurrency && waiting.length > 0 && (failure === undefined || waiting[0]! < failure.num)) {
+        const num = waiting.shift()!;
+        running.push(startPass(num, layers[num]!, mtime, options));
+      }
+      if (running.length === 0) break;
+      // The lowest layer first, unless its worker is busy and another's is not.
+      const pass = running.find((candidate) => candidate.hasher.hasRoom()) ?? running[0]!;
+      let step: IteratorResult<Buffer>;
+      try {
+        step = pass.chunks.next();
+      } catch (error) {
+        if (failure === undefined || pass.num < failure.num) failure = { num: pass.num, error };
+        // Layers after the failing one need not finish: their errors would come later.
+        for (const later of running.filter((other) => other.num >= pass.num)) {
+          if (later !== pass) abandon(later);
+          else releaseLayerHasher(pass.hasher);
+        }
+        running = running.filter((other) => other.num < pass.num);
+        continue;
+      }
+      if (step.done) {
+        const { sha256, crc32 } = pass.hasher.finish();
+        releaseLayerHasher(pass.hasher);
+        running = running.filter((other) => other !== pass);
+        results[pass.num] = { sha256: sha256!, crc32, size: pass.size, entries: pass.entries };
+        continue;
+      }
+      pass.hasher.update(step.value);
+      pass.size += step.value.length;
+      hashedBytes += step.value.length;
+      const lowest = running.reduce((low, other) => (other.num < low.num ? other : low));
+      options.progress?.({
+        phase: "hashing",
+        layer: lowest.num,
+        layers: layers.length,
+        layerBytesDone: lowest.size,
+        layerBytesTotal: undefined,
+        imageBytesDone: hashedBytes,
+        imageBytesTotal: 0,
+      });
+    }
+  } catch (error) {
+    for (const pass of running) abandon(pass);
+    throw error;
+  }
+  if (failure !== undefined) throw failure.error;
+  return results;
+}
