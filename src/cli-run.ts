@@ -190,11 +190,20 @@ class OutputFileError extends Error {}
  * renamed over `target` only once the image is complete.
  */
 class OutputFile {
+  /** Closed already: the number may belong to another file by now, so never close it twice. */
+  private closed = false;
+
   private constructor(
     private readonly target: string,
     private readonly temporary: string,
     private readonly fd: number,
   ) {}
+
+  private close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
 
   static create(target: string): OutputFile {
     const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
@@ -215,7 +224,7 @@ class OutputFile {
       await fill(stream);
       await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
       fsyncSync(this.fd);
-      closeSync(this.fd);
+      this.close();
       renameSync(this.temporary, this.target);
     } catch (error) {
       this.discard();
@@ -225,11 +234,10 @@ class OutputFile {
 
   discard(): void {
     try {
-      closeSync(this.fd);
-    } catch {
-      // Already closed after a failed rename.
+      this.close();
+    } finally {
+      rmSync(this.temporary, { force: true });
     }
-    rmSync(this.temporary, { force: true });
   }
 }
 
