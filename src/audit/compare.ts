@@ -14,7 +14,7 @@ import type { PythonVersion } from "../py/version.js";
 import { readUpTo, SliceSource, skip, type ByteSource } from "./byte-source.js";
 import { headDifference } from "./header-diff.js";
 import { jsonDifference } from "./json-diff.js";
-import { showBytes, showHex, showSize } from "./show.js";
+import { showBytes, showHex, showSize } from "../tar/show.js";
 import { paddedSize, readTarHead, TarFormatError, type TarHead, type TarHeadResult } from "./tar-head.js";
 
 /** The first difference, located. */

@@ -5,7 +5,7 @@
  */
 import { BLOCK_SIZE, CHKSUM, type Field } from "../tar/constants.js";
 import { HEADER_FIELDS, type PaxRecordSpan } from "../tar/inspect.js";
-import { showBytes } from "./show.js";
+import { showBytes } from "../tar/show.js";
 import type { TarHead } from "./tar-head.js";
 
 export interface FieldDifference {

@@ -8,7 +8,7 @@ import { parsePythonJson } from "../py/json.js";
 import { dumpsPythonJson } from "../py/json.js";
 import { pyTypeName, type PyValue } from "../py/value.js";
 import type { PythonVersion } from "../py/version.js";
-import { firstDifferingByte, showBytes } from "./show.js";
+import { firstDifferingByte, showBytes } from "../tar/show.js";
 
 export interface JsonDifference {
   /** `config.Env[2]`, `rootfs`, or `(top level)`. */

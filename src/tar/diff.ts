@@ -4,7 +4,7 @@
  */
 import { BLOCK_SIZE } from "./constants.js";
 import { HEADER_FIELDS, parseTarLayout, TarParseError, type TarMember } from "./inspect.js";
-import { fsDecode } from "../py/fsname.js";
+import { firstDifferingByte, showBytes } from "./show.js";
 
 export interface TarDifference {
   /** Offset of the first differing byte (or the shorter length). */
@@ -16,32 +16,13 @@ export interface TarDifference {
   readonly actual: string;
 }
 
-function firstDifference(a: Buffer, b: Buffer): number {
-  const n = Math.min(a.length, b.length);
-  // Compare big slices first: archives are often megabytes long.
-  const step = 65536;
-  let start = 0;
-  while (start < n && a.subarray(start, Math.min(start + step, n)).equals(b.subarray(start, Math.min(start + step, n)))) start += step;
-  for (let i = start; i < n; i++) if (a[i] !== b[i]) return i;
-  return a.length === b.length ? -1 : n;
-}
-
-/** Escaped text of a field: trailing NULs dropped (fields are NUL-padded), long values cut. */
-function show(bytes: Buffer): string {
-  let end = bytes.length;
-  while (end > 0 && bytes[end - 1] === 0) end--;
-  if (end === 0) return bytes.length === 0 ? "nothing" : `${bytes.length} NUL bytes`;
-  const text = JSON.stringify(fsDecode(bytes.subarray(0, Math.min(end, 160))));
-  return end < bytes.length ? `${text} + ${bytes.length - end} NUL` : text;
-}
-
 function describeMember(member: TarMember): string {
-  return `member ${member.index} ${show(member.name)}`;
+  return `member ${member.index} ${showBytes(member.name)}`;
 }
 
 /** Locates `offset` in `archive` and cuts the surrounding field out of both archives. */
 function locate(archive: Buffer, other: Buffer, offset: number): Omit<TarDifference, "offset"> {
-  const cut = (start: number, end: number) => ({ expected: show(archive.subarray(start, end)), actual: show(other.subarray(start, end)) });
+  const cut = (start: number, end: number) => ({ expected: showBytes(archive.subarray(start, end)), actual: showBytes(other.subarray(start, end)) });
   let layout;
   try {
     layout = parseTarLayout(archive);
@@ -76,7 +57,7 @@ function locate(archive: Buffer, other: Buffer, offset: number): Omit<TarDiffere
 
 /** The first difference between two archives, or undefined when they are identical. */
 export function diffTar(expected: Buffer, actual: Buffer): TarDifference | undefined {
-  const offset = firstDifference(expected, actual);
+  const offset = firstDifferingByte(expected, actual);
   if (offset === -1) return undefined;
   if (offset === Math.min(expected.length, actual.length)) {
     return {

@@ -1,4 +1,4 @@
-/** How the audit shows bytes and values to a person: escaped, NUL padding named, long values cut. */
+/** How bytes and values are shown to a person (tar differences, verify reports): escaped, NUL padding named, long values cut. */
 import { fsDecode } from "../py/fsname.js";
 
 const MAX_SHOWN = 160;
@@ -24,7 +24,11 @@ export function showHex(bytes: Uint8Array): string {
 /** The offset of the first differing byte of two buffers, or -1 when equal (a prefix differs at the shorter length). */
 export function firstDifferingByte(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return i;
+  // Compare big slices first: archives are often megabytes long.
+  const step = 65536;
+  let start = 0;
+  while (start < n && Buffer.from(a.buffer, a.byteOffset + start, Math.min(step, n - start)).equals(Buffer.from(b.buffer, b.byteOffset + start, Math.min(step, n - start)))) start += step;
+  for (let i = start; i < n; i++) if (a[i] !== b[i]) return i;
   return a.length === b.length ? -1 : n;
 }
 
