@@ -27,9 +27,9 @@ for (let tail = 0; ; tail++) {
     Atomics.notify(control, RESULT_READY);
   } else {
     const chunk = new Uint8Array(shared, SLOTS_OFFSET + slot * SLOT_BYTES, length);
-    // With sha256 this thread is the slower one: the main thread takes the CRC.
+    // The CRC-32 here too in the hash pass: the walk on the main thread is the slower side.
     if (Atomics.load(control, MODE) === WITH_SHA256) hash.update(chunk);
-    else crc = crc32(chunk, crc);
+    crc = crc32(chunk, crc);
   }
   Atomics.store(control, TAIL, tail + 1);
   Atomics.notify(control, TAIL);

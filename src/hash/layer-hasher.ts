@@ -87,9 +87,7 @@ export class RingHasher implements LayerHasher {
   private head = 0;
   /** Chunks went in since the last finish(): a layer abandoned by an exception. */
   private unfinished = false;
-  /** With sha256 on the worker, the CRC-32 is taken here: the main thread has time to spare then. */
   private withSha256 = false;
-  private crc = 0;
 
   constructor() {
     const worker = new Worker(new URL("./hash-worker.js", import.meta.url), { workerData: this.shared });
@@ -120,7 +118,6 @@ export class RingHasher implements LayerHasher {
     // The worker reads MODE for every slot: change it only when none is pending.
     this.waitForIdle();
     this.withSha256 = withSha256;
-    this.crc = 0;
     Atomics.store(this.control, MODE, withSha256 ? WITH_SHA256 : CRC_ONLY);
   }
 
@@ -146,8 +143,6 @@ export class RingHasher implements LayerHasher {
       throw new Error("RingHasher.update: the chunk is not the buffer last lent");
     }
     this.commit(chunk.length);
-    // Reading the slot while the worker hashes it is safe: neither writes it.
-    if (this.withSha256) this.crc = crc32(chunk, this.crc);
     this.unfinished = true;
   }
 
@@ -157,9 +152,10 @@ export class RingHasher implements LayerHasher {
     Atomics.store(this.control, RESULT_READY, 0);
     this.commit(FINISH_REQUEST);
     while (Atomics.load(this.control, RESULT_READY) === 0) Atomics.wait(this.control, RESULT_READY, 0, 1000);
-    return this.withSha256
-      ? { sha256: Buffer.from(this.shared, DIGEST_OFFSET, 32).toString("hex"), crc32: this.crc >>> 0 }
-      : { sha256: undefined, crc32: Atomics.load(this.control, CRC_RESULT) >>> 0 };
+    return {
+      sha256: this.withSha256 ? Buffer.from(this.shared, DIGEST_OFFSET, 32).toString("hex") : undefined,
+      crc32: Atomics.load(this.control, CRC_RESULT) >>> 0,
+    };
   }
 }
 

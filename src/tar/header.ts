@@ -85,21 +85,21 @@ interface UstarFields {
   device: { major: number; minor: number } | undefined;
 }
 
-/** tarfile's `_create_header(info, USTAR_FORMAT, "ascii", "replace")`. */
-function ustarBlock(fields: UstarFields): Buffer {
-  // From Node's shared pool: far cheaper than a zeroed allocation of its own per header.
-  const block = Buffer.allocUnsafe(BLOCK_SIZE).fill(0);
-  writeAsciiReplaced(fields.name, block, NAME.offset, NAME.size);
-  writeOctal(block, MODE, fields.mode & 0o7777);
-  writeOctal(block, UID, fields.uid);
-  writeOctal(block, GID, fields.gid);
-  writeOctal(block, SIZE, fields.size);
-  writeOctal(block, MTIME, fields.mtime);
-  block[TYPEFLAG.offset] = fields.type;
-  writeAsciiReplaced(fields.linkname, block, LINKNAME.offset, LINKNAME.size);
-  POSIX_MAGIC.copy(block, MAGIC.offset);
-  writeAsciiReplaced(fields.uname, block, UNAME.offset, UNAME.size);
-  writeAsciiReplaced(fields.gname, block, GNAME.offset, GNAME.size);
+/** tarfile's `_create_header(info, USTAR_FORMAT, "ascii", "replace")`, written at `offset` of `block`. */
+function writeUstarBlock(fields: UstarFields, block: Buffer, offset: number): void {
+  block.fill(0, offset, offset + BLOCK_SIZE);
+  const header = offset === 0 && block.length === BLOCK_SIZE ? block : block.subarray(offset, offset + BLOCK_SIZE);
+  writeAsciiReplaced(fields.name, header, NAME.offset, NAME.size);
+  writeOctal(header, MODE, fields.mode & 0o7777);
+  writeOctal(header, UID, fields.uid);
+  writeOctal(header, GID, fields.gid);
+  writeOctal(header, SIZE, fields.size);
+  writeOctal(header, MTIME, fields.mtime);
+  header[TYPEFLAG.offset] = fields.type;
+  writeAsciiReplaced(fields.linkname, header, LINKNAME.offset, LINKNAME.size);
+  POSIX_MAGIC.copy(header, MAGIC.offset);
+  writeAsciiReplaced(fields.uname, header, UNAME.offset, UNAME.size);
+  writeAsciiReplaced(fields.gname, header, GNAME.offset, GNAME.size);
   if (fields.device !== undefined) {
     for (const [field, value] of [
       [DEVMAJOR, fields.device.major],
@@ -108,16 +108,14 @@ function ustarBlock(fields: UstarFields): Buffer {
       if (!fitsOctal(value, field)) {
         throw new TarHeaderError(`device number ${value} does not fit the ${field.size}-byte octal field`);
       }
-      writeOctal(block, field, value);
+      writeOctal(header, field, value);
     }
   }
-  writeChecksum(block);
-  return block;
+  writeChecksum(header);
 }
 
-function padToBlock(payload: Buffer): Buffer {
-  const remainder = payload.length % BLOCK_SIZE;
-  return remainder === 0 ? payload : Buffer.concat([payload, Buffer.alloc(BLOCK_SIZE - remainder)]);
+function paddedLength(length: number): number {
+  return Math.ceil(length / BLOCK_SIZE) * BLOCK_SIZE;
 }
 
 const STRING_FIELDS = [
@@ -184,11 +182,16 @@ export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
     }
   }
 
-  const block = ustarBlock(fields);
-  if (records.length === 0) return block;
-
+  // One buffer per member, from Node's pool (small sizes): the PAX block,
+  // its padded records and the ustar block are written into it in place.
+  if (records.length === 0) {
+    const block = Buffer.allocUnsafe(BLOCK_SIZE);
+    writeUstarBlock(fields, block, 0);
+    return block;
+  }
   const payload = encodePaxRecords(records, binary);
-  const paxBlock = ustarBlock({
+  const member = Buffer.allocUnsafe(BLOCK_SIZE + paddedLength(payload.length) + BLOCK_SIZE);
+  writeUstarBlock({
     name: PAX_HEADER_NAME,
     mode: 0,
     uid: 0,
@@ -200,6 +203,10 @@ export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
     uname: "",
     gname: "",
     device: format.devFieldsInEveryHeader ? { major: 0, minor: 0 } : undefined,
-  });
-  return Buffer.concat([paxBlock, padToBlock(payload), block]);
+  }, member, 0);
+  payload.copy(member, BLOCK_SIZE);
+  const blockOffset = member.length - BLOCK_SIZE;
+  member.fill(0, BLOCK_SIZE + payload.length, blockOffset);
+  writeUstarBlock(fields, member, blockOffset);
+  return member;
 }

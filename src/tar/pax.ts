@@ -25,9 +25,17 @@ function recordLength(keyword: string, value: Uint8Array): number {
 }
 
 export function encodePaxRecords(records: readonly PaxRecord[], binary: boolean): Buffer {
-  const parts: Uint8Array[] = binary ? [HDRCHARSET_BINARY] : [];
-  for (const { keyword, value } of records) {
-    parts.push(Buffer.from(`${recordLength(keyword, value)} ${keyword}=`, "utf8"), value, Buffer.from("\n", "latin1"));
-  }
-  return Buffer.concat(parts);
+  const prefixes = records.map(({ keyword, value }) => `${recordLength(keyword, value)} ${keyword}=`);
+  let total = binary ? HDRCHARSET_BINARY.length : 0;
+  records.forEach(({ value }, i) => (total += Buffer.byteLength(prefixes[i]!, "utf8") + value.length + 1));
+  // Written in place: this runs for every member whose name is over 100 characters.
+  const out = Buffer.allocUnsafe(total);
+  let at = binary ? HDRCHARSET_BINARY.copy(out, 0) : 0;
+  records.forEach(({ value }, i) => {
+    at += out.write(prefixes[i]!, at, "utf8");
+    out.set(value, at);
+    at += value.length;
+    out[at++] = 0x0a;
+  });
+  return out;
 }
