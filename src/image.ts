@@ -225,7 +225,10 @@ function* streamImageChunks(
     const hasher = acquireLayerHasher();
     try {
       hasher.begin(false);
-      for (const chunk of layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() })) {
+      // Empty files were opened in the hash pass; one made unreadable since
+      // changed its mode or ctime, which the entry check reports.
+      const layer = layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
+      for (const chunk of layer) {
         if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
         hasher.update(chunk);
         streamed += chunk.length;

@@ -38,6 +38,11 @@ export interface LayerOptions {
   readonly onEntry?: ((record: EntryRecord) => void) | undefined;
   /** Lends each buffer to fill (implies reuseChunks): see TarChunker. */
   readonly nextBuffer?: (() => Buffer) | undefined;
+  /**
+   * Open empty regular files too (the default), as the script does: an
+   * unreadable empty file fails there.  A second pass may skip them.
+   */
+  readonly openEmptyFiles?: boolean | undefined;
 }
 
 function openForReading(entry: WalkedEntry): number {
@@ -101,7 +106,7 @@ export function* layerChunks(
       const regular = header.type === TypeFlag.regular;
       const size = regular ? Number(header.size) : 0;
       // Every regular file is opened, empty ones too, as the script does.
-      if (regular) yield* regularFileContent(chunker, entry, size);
+      if (regular && (size > 0 || options.openEmptyFiles !== false)) yield* regularFileContent(chunker, entry, size);
       // ctime/inode only for file content: a directory's ctime moves whenever
       // a child comes or goes, which the walk reports by the child's name.
       options.onEntry?.({

@@ -12,10 +12,14 @@ export interface WalkedEntry {
   readonly stat: Stats;
 }
 
-const SLASH = Buffer.from("/");
+const SLASH = 0x2f;
 
 function childPath(parent: Buffer, name: Buffer): Buffer {
-  return Buffer.concat([parent, SLASH, name]);
+  const path = Buffer.allocUnsafe(parent.length + 1 + name.length);
+  path.set(parent, 0);
+  path[parent.length] = SLASH;
+  path.set(name, parent.length + 1);
+  return path;
 }
 
 /** scandir gives str names decoded with surrogateescape; Path("/")'s children are "/x", not "//x". */

@@ -23,6 +23,7 @@ const ENTRIES: TreeEntry[] = [
   // Over one output chunk (1 MiB), so bytes reach stdout before the fault.
   { path: `${first}/a`, type: "file", repeat: { text: "first layer\n", count: 150_000 } },
   { path: `${second}/data`, type: "file", repeat: { text: "0123456789", count: 300_000 } },
+  { path: `${second}/empty`, type: "file", text: "" },
   { path: `${second}/z-after`, type: "file", text: "after\n" },
   { path: `${custom}/layer.tar`, type: "file", text: "layer" },
   { path: `${custom}/checksum`, type: "file", text: "b".repeat(64) },
@@ -76,6 +77,18 @@ describe("a store file changes between the hash pass and the stream pass", () =>
       });
     });
   }
+
+  // The stream pass does not open empty files again: a change to one must
+  // still be caught (its mode is in the header, and chmod moves its ctime).
+  test("an empty file made unreadable: exit 1, the path named", () => {
+    withStore("fault-unreadable-empty", (store) => {
+      const result = runWithFault(store.root, { layer: 1, action: "unreadable", path: join(store.root, second.slice(1), "empty") });
+      assert.equal(result.status, 1, result.stderr);
+      const message = result.stderr.trimEnd().split("\n").at(-1)!;
+      assert.match(message, /Layer 1 changed between the hash pass and the stream pass: .*\/empty" changed \(content or metadata\)/);
+      assert.ok(!outerNames(result.stdout).includes("manifest.json"));
+    });
+  });
 
   test("control: without a fault the same run succeeds", () => {
     withStore("fault-none", (store) => {

@@ -18,7 +18,7 @@ import {
   UNAME,
   type Field,
 } from "./constants.js";
-import { fitsOctal, writeChecksum, writeOctal } from "./number.js";
+import { fitsOctal, writeChecksum, writeOctal, zeroFill } from "./number.js";
 import { encodePaxRecords, type PaxRecord } from "./pax.js";
 import { fsEncode, strFacts, writeAsciiReplaced } from "../py/fsname.js";
 
@@ -87,7 +87,7 @@ interface UstarFields {
 
 /** tarfile's `_create_header(info, USTAR_FORMAT, "ascii", "replace")`, written at `offset` of `block`. */
 function writeUstarBlock(fields: UstarFields, block: Buffer, offset: number): void {
-  block.fill(0, offset, offset + BLOCK_SIZE);
+  zeroFill(block, offset, offset + BLOCK_SIZE);
   const header = offset === 0 && block.length === BLOCK_SIZE ? block : block.subarray(offset, offset + BLOCK_SIZE);
   writeAsciiReplaced(fields.name, header, NAME.offset, NAME.size);
   writeOctal(header, MODE, fields.mode & 0o7777);
@@ -206,7 +206,7 @@ export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
   }, member, 0);
   payload.copy(member, BLOCK_SIZE);
   const blockOffset = member.length - BLOCK_SIZE;
-  member.fill(0, BLOCK_SIZE + payload.length, blockOffset);
+  zeroFill(member, BLOCK_SIZE + payload.length, blockOffset);
   writeUstarBlock(fields, member, blockOffset);
   return member;
 }

@@ -42,11 +42,22 @@ export function writeOctal(target: Uint8Array, field: Field, value: number | big
  * byte stays the space `_create_header` put there.
  */
 export function writeChecksum(block: Uint8Array): void {
-  block.fill(0x20, CHKSUM.offset, CHKSUM.offset + CHKSUM.size);
-  const sum = byteSum(block);
-  const digits = sum.toString(8).padStart(6, "0");
-  for (let i = 0; i < 6; i++) block[CHKSUM.offset + i] = digits.charCodeAt(i);
+  for (let i = 0; i < CHKSUM.size; i++) block[CHKSUM.offset + i] = 0x20;
+  // At most 512 * 255 < 8**6: six octal digits always suffice.
+  let rest = byteSum(block);
+  for (let i = 5; i >= 0; i--) {
+    block[CHKSUM.offset + i] = 0x30 | (rest & 7);
+    rest >>>= 3;
+  }
   block[CHKSUM.offset + 6] = 0;
+}
+
+/**
+ * Zeroes `[start, end)`: the typed array's own fill, which V8 inlines;
+ * Buffer#fill checks its arguments in JavaScript first, on every call.
+ */
+export function zeroFill(target: Uint8Array, start: number, end: number): void {
+  Uint8Array.prototype.fill.call(target, 0, start, end);
 }
 
 /** Sum of a header block's 512 bytes, four at a time when the block is 4-byte aligned (pool buffers are). */

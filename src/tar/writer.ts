@@ -1,5 +1,6 @@
 import { readSync } from "node:fs";
 import { BLOCK_SIZE, RECORD_SIZE } from "./constants.js";
+import { zeroFill } from "./number.js";
 
 /** How much output is gathered before it is handed on: few, large writes. */
 export const CHUNK_SIZE = 1 << 20;
@@ -69,7 +70,7 @@ export class TarChunker {
     let left = count;
     while (left > 0) {
       const n = Math.min(left, CHUNK_SIZE - this.used);
-      this.chunk.fill(0, this.used, this.used + n);
+      zeroFill(this.chunk, this.used, this.used + n);
       this.used += n;
       left -= n;
       if (this.used === CHUNK_SIZE) yield* this.take();

@@ -1,15 +1,15 @@
 /**
  * Runs the CLI in this process with a deterministic fault between a layer's
  * hash pass and its stream pass, described by SLI_TEST_FAULT as JSON:
- *   {"layer": 0, "action": "truncate" | "append" | "flip" | "unlink" | "kill", "path": "/abs/file"}
+ *   {"layer": 0, "action": "truncate" | "append" | "flip" | "unlink" | "unreadable" | "kill", "path": "/abs/file"}
  * Used by the fault and --output tests; never part of the shipped CLI.
  */
-import { appendFileSync, openSync, readSync, writeSync, closeSync, truncateSync, unlinkSync } from "node:fs";
+import { appendFileSync, chmodSync, openSync, readSync, writeSync, closeSync, truncateSync, unlinkSync } from "node:fs";
 import { runCli } from "../../src/cli-run.js";
 
 interface Fault {
   readonly layer: number;
-  readonly action: "truncate" | "append" | "flip" | "unlink" | "kill";
+  readonly action: "truncate" | "append" | "flip" | "unlink" | "unreadable" | "kill";
   readonly path: string;
 }
 
@@ -32,6 +32,9 @@ function inject(fault: Fault): void {
     }
     case "unlink":
       unlinkSync(fault.path);
+      break;
+    case "unreadable":
+      chmodSync(fault.path, 0);
       break;
     case "kill":
       process.kill(process.pid, "SIGKILL");
