@@ -5,8 +5,12 @@ import { resolveInRoot } from "./resolve-in-root.js";
 
 /** One file system object found under a store path. */
 export interface WalkedEntry {
-  /** Where to read it, under the optional root directory. */
-  readonly fsPath: Buffer;
+  /**
+   * Where to read it, under the optional root directory: a string when the
+   * whole path is valid UTF-8 (its bytes are then exactly the string's
+   * UTF-8), else the raw bytes.
+   */
+  readonly fsPath: string | Buffer;
   /** Its member name in the archive (a Python str), without a directory's trailing "/". */
   readonly name: string;
   readonly stat: Stats;
@@ -23,11 +27,11 @@ function childPath(parent: Buffer, name: Buffer): Buffer {
 }
 
 /** scandir gives str names decoded with surrogateescape; Path("/")'s children are "/x", not "//x". */
-function childName(parent: string, name: Buffer): string {
-  return parent.endsWith("/") ? parent + fsDecode(name) : `${parent}/${fsDecode(name)}`;
+function childName(parent: string, name: string): string {
+  return parent.endsWith("/") ? parent + name : `${parent}/${name}`;
 }
 
-function lstat(fsPath: Buffer, name: string): Stats {
+function lstat(fsPath: string | Buffer, name: string): Stats {
   try {
     return lstatSync(fsPath);
   } catch (error) {
@@ -41,7 +45,7 @@ function lstat(fsPath: Buffer, name: string): Stats {
  * False for dangling links too).  Below a root directory the link is resolved
  * inside the root, so absolute targets like /nix/store/x stay in the store.
  */
-function symlinkedDirectory(fsPath: Buffer, name: string, root: string | undefined): Buffer | undefined {
+function symlinkedDirectory(fsPath: string | Buffer, name: string, root: string | undefined): string | Buffer | undefined {
   const target = root === undefined ? fsPath : resolveInRoot(root, fsEncode(name));
   if (target === undefined) return undefined;
   try {
@@ -51,28 +55,56 @@ function symlinkedDirectory(fsPath: Buffer, name: string, root: string | undefin
   }
 }
 
-/** Children in Python's order: str comparison, i.e. code points after surrogateescape decoding. */
-function sortedChildren(dirFsPath: Buffer, dirName: string): Buffer[] {
-  let names: Buffer[];
+function listDirectory<T extends "utf8" | "buffer">(dirFsPath: string | Buffer, dirName: string, encoding: T): T extends "utf8" ? string[] : Buffer[];
+function listDirectory(dirFsPath: string | Buffer, dirName: string, encoding: "utf8" | "buffer"): (string | Buffer)[] {
   try {
-    names = readdirSync(dirFsPath, { encoding: "buffer" });
+    return readdirSync(dirFsPath, { encoding: encoding as "buffer" });
   } catch (error) {
     throw CannotArchiveError.fromFsError(dirName, "reading the directory", error);
   }
-  const keyed = names.map((name) => ({ name, key: codePointSortKey(name) }));
-  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
-  return keyed.map(({ name }) => name);
 }
 
-function* walkChildren(dirFsPath: Buffer, dirName: string): Generator<WalkedEntry> {
-  for (const name of sortedChildren(dirFsPath, dirName)) {
-    const fsPath = childPath(dirFsPath, name);
+/** Decoding replaced an invalid sequence (or the name holds U+FFFD itself): the raw bytes are needed. */
+const REPLACEMENT_CHARACTER = /\ufffd/;
+const SURROGATE = /[\ud800-\udfff]/;
+
+/**
+ * A directory's children in Python's order (str comparison: code points
+ * after surrogateescape decoding), with their paths.  Listing names as
+ * strings costs a third of listing them as buffers in Node, so names are
+ * read as UTF-8 strings and only a directory with a name that is not valid
+ * UTF-8 is listed again as raw bytes.
+ */
+function sortedChildren(dirFsPath: string | Buffer, dirName: string): { name: string; fsPath: string | Buffer }[] {
+  if (typeof dirFsPath === "string") {
+    const names = listDirectory(dirFsPath, dirName, "utf8");
+    if (!names.some((name) => REPLACEMENT_CHARACTER.test(name))) {
+      // UTF-16 order is code point order unless a surrogate pair meets U+E000..U+FFFF.
+      if (names.some((name) => SURROGATE.test(name))) names.sort(compareCodePoints);
+      else names.sort();
+      return names.map((name) => ({ name, fsPath: `${dirFsPath}/${name}` }));
+    }
+  }
+  const parent = typeof dirFsPath === "string" ? Buffer.from(dirFsPath, "utf8") : dirFsPath;
+  const keyed = listDirectory(parent, dirName, "buffer").map((bytes) => ({ bytes, key: codePointSortKey(bytes) }));
+  keyed.sort((a, b) => Buffer.compare(a.key, b.key));
+  return keyed.map(({ bytes }) => ({ name: fsDecode(bytes), fsPath: childPath(parent, bytes) }));
+}
+
+function* walkChildren(dirFsPath: string | Buffer, dirName: string): Generator<WalkedEntry> {
+  for (const { name, fsPath } of sortedChildren(dirFsPath, dirName)) {
     const entryName = childName(dirName, name);
     const entry: WalkedEntry = { fsPath, name: entryName, stat: lstat(fsPath, entryName) };
     yield entry;
     // rglob never descends into a symlink below the starting path.
     if (entry.stat.isDirectory()) yield* walkChildren(fsPath, entryName);
   }
+}
+
+/** The path as a string when that loses nothing (valid UTF-8), else as it is. */
+function asStringWhenExact(fsPath: Buffer): string | Buffer {
+  const text = fsPath.toString("utf8");
+  return Buffer.from(text, "utf8").equals(fsPath) ? text : fsPath;
 }
 
 export interface WalkOptions {
@@ -103,10 +135,11 @@ export function comparePaths(a: string, b: string): number {
  * paths component-wise is a pre-order walk with each directory's children
  * sorted, so the walk is lazy and never holds more than one listing per level.
  */
-export function* walkStorePath(fsPath: Buffer, name: string, options: WalkOptions = {}): Generator<WalkedEntry> {
+export function* walkStorePath(storeFsPath: Buffer, name: string, options: WalkOptions = {}): Generator<WalkedEntry> {
+  const fsPath = asStringWhenExact(storeFsPath);
   const stat = lstat(fsPath, name);
   const top: WalkedEntry = { fsPath, name, stat };
-  let directory: Buffer | undefined;
+  let directory: string | Buffer | undefined;
   if (stat.isDirectory()) directory = fsPath;
   // The starting path is descended with is_dir(), which follows a symlink;
   // its children keep names under the link's own path.
