@@ -85,21 +85,33 @@ interface UstarFields {
   device: { major: number; minor: number } | undefined;
 }
 
+const ASCII_ONLY = /^[\x00-\x7f]*$/;
+
+/**
+ * tarfile's `stn(value, field.size, "ascii", "replace")` into a zeroed
+ * field.  A pure-ASCII str (the usual name) takes Buffer's native write,
+ * several times faster than the code point loop the general case needs.
+ */
+function writeStringField(header: Buffer, value: string, field: Field): void {
+  if (ASCII_ONLY.test(value)) header.write(value, field.offset, field.size, "latin1");
+  else writeAsciiReplaced(value, header, field.offset, field.size);
+}
+
 /** tarfile's `_create_header(info, USTAR_FORMAT, "ascii", "replace")`, written at `offset` of `block`. */
 function writeUstarBlock(fields: UstarFields, block: Buffer, offset: number): void {
   zeroFill(block, offset, offset + BLOCK_SIZE);
   const header = offset === 0 && block.length === BLOCK_SIZE ? block : block.subarray(offset, offset + BLOCK_SIZE);
-  writeAsciiReplaced(fields.name, header, NAME.offset, NAME.size);
+  writeStringField(header, fields.name, NAME);
   writeOctal(header, MODE, fields.mode & 0o7777);
   writeOctal(header, UID, fields.uid);
   writeOctal(header, GID, fields.gid);
   writeOctal(header, SIZE, fields.size);
   writeOctal(header, MTIME, fields.mtime);
   header[TYPEFLAG.offset] = fields.type;
-  writeAsciiReplaced(fields.linkname, header, LINKNAME.offset, LINKNAME.size);
+  writeStringField(header, fields.linkname, LINKNAME);
   POSIX_MAGIC.copy(header, MAGIC.offset);
-  writeAsciiReplaced(fields.uname, header, UNAME.offset, UNAME.size);
-  writeAsciiReplaced(fields.gname, header, GNAME.offset, GNAME.size);
+  writeStringField(header, fields.uname, UNAME);
+  writeStringField(header, fields.gname, GNAME);
   if (fields.device !== undefined) {
     for (const [field, value] of [
       [DEVMAJOR, fields.device.major],
