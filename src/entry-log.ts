@@ -13,90 +13,136 @@ export class LayerChangedError extends Error {
   }
 }
 
+/** Room for the largest record head: two varints of a name, one of a size, the fingerprint. */
+const MAX_RECORD_HEAD = 3 * 8 + 4;
+
 /**
  * The hash pass, member by member, so the stream pass can name what changed.
- * Compact enough for a million members: names are stored as the length
- * shared with the previous name plus the rest (walk order shares long
- * prefixes), sizes and CRCs in typed arrays.
+ * One byte stream, read in order by the stream pass, about 13 bytes a member
+ * (the memory that grows with the number of members, so kept small):
+ *
+ *   varint  characters shared with the previous name (walk order shares long prefixes)
+ *   varint  the rest's length * 2, plus 1 when it is stored as UTF-16
+ *   bytes   the rest: Latin-1 when every character fits, else UTF-16 (lone surrogates kept)
+ *   varint  content size
+ *   uint32  fingerprint of the header's CRC, ctime and inode
+ *
+ * The size is kept whole to say "changed size from A to B"; a change of
+ * anything else only has to be noticed, and the fingerprint (with the
+ * layer's CRC-32 over every header and content byte behind it) does that.
  */
 export class EntryLog {
-  private sizes = new Float64Array(1024);
-  private ctimes = new Float64Array(1024);
-  private inodes = new Float64Array(1024);
-  private crcs = new Uint32Array(1024);
-  private names = Buffer.allocUnsafe(64 * 1024);
-  private namesUsed = 0;
+  private bytes = Buffer.allocUnsafe(64 * 1024);
+  private used = 0;
   private lastName = "";
   length = 0;
-  /** The stream pass's position: next record to compare and its name. */
+  /** The stream pass's position: next record to compare, its offset and the name before it. */
   private cursor = 0;
   private cursorOffset = 0;
   private cursorName = "";
 
   push(record: EntryRecord): void {
-    if (this.length === this.sizes.length) {
-      this.sizes = grow(this.sizes, new Float64Array(this.length * 2));
-      this.ctimes = grow(this.ctimes, new Float64Array(this.length * 2));
-      this.inodes = grow(this.inodes, new Float64Array(this.length * 2));
-      this.crcs = grow(this.crcs, new Uint32Array(this.length * 2));
-    }
-    this.sizes[this.length] = record.size;
-    this.crcs[this.length] = record.crc;
-    this.ctimes[this.length] = record.ctimeMs;
-    this.inodes[this.length] = record.inode;
+    const { name } = record;
     let shared = 0;
-    const limit = Math.min(record.name.length, this.lastName.length);
-    while (shared < limit && record.name.charCodeAt(shared) === this.lastName.charCodeAt(shared)) shared++;
-    const rest = record.name.slice(shared);
-    const needed = 8 + rest.length * 3;
-    if (this.namesUsed + needed > this.names.length) this.names = grow(this.names, Buffer.allocUnsafe(Math.max(this.names.length * 2, this.namesUsed + needed)));
-    this.names.writeUInt32LE(shared, this.namesUsed);
-    // UTF-16 code units as they are: lone surrogates survive the round trip.
-    const restBytes = this.names.write(rest, this.namesUsed + 8, "utf16le");
-    this.names.writeUInt32LE(restBytes, this.namesUsed + 4);
-    this.namesUsed += 8 + restBytes;
-    this.lastName = record.name;
+    const limit = Math.min(name.length, this.lastName.length);
+    while (shared < limit && name.charCodeAt(shared) === this.lastName.charCodeAt(shared)) shared++;
+    const rest = name.slice(shared);
+    const wide = !LATIN1.test(rest);
+    this.reserve(MAX_RECORD_HEAD + rest.length * 2);
+    this.writeVarint(shared);
+    this.writeVarint(rest.length * 2 + (wide ? 1 : 0));
+    this.used += this.bytes.write(rest, this.used, wide ? "utf16le" : "latin1");
+    this.writeVarint(record.size);
+    this.bytes.writeUInt32LE(fingerprint(record), this.used);
+    this.used += 4;
+    this.lastName = name;
     this.length++;
   }
 
-  /** The name of the next record the stream pass has not matched yet. */
-  private expectedName(): string {
-    const shared = this.names.readUInt32LE(this.cursorOffset);
-    const restBytes = this.names.readUInt32LE(this.cursorOffset + 4);
-    return this.cursorName.slice(0, shared) + this.names.toString("utf16le", this.cursorOffset + 8, this.cursorOffset + 8 + restBytes);
+  private reserve(bytes: number): void {
+    if (this.used + bytes <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + bytes));
+    this.bytes.copy(grown, 0, 0, this.used);
+    this.bytes = grown;
   }
 
-  private advance(expected: string): void {
-    this.cursorName = expected;
-    this.cursorOffset += 8 + this.names.readUInt32LE(this.cursorOffset + 4);
-    this.cursor++;
+  /** LEB128 for integers up to 2^53 (sizes can pass 2^32, so no bit operators above 7 bits). */
+  private writeVarint(value: number): void {
+    let rest = value;
+    while (rest >= 0x80) {
+      this.bytes[this.used++] = (rest % 0x80) | 0x80;
+      rest = Math.floor(rest / 0x80);
+    }
+    this.bytes[this.used++] = rest;
+  }
+
+  /** The record at the cursor, without moving it. */
+  private expected(): { name: string; size: number; fingerprint: number; next: number } {
+    let at = this.cursorOffset;
+    const readVarint = (): number => {
+      let value = 0;
+      let scale = 1;
+      for (;;) {
+        const byte = this.bytes[at++]!;
+        value += (byte & 0x7f) * scale;
+        if (byte < 0x80) return value;
+        scale *= 0x80;
+      }
+    };
+    const shared = readVarint();
+    const restField = readVarint();
+    const wide = restField % 2 === 1;
+    const restBytes = wide ? restField - 1 : restField / 2;
+    const rest = this.bytes.toString(wide ? "utf16le" : "latin1", at, at + restBytes);
+    at += restBytes;
+    const size = readVarint();
+    const print = this.bytes.readUInt32LE(at);
+    return { name: this.cursorName.slice(0, shared) + rest, size, fingerprint: print, next: at + 4 };
   }
 
   /** Throws when the stream pass's next member differs from the hash pass's. */
   check(layer: number, record: EntryRecord): void {
     if (this.cursor >= this.length) throw new LayerChangedError(layer, `${displayPath(record.name)} appeared after the hash pass`);
-    const expected = this.expectedName();
-    if (expected !== record.name) {
-      const removed = comparePaths(record.name, expected) > 0;
-      throw new LayerChangedError(layer, removed ? `${displayPath(expected)} was removed after the hash pass` : `${displayPath(record.name)} appeared after the hash pass`);
+    const expected = this.expected();
+    if (expected.name !== record.name) {
+      const removed = comparePaths(record.name, expected.name) > 0;
+      throw new LayerChangedError(layer, removed ? `${displayPath(expected.name)} was removed after the hash pass` : `${displayPath(record.name)} appeared after the hash pass`);
     }
-    const i = this.cursor;
-    if (this.sizes[i] !== record.size) {
-      throw new LayerChangedError(layer, `${displayPath(record.name)} changed size from ${this.sizes[i]} to ${record.size} bytes`);
+    if (expected.size !== record.size) {
+      throw new LayerChangedError(layer, `${displayPath(record.name)} changed size from ${expected.size} to ${record.size} bytes`);
     }
-    if (this.crcs[i] !== record.crc >>> 0 || this.ctimes[i] !== record.ctimeMs || this.inodes[i] !== record.inode) {
+    if (expected.fingerprint !== fingerprint(record)) {
       throw new LayerChangedError(layer, `${displayPath(record.name)} changed (content or metadata)`);
     }
-    this.advance(expected);
+    this.cursorName = expected.name;
+    this.cursorOffset = expected.next;
+    this.cursor++;
   }
 
   /** Throws when members the hash pass saw never came in the stream pass. */
   checkComplete(layer: number): void {
-    if (this.cursor < this.length) throw new LayerChangedError(layer, `${displayPath(this.expectedName())} was removed after the hash pass`);
+    if (this.cursor < this.length) throw new LayerChangedError(layer, `${displayPath(this.expected().name)} was removed after the hash pass`);
   }
 }
 
-function grow<T extends Float64Array | Uint32Array | Buffer>(from: T, to: T): T {
-  to.set(from);
-  return to;
+const LATIN1 = /^[\x00-\xff]*$/;
+
+/** The 64-bit floats of ctime and inode as 32-bit words, for mixing. */
+const floatBits = new Float64Array(2);
+const floatWords = new Uint32Array(floatBits.buffer);
+
+/** A 32-bit mix (murmur3's finaliser steps) of what the size does not cover. */
+function fingerprint(record: EntryRecord): number {
+  floatBits[0] = record.ctimeMs;
+  floatBits[1] = record.inode;
+  let h = record.crc >>> 0;
+  for (let i = 0; i < 4; i++) {
+    h = Math.imul(h ^ floatWords[i]!, 0xcc9e2d51);
+    h = (h << 15) | (h >>> 17);
+    h = Math.imul(h, 0x1b873593) ^ (h >>> 13);
+  }
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  return h >>> 0;
 }
