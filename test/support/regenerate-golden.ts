@@ -16,6 +16,7 @@ import { pythonFor, referenceUnavailable, runReferenceImage, runReferenceLayers 
 import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.js";
 import { IMAGE_GOLDEN_DIR, type ImageManifest } from "./golden-images.js";
 import { LAYER_GOLDEN_DIR, type LayerManifest } from "./golden-layers.js";
+import { imageFixturesText, layerFixturesText } from "./fixture-descriptions.js";
 
 /** Profiles whose tarfile bytes differ (3.8 vs the rest) are enough for the slow 8 GiB case. */
 const HUGE_PROFILES: readonly PythonVersion[] = ["3.8", "3.11"];
@@ -74,7 +75,7 @@ function regenerateLayers(): void {
       manifest[layerCase.name] = entry;
     }
     writeFileSync(join(LAYER_GOLDEN_DIR, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-    writeFileSync(join(LAYER_GOLDEN_DIR, "fixtures.json"), JSON.stringify({ stores: STORES, cases: LAYER_CASES }, null, 1) + "\n");
+    writeFileSync(join(LAYER_GOLDEN_DIR, "fixtures.json"), layerFixturesText());
     process.stderr.write(`wrote ${Object.keys(manifest).length} cases to ${LAYER_GOLDEN_DIR}\n`);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -127,7 +128,7 @@ function regenerateImages(): void {
       process.stderr.write(`image ${imageCase.name}: ${Object.values(entry).map((e) => e.status).join(",")}\n`);
     }
     writeFileSync(join(IMAGE_GOLDEN_DIR, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-    writeFileSync(join(IMAGE_GOLDEN_DIR, "fixtures.json"), JSON.stringify({ store: IMAGE_STORE, cases: IMAGE_CASES }, null, 1) + "\n");
+    writeFileSync(join(IMAGE_GOLDEN_DIR, "fixtures.json"), imageFixturesText());
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,0 +1,15 @@
+/**
+ * The fixture descriptions `npm run golden` records beside the goldens, from
+ * the definitions in test/fixtures/: the golden tests build their stores
+ * from the recorded ones, so both must stay the same.
+ */
+import { LAYER_CASES, STORES } from "../fixtures/layer-fixtures.js";
+import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.js";
+
+export function layerFixturesText(): string {
+  return JSON.stringify({ stores: STORES, cases: LAYER_CASES }, null, 1) + "\n";
+}
+
+export function imageFixturesText(): string {
+  return JSON.stringify({ store: IMAGE_STORE, cases: IMAGE_CASES }, null, 1) + "\n";
+}
