@@ -6,13 +6,13 @@
  * then prints its digests and how to load it.
  * Not part of the package (see "files" in package.json).
  */
-import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { runCli } from "../cli-run.js";
 import { copyAsNixStore, removeNixStoreCopy } from "./nix-store-copy.js";
-import { readTarMembers } from "./read-tar.js";
+import { parseTarLayout } from "../tar/inspect.js";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const exampleDir = join(repo, "example");
@@ -35,12 +35,17 @@ interface ImageConfig {
   history: { comment: string }[];
 }
 
-/** What is in example.tar, read back from its manifest and config. */
+/** What is in example.tar, read back from its manifest and config (the example image is small enough to read whole). */
 function describe(tarPath: string): string {
-  const members = readTarMembers(tarPath, (name) => name === "manifest.json" || /^[0-9a-f]{64}\.json$/.test(name));
-  const manifest = (JSON.parse(members.get("manifest.json")?.toString("utf8") ?? "null") as Manifest[] | null)?.[0];
+  const archive = readFileSync(tarPath);
+  const { members } = parseTarLayout(archive);
+  const memberText = (name: string): string | undefined => {
+    const member = members.find((m) => m.name.toString("utf8") === name);
+    return member && archive.subarray(member.dataOffset, member.dataOffset + member.dataSize).toString("utf8");
+  };
+  const manifest = (JSON.parse(memberText("manifest.json") ?? "null") as Manifest[] | null)?.[0];
   if (manifest === undefined) throw new Error(`${tarPath}: no manifest.json`);
-  const config = JSON.parse(members.get(manifest.Config)?.toString("utf8") ?? "null") as ImageConfig | null;
+  const config = JSON.parse(memberText(manifest.Config) ?? "null") as ImageConfig | null;
   if (config === null) throw new Error(`${tarPath}: no ${manifest.Config}`);
   const lines = [
     `${shown(tarPath)}: ${manifest.RepoTags.join(", ")}, ${manifest.Layers.length} layers, ${statSync(tarPath).size} bytes`,
