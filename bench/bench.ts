@@ -185,11 +185,23 @@ function benchStore(label: string, store: Store, withReference: boolean): void {
   console.log(`per entry: ${((wall("ours") / entries) * 1e6).toFixed(1)} µs; per GB: ${(wall("ours") / (bytes / 1e9)).toFixed(2)} s`);
 }
 
+/** The library's async API on the same store: the longest stall of a 10 ms timer in the caller's event loop. */
+function eventLoopGap(store: Store): void {
+  const { seconds, ticks, longestGapMs } = JSON.parse(execFileSync(process.execPath, [join(REPO_ROOT, "build", "bench", "event-loop-gap.js"), store.root, store.conf], { encoding: "utf8" })) as {
+    seconds: number;
+    ticks: number;
+    longestGapMs: number;
+  };
+  console.log(`\nasync API (streamImage to /dev/null in ${seconds.toFixed(2)} s): a 10 ms setInterval in the caller's event loop fired ${ticks} times, longest gap ${longestGapMs.toFixed(1)} ms`);
+}
+
 function main(): void {
   const problem = referenceUnavailable();
   if (problem !== undefined) throw new Error(`bench needs the reference: ${problem}`);
   console.log(`# stream-layered-image benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-  benchStore("realistic store, 3 layers", realisticStore(), true);
+  const realistic = realisticStore();
+  benchStore("realistic store, 3 layers", realistic, true);
+  eventLoopGap(realistic);
   if (process.argv.includes("--scale")) {
     const count = Number(process.env.SLI_BENCH_ENTRIES ?? 1_000_000);
     benchStore(`${count} small entries`, manyEntriesStore(count), false);

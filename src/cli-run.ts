@@ -9,7 +9,8 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
 import { readConfFile, validateConf } from "./conf.js";
-import { prepareImage, type ImageOptions } from "./image.js";
+import { prepareImageAsyncWithHooks, type ImageTestHooks, type PreparedImage } from "./image.js";
+import { HashWorkerError } from "./errors.js";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile.js";
 import { ProgressDisplay } from "./progress.js";
 import { VERSION } from "./version.js";
@@ -158,7 +159,7 @@ export interface CliIo {
   /** The terminal's width, if known: the progress line is cut to fit. */
   readonly columns?: number | undefined;
   /** Test hooks passed on to the image writer. */
-  readonly hooks?: Pick<ImageOptions, "betweenPasses">;
+  readonly hooks?: ImageTestHooks;
 }
 
 /** The reader of our output went away (`| head -c 100`). */
@@ -168,16 +169,22 @@ const CLOSED_CODES = new Set(["EPIPE", "ERR_STREAM_DESTROYED"]);
 /**
  * Writes `chunks` to `stream`, one at a time: each write completes before the
  * next chunk is asked for, so the image writer can refill a single buffer
- * (constant memory).  Rejects with OutputClosed when the reader went away.
+ * (constant memory).  Rejects with OutputClosed when the reader went away;
+ * on any failure the chunks are closed (their open file, their hasher).
  */
-async function pump(chunks: Iterator<Buffer>, stream: Writable): Promise<void> {
-  for (let next = chunks.next(); !next.done; next = chunks.next()) {
-    await new Promise<void>((resolve, reject) =>
-      stream.write(next.value, (error) => {
-        if (error === undefined || error === null) resolve();
-        else reject(CLOSED_CODES.has((error as NodeJS.ErrnoException).code ?? "") ? new OutputClosed() : error);
-      }),
-    );
+async function pump(chunks: AsyncGenerator<Buffer>, stream: Writable): Promise<void> {
+  try {
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) {
+      const chunk = next.value;
+      await new Promise<void>((resolve, reject) =>
+        stream.write(chunk, (error) => {
+          if (error === undefined || error === null) resolve();
+          else reject(CLOSED_CODES.has((error as NodeJS.ErrnoException).code ?? "") ? new OutputClosed() : error);
+        }),
+      );
+    }
+  } finally {
+    await chunks.return(undefined);
   }
 }
 
@@ -269,29 +276,27 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`stream-layered-image: ${(error as Error).message}\n`);
     if (debug) io.stderr(`${(error as Error).stack}\n`);
   };
-  let image;
+  let image: PreparedImage;
   let output: OutputFile | undefined;
   try {
     const conf = validateConf(readConfFile(options.conf, options.python), options.conf);
     if (options.output !== undefined) output = OutputFile.create(options.output);
     // Every check that can be made up front runs here, so bad input never
     // replaces the output file nor writes a byte to stdout.
-    image = prepareImage(conf, {
-      python: options.python,
-      root: options.root,
-      log,
-      progress: display?.event,
-      reuseChunks: true,
-      ...io.hooks,
-    });
+    image = await prepareImageAsyncWithHooks(
+      conf,
+      { python: options.python, root: options.root, log, progress: display?.event, reuseChunks: true },
+      io.hooks ?? {},
+    );
   } catch (error) {
     output?.discard();
     report(error);
-    return EXIT_BAD_INPUT;
+    // Not the input's fault: the hash worker thread failed.
+    return error instanceof HashWorkerError ? EXIT_STREAM_FAULT : EXIT_BAD_INPUT;
   }
   try {
-    if (output === undefined) await pump(image.chunks(), io.stdout);
-    else await output.write((stream) => pump(image.chunks(), stream));
+    if (output === undefined) await pump(image.asyncChunks(), io.stdout);
+    else await output.write((stream) => pump(image.asyncChunks(), stream));
     display?.finish();
     return EXIT_OK;
   } catch (error) {

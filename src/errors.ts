@@ -34,3 +34,11 @@ export class CannotArchiveError extends Error {
     return new CannotArchiveError(displayPath(path), reason, { cause: error });
   }
 }
+
+/** A hash worker thread could not start, threw, or exited: the digests it owed will never come. */
+export class HashWorkerError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "HashWorkerError";
+  }
+}

@@ -14,6 +14,7 @@ import { EntryLog } from "./entry-log.js";
 import { acquireLayerHasher, releaseLayerHasher, type LayerHasher } from "./hash/layer-hasher.js";
 import type { PythonVersion } from "./profile.js";
 import type { ProgressEvent } from "./image.js";
+import { YIELD, runSync, type Pause } from "./pause.js";
 
 /** A store layer after its hash pass: what the stream pass must reproduce. */
 export interface HashedLayer {
@@ -40,9 +41,16 @@ interface RunningPass {
   size: number;
 }
 
-function startPass(num: number, paths: readonly string[], mtime: bigint, options: HashPassOptions): RunningPass {
+function* startPass(num: number, paths: readonly string[], mtime: bigint, options: HashPassOptions): Generator<Pause, RunningPass> {
   const hasher = acquireLayerHasher();
-  hasher.begin(true);
+  let begun = false;
+  try {
+    yield* hasher.begin(true);
+    begun = true;
+  } finally {
+    // Also when the steps are abandoned (return) while waiting for the worker.
+    if (!begun) releaseLayerHasher(hasher);
+  }
   const entries = new EntryLog();
   const onEntry = (record: EntryRecord): void => entries.push(record);
   const chunks = layerChunks(paths, mtime, { root: options.root, python: options.python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() });
@@ -60,6 +68,11 @@ function abandon(pass: RunningPass): void {
 
 /** The reference's first pass over every layer: digest, size, and each member as seen. */
 export function hashPasses(layers: readonly (readonly string[])[], mtime: bigint, options: HashPassOptions): HashedLayer[] {
+  return runSync(hashPassSteps(layers, mtime, options));
+}
+
+/** hashPasses as steps: pauses where the worker must be waited for, and after every chunk. */
+export function* hashPassSteps(layers: readonly (readonly string[])[], mtime: bigint, options: HashPassOptions): Generator<Pause, HashedLayer[]> {
   const results: HashedLayer[] = [];
   const waiting = layers.map((_, num) => num);
   let running: RunningPass[] = [];
@@ -70,11 +83,13 @@ export function hashPasses(layers: readonly (readonly string[])[], mtime: bigint
     for (;;) {
       while (running.length < concurrency && waiting.length > 0 && (failure === undefined || waiting[0]! < failure.num)) {
         const num = waiting.shift()!;
-        running.push(startPass(num, layers[num]!, mtime, options));
+        running.push(yield* startPass(num, layers[num]!, mtime, options));
       }
       if (running.length === 0) break;
       // The lowest layer first, unless its worker is busy and another's is not.
       const pass = running.find((candidate) => candidate.hasher.hasRoom()) ?? running[0]!;
+      // The layer's walk asks for a buffer in this step: make sure one is free.
+      yield* pass.hasher.room();
       let step: IteratorResult<Buffer>;
       try {
         step = pass.chunks.next();
@@ -89,7 +104,7 @@ export function hashPasses(layers: readonly (readonly string[])[], mtime: bigint
         continue;
       }
       if (step.done) {
-        const { sha256, crc32 } = pass.hasher.finish();
+        const { sha256, crc32 } = yield* pass.hasher.finish();
         releaseLayerHasher(pass.hasher);
         running = running.filter((other) => other !== pass);
         results[pass.num] = { sha256: sha256!, crc32, size: pass.size, entries: pass.entries };
@@ -108,10 +123,11 @@ export function hashPasses(layers: readonly (readonly string[])[], mtime: bigint
         imageBytesDone: hashedBytes,
         imageBytesTotal: 0,
       });
+      yield YIELD;
     }
-  } catch (error) {
+  } finally {
+    // Empty unless a step threw or the steps were abandoned midway.
     for (const pass of running) abandon(pass);
-    throw error;
   }
   if (failure !== undefined) throw failure.error;
   return results;

@@ -5,7 +5,8 @@ import { TypeFlag } from "./tar/constants.js";
 import { ShortReadError, TarChunker } from "./tar/writer.js";
 import { layerChunks, type EntryRecord } from "./layer.js";
 import { LayerChangedError } from "./entry-log.js";
-import { hashPasses } from "./hash-passes.js";
+import { hashPassSteps } from "./hash-passes.js";
+import { YIELD, chunksAsync, chunksSync, runAsync, runSync, type Pause } from "./pause.js";
 import { checkCustomisationLayer, openCustomisationTar } from "./customisation-layer.js";
 import type { Writable } from "node:stream";
 import { StreamSink, type Sink } from "./sinks.js";
@@ -34,8 +35,6 @@ export interface ImageOptions {
    * requested, so the consumer must be done with it (written, not queued).
    */
   readonly reuseChunks?: boolean;
-  /** Test hook: runs after layer `num`'s hash pass, before its stream pass. */
-  readonly betweenPasses?: (num: number) => void;
   /** Called as each output-sized chunk of a layer is hashed or streamed (for progress displays). */
   readonly progress?: (event: ProgressEvent) => void;
 }
@@ -59,6 +58,17 @@ export interface ProgressEvent {
 }
 
 export { LayerChangedError };
+
+/**
+ * Fault injection for the tests (not part of the public API): deterministic
+ * points between and inside the passes where the store or the bytes change.
+ */
+export interface ImageTestHooks {
+  /** Runs after layer `num`'s hash pass, before its stream pass. */
+  readonly betweenPasses?: (num: number) => void;
+  /** Replaces a chunk of store layer `num` as read in the stream pass, before any check sees it. */
+  readonly streamedChunk?: (num: number, chunk: Buffer) => Buffer;
+}
 
 /** tarfile.TarInfo(name) defaults: 0644, uid/gid 0, empty uname/gname, regular file. */
 function plainMember(name: string, size: number | bigint, mtime: bigint): TarHeader {
@@ -135,7 +145,7 @@ function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTi
  * first gives the same bytes, and makes every bad path, socket or unreadable
  * file an error before anything is written.
  */
-function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) {
+function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) {
   let created: PyDateTime;
   let mtime: bigint;
   try {
@@ -146,7 +156,7 @@ function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) 
     throw error;
   }
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
-  const hashed = hashPasses(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress });
+  const hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress });
   // The conf's own values, for repr() in the log and the history comments.
   const rawLayers = conf.raw.get("store_layers") as PyValue[];
   const layers: ImageLayer[] = hashed.map(({ sha256, size }, num) => ({
@@ -180,27 +190,53 @@ export function imageChunks(conf: ImageConf, options: ImageOptions = {}): Genera
 
 /** An image whose input passed every check that can be made before streaming. */
 export interface PreparedImage extends ImageDescription {
-  /** The outer tarball's bytes; faults from here on are LayerChangedError or CannotArchiveError. */
+  /** The outer tarball's bytes, blocking this thread throughout; faults from here on are LayerChangedError or CannotArchiveError. */
   chunks(): Generator<Buffer>;
+  /** The same bytes, letting the event loop run between chunks. */
+  asyncChunks(): AsyncGenerator<Buffer>;
+}
+
+type Prepared = ReturnType<typeof prepare> extends Generator<Pause, infer T> ? T : never;
+
+function preparedImage(conf: ImageConf, options: ImageOptions, python: PythonVersion, prepared: Prepared, hooks: ImageTestHooks): PreparedImage {
+  const items = () => streamImageItems(conf, options, python, prepared, hooks);
+  return { ...prepared.description, chunks: () => chunksSync(items()), asyncChunks: () => chunksAsync(items()) };
 }
 
 /**
  * Checks everything knowable up front and runs every layer's hash pass
  * (throws ConfError or CannotArchiveError), without writing anything.  The
  * result already knows every digest, the config JSON and the manifest.
+ * Blocks this thread for the whole hash passes: prepareImageAsync does not.
  */
 export function prepareImage(conf: ImageConf, options: ImageOptions = {}): PreparedImage {
-  const python = options.python ?? DEFAULT_PYTHON;
-  const prepared = prepare(conf, python, options);
-  return { ...prepared.description, chunks: () => streamImageChunks(conf, options, python, prepared) };
+  return prepareImageWithHooks(conf, options, {});
 }
 
-function* streamImageChunks(
+/** prepareImage letting the event loop run between chunks (a server embedding the library keeps serving). */
+export function prepareImageAsync(conf: ImageConf, options: ImageOptions = {}): Promise<PreparedImage> {
+  return prepareImageAsyncWithHooks(conf, options, {});
+}
+
+/** prepareImage with the tests' fault injection. */
+export function prepareImageWithHooks(conf: ImageConf, options: ImageOptions, hooks: ImageTestHooks): PreparedImage {
+  const python = options.python ?? DEFAULT_PYTHON;
+  return preparedImage(conf, options, python, runSync(prepare(conf, python, options)), hooks);
+}
+
+/** prepareImageAsync with the tests' fault injection. */
+export async function prepareImageAsyncWithHooks(conf: ImageConf, options: ImageOptions, hooks: ImageTestHooks): Promise<PreparedImage> {
+  const python = options.python ?? DEFAULT_PYTHON;
+  return preparedImage(conf, options, python, await runAsync(prepare(conf, python, options)), hooks);
+}
+
+function* streamImageItems(
   conf: ImageConf,
   options: ImageOptions,
   python: PythonVersion,
-  { description, customisation, hashed, rawLayers }: ReturnType<typeof prepare>,
-): Generator<Buffer> {
+  { description, customisation, hashed, rawLayers }: Prepared,
+  hooks: ImageTestHooks,
+): Generator<Buffer | Pause, void> {
   const { tarFormat } = profileFor(python);
   const { mtime } = description;
   const log = options.log ?? (() => {});
@@ -212,7 +248,7 @@ function* streamImageChunks(
   for (const [num, paths] of conf.storeLayers.entries()) {
     log(`Creating layer ${num} from paths: ${reprValue(rawLayers[num]!, python)}`);
     const { crc32, size, entries } = hashed[num]!;
-    options.betweenPasses?.(num);
+    hooks.betweenPasses?.(num);
 
     yield* outer.bytes(encodeHeader(plainMember(description.layers[num]!.path, size, mtime), tarFormat));
 
@@ -223,24 +259,31 @@ function* streamImageChunks(
     // accidental change (a deliberate collision needs write access to the
     // store, which could change a file before the hash pass just as well).
     const hasher = acquireLayerHasher();
+    // Empty files were opened in the hash pass; one made unreadable since
+    // changed its mode or ctime, which the entry check reports.
+    const layer = layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
     try {
-      hasher.begin(false);
-      // Empty files were opened in the hash pass; one made unreadable since
-      // changed its mode or ctime, which the entry check reports.
-      const layer = layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
-      for (const chunk of layer) {
+      yield* hasher.begin(false);
+      for (;;) {
+        // The walk asks for a buffer in this step: make sure one is free.
+        yield* hasher.room();
+        const next = layer.next();
+        if (next.done) break;
+        const chunk = hooks.streamedChunk?.(num, next.value) ?? next.value;
         if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
         hasher.update(chunk);
         streamed += chunk.length;
         imageBytesDone += chunk.length;
         yield* outer.bytes(chunk);
         options.progress?.({ phase: "streaming", layer: num, layers, layerBytesDone: streamed, layerBytesTotal: size, imageBytesDone, imageBytesTotal });
+        yield YIELD;
       }
       entries.checkComplete(num);
       if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
-      if (hasher.finish().crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
+      if ((yield* hasher.finish()).crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
     } finally {
       // Also when the consumer stops early (for-of break, verify's first difference).
+      layer.return(undefined);
       releaseLayerHasher(hasher);
     }
     yield* outer.padToBlock();
@@ -281,9 +324,13 @@ function* streamImageChunks(
   yield* outer.finish();
 }
 
-/** Writes the whole image for `conf` to `sink` (see StreamSink for Node streams). */
+/**
+ * Writes the whole image for `conf` to `sink` (see StreamSink for Node
+ * streams), letting the event loop run between chunks of every pass.
+ */
 export async function writeImage(conf: ImageConf, sink: Sink, options: ImageOptions = {}): Promise<void> {
-  for (const chunk of imageChunks(conf, options)) {
+  const image = await prepareImageAsync(conf, options);
+  for await (const chunk of image.asyncChunks()) {
     const wait = sink.write(chunk);
     if (wait !== undefined) await wait;
   }

@@ -1,8 +1,9 @@
-export { streamImage, writeImage, imageChunks, prepareImage, LayerChangedError, type ImageOptions, type ImageLayer, type ImageDescription, type ProgressEvent, type PreparedImage } from "./image.js";
+export { streamImage, writeImage, imageChunks, prepareImage, prepareImageAsync, LayerChangedError, type ImageOptions, type ImageLayer, type ImageDescription, type ProgressEvent, type PreparedImage } from "./image.js";
 export { readConfFile, parseConfText, validateConf, ConfError, type ImageConf } from "./conf.js";
 export { archivePathsTo, layerChunks, type LayerOptions } from "./layer.js";
-export { Sha256Sink, StreamSink, BufferSink, type Sink } from "./sinks.js";
-export { CannotArchiveError } from "./errors.js";
+export { Sha256Sink, StreamSink, StreamClosedError, BufferSink, type Sink } from "./sinks.js";
+export { CannotArchiveError, HashWorkerError } from "./errors.js";
+export { closeHashWorkers } from "./hash/layer-hasher.js";
 export { PYTHON_VERSIONS, DEFAULT_PYTHON, type PythonVersion } from "./profile.js";
 export { diffTar, formatTarDifference, type TarDifference } from "./tar/diff.js";
 export type { PyValue, PyDict } from "./py/value.js";

@@ -26,18 +26,34 @@ export class Sha256Sink implements Sink {
   }
 }
 
+/** The stream closed (without an error) before the image was written: nothing more can go out. */
+export class StreamClosedError extends Error {
+  constructor() {
+    super("the output stream closed before the image was written");
+    this.name = "StreamClosedError";
+  }
+}
+
 /** Writes to a Node stream, waiting for 'drain' whenever the stream asks to. */
 export class StreamSink implements Sink {
   constructor(private readonly stream: Writable) {}
 
   write(chunk: Buffer): void | Promise<void> {
+    if (this.stream.destroyed || this.stream.writableEnded) throw new StreamClosedError();
     if (this.stream.write(chunk)) return;
     return this.drained();
   }
 
   private async drained(): Promise<void> {
-    // 'error' rejects the wait, so a broken pipe does not hang the producer.
-    await once(this.stream, "drain");
+    // 'error' rejects the wait (a broken pipe); a stream destroyed without an
+    // error only says 'close', which would otherwise leave the producer waiting forever.
+    const closed = new AbortController();
+    await Promise.race([
+      once(this.stream, "drain", { signal: closed.signal }),
+      once(this.stream, "close", { signal: closed.signal }).then(() => {
+        throw new StreamClosedError();
+      }),
+    ]).finally(() => closed.abort());
   }
 }
 

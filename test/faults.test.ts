@@ -99,6 +99,25 @@ describe("a store file changes between the hash pass and the stream pass", () =>
   });
 });
 
+// Faults no member record can see (each header and size is as hashed): only
+// the layer-level checks of the stream pass catch them, each its own.
+describe("the stream pass's bytes differ from the hash pass's, every member record unchanged", () => {
+  for (const [action, expected] of [
+    ["stream-flip", /Layer 0 changed between the hash pass and the stream pass: its content differs from the hashed one$/],
+    ["stream-extra", /Layer 0 changed between the hash pass and the stream pass: it grew beyond the \d+ bytes hashed$/],
+    ["stream-short", /Layer 0 changed between the hash pass and the stream pass: \d+ bytes streamed, \d+ hashed$/],
+  ] as const) {
+    test(`${action}: exit 1, the layer-level check names it, no complete image`, () => {
+      withStore(`fault-${action}`, (store) => {
+        const result = runWithFault(store.root, { layer: 0, action, path: "" });
+        assert.equal(result.status, 1, result.stderr);
+        assert.match(result.stderr.trimEnd().split("\n").at(-1)!, expected);
+        assert.ok(!result.stdout.includes(Buffer.from("manifest.json")), "no manifest: the archive is not complete");
+      });
+    });
+  }
+});
+
 describe("--output FILE", () => {
   test("writes the same bytes as stdout and leaves no temporary file", () => {
     withStore("output-ok", (store) => {

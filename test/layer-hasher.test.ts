@@ -4,6 +4,7 @@ import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { InThreadHasher, RingHasher, type LayerHasher } from "../src/hash/layer-hasher.js";
 import { SLOT_BYTES, SLOTS } from "../src/hash/protocol.js";
+import { runSync } from "../src/pause.js";
 import { Prng } from "./support/prng.js";
 
 /** Fills lent buffers with pseudo-random lengths and bytes; returns what plain sha256 and crc32 of them give. */
@@ -31,9 +32,9 @@ for (const [label, make] of [
     const prng = new Prng(7);
     for (const chunks of [0, 1, SLOTS, 3 * SLOTS + 1]) {
       for (const withSha256 of [true, false]) {
-        hasher.begin(withSha256);
+        runSync(hasher.begin(withSha256));
         const expected = feed(hasher, prng, chunks);
-        const got = hasher.finish();
+        const got = runSync(hasher.finish());
         assert.equal(got.crc32, expected.crc32, `crc32, ${chunks} chunks`);
         assert.equal(got.sha256, withSha256 ? expected.sha256 : undefined, `sha256, ${chunks} chunks`);
       }
@@ -48,17 +49,17 @@ for (const [label, make] of [
   test(`${label}: begin() drops a stream abandoned without finish() (a pass that threw midway)`, () => {
     const hasher = make();
     const prng = new Prng(11);
-    hasher.begin(true);
+    runSync(hasher.begin(true));
     feed(hasher, prng, 3);
-    hasher.begin(true);
+    runSync(hasher.begin(true));
     const expected = feed(hasher, prng, 2);
-    assert.deepEqual(hasher.finish(), expected);
+    assert.deepEqual(runSync(hasher.finish()), expected);
   });
 }
 
 test("RingHasher refuses a chunk that is not the buffer it lent (it would digest the wrong bytes)", () => {
   const hasher = new RingHasher();
-  hasher.begin(true);
+  runSync(hasher.begin(true));
   hasher.nextBuffer();
   assert.throws(() => hasher.update(Buffer.alloc(10)), /not the buffer last lent/);
 });

@@ -53,7 +53,7 @@ export function digestsOf(image: ImageDescription, python: PythonVersion): Image
 }
 
 /** Runs the hash passes only: nothing is streamed.  Throws ConfError/CannotArchiveError as prepareImage does. */
-export function imageDigests(conf: ImageConf, options: Omit<ImageOptions, "reuseChunks" | "betweenPasses"> = {}): ImageDigests {
+export function imageDigests(conf: ImageConf, options: Omit<ImageOptions, "reuseChunks"> = {}): ImageDigests {
   const python = options.python ?? DEFAULT_PYTHON;
   return digestsOf(prepareImage(conf, { ...options, python }), python);
 }

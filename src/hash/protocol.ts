@@ -17,8 +17,10 @@ export const RESULT_READY = 2;
 export const MODE = 3;
 export const WITH_SHA256 = 1;
 export const CRC_ONLY = 0;
+/** Set by the worker when its loop threw (the message follows on its port), or when it exits. */
+export const FAILED = 4;
 /** Per slot: bytes committed, or FINISH_REQUEST. */
-export const LENGTHS = 4;
+export const LENGTHS = 5;
 export const FINISH_REQUEST = -1;
 /** The CRC-32 result (as an Int32 cell), then the sha256 bytes. */
 export const CRC_RESULT = LENGTHS + SLOTS;

@@ -2,15 +2,37 @@
  * Runs the CLI in this process with a deterministic fault between a layer's
  * hash pass and its stream pass, described by SLI_TEST_FAULT as JSON:
  *   {"layer": 0, "action": "truncate" | "append" | "flip" | "unlink" | "unreadable" | "kill", "path": "/abs/file"}
- * Used by the fault and --output tests; never part of the shipped CLI.
+ * or in the bytes of a layer's stream pass, after they were read and before
+ * any check sees them, where no member record can notice (a disk or a reader
+ * returning other bytes, a bug in the walk):
+ *   {"layer": 0, "action": "stream-flip" | "stream-extra" | "stream-short"}
+ * (on the layer's last, partial chunk).  Used by the fault and --output
+ * tests; never part of the shipped CLI.
  */
 import { appendFileSync, chmodSync, openSync, readSync, writeSync, closeSync, truncateSync, unlinkSync } from "node:fs";
 import { runCli } from "../../src/cli-run.js";
 
 interface Fault {
   readonly layer: number;
-  readonly action: "truncate" | "append" | "flip" | "unlink" | "unreadable" | "kill";
+  readonly action: "truncate" | "append" | "flip" | "unlink" | "unreadable" | "kill" | "stream-flip" | "stream-extra" | "stream-short";
   readonly path: string;
+}
+
+/** The layer's last chunk (the only partial one), changed in place in the hasher's slot. */
+function alterLastChunk(fault: Fault, chunk: Buffer): Buffer {
+  if (chunk.length >= 1 << 20) return chunk;
+  switch (fault.action) {
+    case "stream-flip":
+      chunk[chunk.length - 1] = chunk[chunk.length - 1]! ^ 0xff;
+      return chunk;
+    case "stream-extra":
+      // Still a view of the slot the hasher lent, one block longer.
+      return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length + 512);
+    case "stream-short":
+      return chunk.subarray(0, chunk.length - 512);
+    default:
+      return chunk;
+  }
 }
 
 function inject(fault: Fault): void {
@@ -39,6 +61,8 @@ function inject(fault: Fault): void {
     case "kill":
       process.kill(process.pid, "SIGKILL");
       break;
+    default:
+      break;
   }
 }
 
@@ -51,5 +75,6 @@ process.exitCode = await runCli(process.argv.slice(2), {
     betweenPasses: (num) => {
       if (fault !== null && num === fault.layer) inject(fault);
     },
+    streamedChunk: (num, chunk) => (fault !== null && num === fault.layer ? alterLastChunk(fault, chunk) : chunk),
   },
 });
