@@ -16,7 +16,7 @@ import { CannotArchiveError } from "./errors.js";
 import { parseCreated, isoformat, timestampSeconds, type MicrosecondClock, type PyDateTime } from "./py/datetime.js";
 import { PythonError } from "./py/python-errors.js";
 import { dumpsPythonJson } from "./py/json.js";
-import { reprList, reprValue } from "./py/repr.js";
+import { reprList, strValue } from "./py/repr.js";
 import type { PyDict, PyValue } from "./py/value.js";
 import { groupName, userName } from "./userdb.js";
 
@@ -73,7 +73,7 @@ export interface ImageLayer {
   readonly size: number;
   /** Member name in the outer tarball: `<sha256>/layer.tar`. */
   readonly path: string;
-  /** Store paths as the conf gives them (the customisation layer: its directory). */
+  /** The store paths the layer holds, in the conf's order (a layer given as a dict: its keys; the customisation layer: its directory). */
   readonly storePaths: readonly PyValue[];
   readonly customisation: boolean;
 }
@@ -107,10 +107,10 @@ function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTi
     [
       "history",
       layers.map(
-        (layer) =>
+        (layer, num) =>
           new Map<string, PyValue>([
             ["created", createdText],
-            ["comment", `store paths: ${reprList(layer.storePaths as PyValue[], python)}`],
+            ["comment", `store paths: ${layer.customisation ? reprList([...layer.storePaths], python) : strValue(conf.storeLayerValues[num]!, python)}`],
           ]),
       ),
     ],
@@ -147,13 +147,11 @@ function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) 
   }
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
   const hashed = hashPasses(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress });
-  // The conf's own values, for repr() in the log and the history comments.
-  const rawLayers = conf.raw.get("store_layers") as PyValue[];
   const layers: ImageLayer[] = hashed.map(({ sha256, size }, num) => ({
     sha256,
     size,
     path: `${sha256}/layer.tar`,
-    storePaths: rawLayers[num] as PyValue[],
+    storePaths: conf.storeLayers[num]!,
     customisation: false,
   }));
   layers.push({
@@ -164,7 +162,7 @@ function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) 
     customisation: true,
   });
   const description = describeImage(conf, python, created, mtime, layers);
-  return { description, customisation, hashed, rawLayers };
+  return { description, customisation, hashed };
 }
 
 /**
@@ -199,7 +197,7 @@ function* streamImageChunks(
   conf: ImageConf,
   options: ImageOptions,
   python: PythonVersion,
-  { description, customisation, hashed, rawLayers }: ReturnType<typeof prepare>,
+  { description, customisation, hashed }: ReturnType<typeof prepare>,
 ): Generator<Buffer> {
   const { tarFormat } = profileFor(python);
   const { mtime } = description;
@@ -210,7 +208,8 @@ function* streamImageChunks(
   let imageBytesDone = 0;
 
   for (const [num, paths] of conf.storeLayers.entries()) {
-    log(`Creating layer ${num} from paths: ${reprValue(rawLayers[num]!, python)}`);
+    // print() shows the layer as the conf gives it: str() of a list, a dict, "".
+    log(`Creating layer ${num} from paths: ${strValue(conf.storeLayerValues[num]!, python)}`);
     const { crc32, size, entries } = hashed[num]!;
     options.betweenPasses?.(num);
 
