@@ -8,8 +8,10 @@
  * 3.8–3.12 a symlinked store path): below a store path, PermissionError stops
  * 3.8–3.10's walk of that directory silently, so later subdirectories lose
  * their contents (we refuse); a symlinked store path raises it (3.8–3.12 exit
- * with a traceback; we fail too).  Root-only fixtures cannot hold this, so it
- * is checked here rather than by a golden.
+ * with a traceback; we fail too).  And a directory that cannot be listed,
+ * whose contents every version (3.13 too) leaves out without a word (we
+ * refuse).  Root-only fixtures cannot hold this, so it is checked here
+ * rather than by a golden.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -19,6 +21,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PYTHON_VERSIONS } from "../src/profile.js";
 import type { PythonVersion } from "../src/py/version.js";
+import { parseTarLayout } from "../src/tar/inspect.js";
 import { storePath } from "./fixtures/layer-fixtures.js";
 import { pythonFor, REFERENCE_DIR, REPO_ROOT, referenceUnavailable, WITH_STORE } from "./support/reference.js";
 
@@ -26,6 +29,7 @@ const locked = storePath(40, "locked");
 const childLink = storePath(41, "symlink-into-locked");
 const storeLink = storePath(42, "store-path-symlink-into-locked");
 const custom = storePath(43, "customisation");
+const unlistable = storePath(44, "unlistable-subdirectory");
 /** sha256 of 10240 zero bytes (an empty tar archive). */
 const EMPTY_TAR_SHA256 = "84ff92691f909a05b224e1c56abb4864f01b4f8e3c854e4bb4c7baf1d3f6d652";
 const DROP_CAPS = ["--inh-caps=-dac_override,-dac_read_search", "--bounding-set=-dac_override,-dac_read_search"];
@@ -65,10 +69,15 @@ describe("EACCES through a symlink", () => {
     writeFileSync(at(`${custom}/checksum`), EMPTY_TAR_SHA256);
     writeFileSync(at("child.json"), conf([[childLink]]));
     writeFileSync(at("store.json"), conf([[storeLink]]));
+    mkdirSync(at(`${unlistable}/d`), { recursive: true });
+    writeFileSync(at(`${unlistable}/d/file`), "left out by the reference\n");
+    writeFileSync(at("unlistable.json"), conf([[unlistable]]));
     chmodSync(at(locked), 0o000);
+    chmodSync(at(`${unlistable}/d`), 0o000);
   });
   after(() => {
     chmodSync(join(root, locked), 0o755);
+    chmodSync(join(root, unlistable, "d"), 0o755);
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -77,20 +86,49 @@ describe("EACCES through a symlink", () => {
     return spawnSync(command!, args, { maxBuffer: 1 << 26 });
   };
 
-  const cases = [
+  /** Member names of the store layers of an image. */
+  const layerMembers = (image: Buffer): string[] =>
+    parseTarLayout(image)
+      .members.filter((m) => m.name.toString("utf8").endsWith("/layer.tar"))
+      .flatMap((m) => parseTarLayout(image.subarray(m.dataOffset, m.dataOffset + m.dataSize)).members.map((inner) => inner.name.toString("utf8")));
+
+  const cases: {
+    conf: string;
+    /** The newest profile under which ours fails (and the reference fails or lies). */
+    failsUpTo: PythonVersion;
+    fragments: (python: PythonVersion) => string[];
+    /** What the reference does under `python`: exits 1 with PermissionError, or writes an image checked by `image`. */
+    reference: (python: PythonVersion) => { fails: true } | { fails: false; image?: (members: string[]) => void };
+  }[] = [
     {
       conf: "child.json",
-      failsUpTo: "3.10" as PythonVersion,
-      fragments: (python: PythonVersion) => [`"${childLink}/m-link"`, `CPython ${python}'s rglob follows this symlink and fails: Permission denied`, `stops descending "${childLink}"`],
+      failsUpTo: "3.10",
+      fragments: (python) => [`"${childLink}/m-link"`, `CPython ${python}'s rglob follows this symlink and fails: Permission denied`, `stops descending "${childLink}"`],
+      // It writes an image, under 3.8–3.10 one that may lack the contents of
+      // the subdirectories os.scandir lists after the link.
+      reference: () => ({ fails: false }),
     },
     {
       conf: "store.json",
-      failsUpTo: "3.12" as PythonVersion,
-      fragments: (python: PythonVersion) => [`"${storeLink}"`, `CPython ${python}'s rglob follows this symlinked store path and fails: Permission denied (the reference exits with a traceback)`],
+      failsUpTo: "3.12",
+      fragments: (python) => [`"${storeLink}"`, `CPython ${python}'s rglob follows this symlinked store path and fails: Permission denied (the reference exits with a traceback)`],
+      reference: (python) => (onlyUpTo(python, "3.12") ? { fails: true } : { fails: false }),
+    },
+    {
+      conf: "unlistable.json",
+      failsUpTo: "3.13",
+      fragments: () => [`"${unlistable}/d"`, "reading the directory failed: permission denied (EACCES)"],
+      reference: () => ({
+        fails: false,
+        image: (members) => {
+          assert.ok(members.includes(`${unlistable}/d/`), `the directory itself is written: ${members.join(", ")}`);
+          assert.ok(!members.includes(`${unlistable}/d/file`), `its contents are left out: ${members.join(", ")}`);
+        },
+      }),
     },
   ];
 
-  for (const { conf: confName, failsUpTo, fragments } of cases) {
+  for (const { conf: confName, failsUpTo, fragments, reference } of cases) {
     for (const python of PYTHON_VERSIONS) {
       test(`ours: ${confName} under ${python}`, (t) => {
         const skip = isRoot ? setprivMissing() : undefined;
@@ -115,14 +153,13 @@ describe("EACCES through a symlink", () => {
         const command = withoutDacOverride([interpreter, join(REFERENCE_DIR, "stream_layered_image.py"), join(root, confName)]);
         const result = spawnSync(WITH_STORE, [root, "--", ...command], { maxBuffer: 1 << 26 });
         const stderr = result.stderr.toString();
-        if (confName === "store.json" && onlyUpTo(python, failsUpTo)) {
-          // Where it exits with a traceback, ours exits too.
+        const expected = reference(python);
+        if (expected.fails) {
           assert.equal(result.status, 1, stderr);
           assert.match(stderr.trimEnd().split("\n").at(-1)!, /^PermissionError: \[Errno 13\] Permission denied: /);
         } else {
-          // It writes an image: for child.json under 3.8–3.10 one that may lack
-          // the contents of the subdirectories os.scandir lists after the link.
           assert.equal(result.status, 0, stderr);
+          expected.image?.(layerMembers(result.stdout));
         }
       });
     }
