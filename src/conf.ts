@@ -19,8 +19,11 @@ export interface ImageConf {
   readonly created: string;
   /** Each layer's store paths, as the script's loops iterate them. */
   readonly storeLayers: readonly (readonly string[])[];
-  /** Each layer as the conf gives it (a list, a dict, ""), which the log and history comments show with str(). */
-  readonly storeLayerValues: readonly PyValue[];
+  /**
+   * Each layer as the conf gives it (a list, a dict, ""), which the log and
+   * history comments show with str(); when absent, the `storeLayers` lists.
+   */
+  readonly storeLayerValues?: readonly PyValue[];
   readonly customisationLayer: string;
   readonly architecture: PyValue;
   readonly config: PyValue;

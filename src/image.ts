@@ -89,6 +89,11 @@ export interface ImageDescription {
   readonly manifestBytes: Buffer;
 }
 
+/** `str(store_layer)`: how print() and the history comment show layer `num` as the conf gives it (a list, a dict, ""). */
+function layerText(conf: ImageConf, num: number, python: PythonVersion): string {
+  return strValue(conf.storeLayerValues?.[num] ?? [...conf.storeLayers[num]!], python);
+}
+
 /** The config JSON and manifest.json exactly as the reference's `main()` dumps them. */
 function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTime, mtime: bigint, layers: ImageLayer[]): ImageDescription {
   const createdText = isoformat(created);
@@ -110,7 +115,7 @@ function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTi
         (layer, num) =>
           new Map<string, PyValue>([
             ["created", createdText],
-            ["comment", `store paths: ${layer.customisation ? reprList([...layer.storePaths], python) : strValue(conf.storeLayerValues[num]!, python)}`],
+            ["comment", `store paths: ${layer.customisation ? reprList([...layer.storePaths], python) : layerText(conf, num, python)}`],
           ]),
       ),
     ],
@@ -208,8 +213,7 @@ function* streamImageChunks(
   let imageBytesDone = 0;
 
   for (const [num, paths] of conf.storeLayers.entries()) {
-    // print() shows the layer as the conf gives it: str() of a list, a dict, "".
-    log(`Creating layer ${num} from paths: ${strValue(conf.storeLayerValues[num]!, python)}`);
+    log(`Creating layer ${num} from paths: ${layerText(conf, num, python)}`);
     const { crc32, size, entries } = hashed[num]!;
     options.betweenPasses?.(num);
 
