@@ -17,7 +17,13 @@ export interface ImageConf {
   /** The parsed document, key order and Python types intact. */
   readonly raw: PyDict;
   readonly created: string;
+  /** Each layer's store paths, as the script's loops iterate them. */
   readonly storeLayers: readonly (readonly string[])[];
+  /**
+   * Each layer as the conf gives it (a list, a dict, ""), which the log and
+   * history comments show with str(); when absent, the `storeLayers` lists.
+   */
+  readonly storeLayerValues?: readonly PyValue[];
   readonly customisationLayer: string;
   readonly architecture: PyValue;
   readonly config: PyValue;
@@ -69,25 +75,50 @@ function stringKey(raw: PyDict, name: string, source: string): string {
   return value;
 }
 
+/**
+ * The layers `enumerate(conf["store_layers"])` visits.  The reference
+ * iterates whatever it is given: an empty str or dict is no layer at all (an
+ * image of the customisation layer alone), and so it is here.  A non-empty
+ * str or dict gives str layers the reference rejects (or an empty layer for
+ * a "" key): refused.
+ */
+function storeLayerValues(layers: PyValue, source: string): PyValue[] {
+  if (isPyList(layers)) return layers;
+  if (layers === "" || (isPyDict(layers) && layers.size === 0)) return [];
+  throw new ConfError(`${source}: "store_layers" must be a list of lists of store paths, not ${pyTypeName(layers)}`);
+}
+
+/**
+ * The store paths `for path in paths` visits in one layer: a dict's keys (the
+ * reference writes those paths, and shows the dict in the history comment),
+ * nothing for "" (an empty layer).  A non-empty str is iterated character by
+ * character, which the reference's store path assertion rejects: refused.
+ */
+function layerPathValues(layer: PyValue, i: number, source: string): PyValue[] {
+  if (isPyList(layer)) return layer;
+  if (isPyDict(layer)) return [...layer.keys()];
+  if (layer === "") return [];
+  throw new ConfError(`${source}: "store_layers"[${i}] must be a list of store paths, not ${pyTypeName(layer)}`);
+}
+
 /** Checks the keys the image is built from; everything else in the conf is ignored, as by the script. */
 export function validateConf(raw: PyDict, source: string): ImageConf {
   const created = stringKey(raw, "created", source);
-  const layers = key(raw, "store_layers", source);
-  if (!isPyList(layers)) throw new ConfError(`${source}: "store_layers" must be a list of lists of store paths, not ${pyTypeName(layers)}`);
-  const storeLayers = layers.map((layer, i) => {
-    if (!isPyList(layer)) throw new ConfError(`${source}: "store_layers"[${i}] must be a list of store paths, not ${pyTypeName(layer)}`);
-    return layer.map((path, k) => {
+  const layerValues = storeLayerValues(key(raw, "store_layers", source), source);
+  const storeLayers = layerValues.map((layer, i) =>
+    layerPathValues(layer, i, source).map((path, k) => {
       if (!isPyStr(path)) throw new ConfError(`${source}: "store_layers"[${i}][${k}] must be a string, not ${pyTypeName(path)}`);
       if (!path.startsWith("/nix/store/")) {
         throw new ConfError(`${source}: "store_layers"[${i}][${k}] is not an absolute store path: ${JSON.stringify(path)}`);
       }
       return path;
-    });
-  });
+    }),
+  );
   return {
     raw,
     created,
     storeLayers,
+    storeLayerValues: layerValues,
     customisationLayer: stringKey(raw, "customisation_layer", source),
     architecture: key(raw, "architecture", source),
     config: key(raw, "config", source),

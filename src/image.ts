@@ -17,7 +17,7 @@ import { CannotArchiveError } from "./errors.js";
 import { parseCreated, isoformat, timestampSeconds, type MicrosecondClock, type PyDateTime } from "./py/datetime.js";
 import { PythonError } from "./py/python-errors.js";
 import { dumpsPythonJson } from "./py/json.js";
-import { reprList, reprValue } from "./py/repr.js";
+import { reprList, strValue } from "./py/repr.js";
 import type { PyDict, PyValue } from "./py/value.js";
 import { groupName, userName } from "./userdb.js";
 
@@ -83,7 +83,7 @@ export interface ImageLayer {
   readonly size: number;
   /** Member name in the outer tarball: `<sha256>/layer.tar`. */
   readonly path: string;
-  /** Store paths as the conf gives them (the customisation layer: its directory). */
+  /** The store paths the layer holds, in the conf's order (a layer given as a dict: its keys; the customisation layer: its directory). */
   readonly storePaths: readonly PyValue[];
   readonly customisation: boolean;
 }
@@ -97,6 +97,11 @@ export interface ImageDescription {
   readonly configName: string;
   readonly configBytes: Buffer;
   readonly manifestBytes: Buffer;
+}
+
+/** `str(store_layer)`: how print() and the history comment show layer `num` as the conf gives it (a list, a dict, ""). */
+function layerText(conf: ImageConf, num: number, python: PythonVersion): string {
+  return strValue(conf.storeLayerValues?.[num] ?? [...conf.storeLayers[num]!], python);
 }
 
 /** The config JSON and manifest.json exactly as the reference's `main()` dumps them. */
@@ -117,10 +122,10 @@ function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTi
     [
       "history",
       layers.map(
-        (layer) =>
+        (layer, num) =>
           new Map<string, PyValue>([
             ["created", createdText],
-            ["comment", `store paths: ${reprList(layer.storePaths as PyValue[], python)}`],
+            ["comment", `store paths: ${layer.customisation ? reprList([...layer.storePaths], python) : layerText(conf, num, python)}`],
           ]),
       ),
     ],
@@ -157,13 +162,11 @@ function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions)
   }
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
   const hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress });
-  // The conf's own values, for repr() in the log and the history comments.
-  const rawLayers = conf.raw.get("store_layers") as PyValue[];
   const layers: ImageLayer[] = hashed.map(({ sha256, size }, num) => ({
     sha256,
     size,
     path: `${sha256}/layer.tar`,
-    storePaths: rawLayers[num] as PyValue[],
+    storePaths: conf.storeLayers[num]!,
     customisation: false,
   }));
   layers.push({
@@ -174,7 +177,7 @@ function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions)
     customisation: true,
   });
   const description = describeImage(conf, python, created, mtime, layers);
-  return { description, customisation, hashed, rawLayers };
+  return { description, customisation, hashed };
 }
 
 /**
@@ -234,7 +237,7 @@ function* streamImageItems(
   conf: ImageConf,
   options: ImageOptions,
   python: PythonVersion,
-  { description, customisation, hashed, rawLayers }: Prepared,
+  { description, customisation, hashed }: Prepared,
   hooks: ImageTestHooks,
 ): Generator<Buffer | Pause, void> {
   const { tarFormat } = profileFor(python);
@@ -246,7 +249,7 @@ function* streamImageItems(
   let imageBytesDone = 0;
 
   for (const [num, paths] of conf.storeLayers.entries()) {
-    log(`Creating layer ${num} from paths: ${reprValue(rawLayers[num]!, python)}`);
+    log(`Creating layer ${num} from paths: ${layerText(conf, num, python)}`);
     const { crc32, size, entries } = hashed[num]!;
     hooks.betweenPasses?.(num);
 

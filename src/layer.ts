@@ -99,7 +99,11 @@ export function* layerChunks(
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime), format));
   for (const path of paths) {
     const { fsPath, name } = locate(path, options.root);
-    for (const entry of walkStorePath(fsPath, name, { root: options.root, childNamesFromBytes: profile.rglobChildNamesFromBytes })) {
+    for (const entry of walkStorePath(fsPath, name, {
+      root: options.root,
+      childNamesFromBytes: profile.rglobChildNamesFromBytes,
+      rglobLinkStats: profile.rglobLinkStats,
+    })) {
       const header = storeEntryHeader(entry, mtime);
       const headerBytes = encodeHeader(header, format);
       yield* chunker.bytes(headerBytes);

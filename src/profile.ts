@@ -1,4 +1,5 @@
-import type { PythonVersion } from "./py/version.js";
+import { PYTHON_VERSIONS, type PythonVersion } from "./py/version.js";
+import type { RglobLinkStats } from "./rglob-links.js";
 import { TAR_FORMAT_CURRENT, TAR_FORMAT_PY38, type TarFormat } from "./tar/header.js";
 
 export { PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./py/version.js";
@@ -14,6 +15,17 @@ export interface PythonProfile {
   readonly tarFormat: TarFormat;
   /** rglob re-decodes child paths from bytes (3.13's glob rewrite). */
   readonly rglobChildNamesFromBytes: boolean;
+  /**
+   * Where rglob stat()s through a symlink and an error other than "not a
+   * directory" ends the run (3.8–3.10: every symlink below a store path;
+   * 3.8–3.12: a symlinked store path; 3.13: nowhere).
+   */
+  readonly rglobLinkStats: RglobLinkStats;
+}
+
+/** `version` is `last` or older. */
+function upTo(version: PythonVersion, last: PythonVersion): boolean {
+  return PYTHON_VERSIONS.indexOf(version) <= PYTHON_VERSIONS.indexOf(last);
 }
 
 export function profileFor(version: PythonVersion): PythonProfile {
@@ -21,5 +33,6 @@ export function profileFor(version: PythonVersion): PythonProfile {
     version,
     tarFormat: version === "3.8" ? TAR_FORMAT_PY38 : TAR_FORMAT_CURRENT,
     rglobChildNamesFromBytes: version === "3.13",
+    rglobLinkStats: { version, storePathLink: upTo(version, "3.12"), childLinks: upTo(version, "3.10") },
   };
 }

@@ -22,13 +22,17 @@ function join(root: Buffer, parts: readonly Buffer[]): Buffer {
   return Buffer.concat(pieces);
 }
 
+/** The path below the root, or the errno code the kernel would give (ENOENT, ELOOP, EACCES, ENAMETOOLONG...). */
+export type Resolved = { readonly path: Buffer } | { readonly code: string };
+
 /**
  * Resolves `path` (absolute, as seen inside the store) to a path below `root`
  * following symlinks as if `root` were "/": an absolute link target such as
  * /nix/store/x restarts at the root instead of escaping to the host's /nix.
- * Returns undefined where the kernel would fail (missing, ELOOP, EACCES...).
+ * Each component is lstat()ed below the root, so a failure carries the errno
+ * the kernel gives for that component (a name over 255 bytes: ENAMETOOLONG).
  */
-export function resolveInRoot(root: string, path: Buffer): Buffer | undefined {
+export function resolveInRoot(root: string, path: Buffer): Resolved {
   const rootBytes = Buffer.from(root.replace(/\/+$/, ""));
   let resolved: Buffer[] = [];
   const todo = components(path);
@@ -45,13 +49,13 @@ export function resolveInRoot(root: string, path: Buffer): Buffer | undefined {
         resolved.push(part);
         continue;
       }
-      if (++links > MAX_SYMLINKS) return undefined;
+      if (++links > MAX_SYMLINKS) return { code: "ELOOP" };
       const target = readlinkSync(candidate, { encoding: "buffer" });
       if (target[0] === SLASH) resolved = [];
       todo.unshift(...components(target));
-    } catch {
-      return undefined;
+    } catch (error) {
+      return { code: (error as NodeJS.ErrnoException).code ?? String(error) };
     }
   }
-  return join(rootBytes, resolved);
+  return { path: join(rootBytes, resolved) };
 }

@@ -1,7 +1,7 @@
-import { lstatSync, readdirSync, statSync, type Stats } from "node:fs";
+import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { codePointSortKey, compareCodePoints, fsDecode, fsEncode } from "./py/fsname.js";
 import { CannotArchiveError } from "./errors.js";
-import { resolveInRoot } from "./resolve-in-root.js";
+import { checkChildLink, checkStorePathLink, statThroughLink, type RglobLinkStats } from "./rglob-links.js";
 
 /** One file system object found under a store path. */
 export interface WalkedEntry {
@@ -42,17 +42,15 @@ function lstat(fsPath: string | Buffer, name: string): Stats {
 /**
  * Where `Path.is_dir()` on a symlinked starting path leads: the directory to
  * list, or undefined when the link does not end at a directory (is_dir() is
- * False for dangling links too).  Below a root directory the link is resolved
- * inside the root, so absolute targets like /nix/store/x stay in the store.
+ * False for dangling links too; an error the chosen CPython lets out throws).
  */
-function symlinkedDirectory(fsPath: string | Buffer, name: string, root: string | undefined): string | Buffer | undefined {
-  const target = root === undefined ? fsPath : resolveInRoot(root, fsEncode(name));
-  if (target === undefined) return undefined;
-  try {
-    return statSync(target).isDirectory() ? target : undefined;
-  } catch {
+function symlinkedDirectory(fsPath: string | Buffer, name: string, options: WalkOptions): string | Buffer | undefined {
+  const target = statThroughLink(fsPath, name, options.root);
+  if ("code" in target) {
+    checkStorePathLink(target.code, name, options.rglobLinkStats);
     return undefined;
   }
+  return target.stat.isDirectory() ? target.fsPath : undefined;
 }
 
 function listDirectory<T extends "utf8" | "buffer">(dirFsPath: string | Buffer, dirName: string, encoding: T): T extends "utf8" ? string[] : Buffer[];
@@ -91,13 +89,18 @@ function sortedChildren(dirFsPath: string | Buffer, dirName: string): { name: st
   return keyed.map(({ bytes }) => ({ name: fsDecode(bytes), fsPath: childPath(parent, bytes) }));
 }
 
-function* walkChildren(dirFsPath: string | Buffer, dirName: string): Generator<WalkedEntry> {
+function* walkChildren(dirFsPath: string | Buffer, dirName: string, options: WalkOptions): Generator<WalkedEntry> {
+  const followsLinks = options.rglobLinkStats?.childLinks === true;
   for (const { name, fsPath } of sortedChildren(dirFsPath, dirName)) {
     const entryName = childName(dirName, name);
     const entry: WalkedEntry = { fsPath, name: entryName, stat: lstat(fsPath, entryName) };
+    if (followsLinks && entry.stat.isSymbolicLink()) {
+      const target = statThroughLink(fsPath, entryName, options.root);
+      if ("code" in target) checkChildLink(target.code, entryName, dirName, options.rglobLinkStats);
+    }
     yield entry;
     // rglob never descends into a symlink below the starting path.
-    if (entry.stat.isDirectory()) yield* walkChildren(fsPath, entryName);
+    if (entry.stat.isDirectory()) yield* walkChildren(fsPath, entryName, options);
   }
 }
 
@@ -117,6 +120,8 @@ export interface WalkOptions {
    * when the store path str holds lone surrogates whose bytes are valid UTF-8.
    */
   readonly childNamesFromBytes?: boolean;
+  /** Where rglob stat()s through symlinks and an error ends the reference's run. */
+  readonly rglobLinkStats?: RglobLinkStats | undefined;
 }
 
 /** Path ordering: component lists compared by code point. */
@@ -143,7 +148,7 @@ export function* walkStorePath(storeFsPath: Buffer, name: string, options: WalkO
   if (stat.isDirectory()) directory = fsPath;
   // The starting path is descended with is_dir(), which follows a symlink;
   // its children keep names under the link's own path.
-  else if (stat.isSymbolicLink()) directory = symlinkedDirectory(fsPath, name, options.root);
+  else if (stat.isSymbolicLink()) directory = symlinkedDirectory(fsPath, name, options);
   if (directory === undefined) {
     yield top;
     return;
@@ -153,6 +158,6 @@ export function* walkStorePath(storeFsPath: Buffer, name: string, options: WalkO
   // all of them (the usual case: it is their prefix) or after all of them.
   const topLast = comparePaths(name, childPrefix) > 0;
   if (!topLast) yield top;
-  yield* walkChildren(directory, childPrefix);
+  yield* walkChildren(directory, childPrefix, options);
   if (topLast) yield top;
 }

@@ -22,6 +22,8 @@ const custom = storePath(34, "customisation");
 const customShort = storePath(35, "customisation-short-checksum");
 const customNoTar = storePath(36, "customisation-without-layer-tar");
 const customDirTar = storePath(37, "customisation-layer-tar-is-a-dir");
+const longLinks = storePath(38, "symlink-name-too-long");
+const longStoreLink = storePath(39, "store-path-symlink-name-too-long");
 const CHECKSUM = "a".repeat(64);
 
 const ENTRIES: TreeEntry[] = [
@@ -37,6 +39,8 @@ const ENTRIES: TreeEntry[] = [
   { path: `${customNoTar}/checksum`, type: "file", text: CHECKSUM },
   { path: `${customDirTar}/layer.tar/x`, type: "file", text: "" },
   { path: `${customDirTar}/checksum`, type: "file", text: CHECKSUM },
+  { path: `${longLinks}/link`, type: "symlink", target: "x".repeat(256) },
+  { path: longStoreLink, type: "symlink", target: "x".repeat(256) },
 ];
 
 function confText(overrides: Record<string, string | undefined>): string {
@@ -109,11 +113,25 @@ describe("bad input: exit 2, empty stdout, one line naming the problem", () => {
   }
   test("store_layers is not a list", () => expectRejected(run(writeConf(confText({ store_layers: '"/nix/store/x"' }))), '"store_layers" must be a list', "not str"));
   test("a layer is not a list", () => expectRejected(run(writeConf(confText({ store_layers: JSON.stringify([good]) }))), '"store_layers"[0] must be a list'));
+  test('store_layers {"": …}: an object with keys (the reference makes an empty layer of the "" key)', () =>
+    expectRejected(run(writeConf(confText({ store_layers: '{"": 1}' }))), '"store_layers" must be a list', "not dict"));
+  test("a layer given as an object whose keys are not store paths", () =>
+    expectRejected(run(writeConf(confText({ store_layers: '[{"/etc": 1}]' }))), '"store_layers"[0][0] is not an absolute store path: "/etc"'));
   test("a store path is not a string", () => expectRejected(run(writeConf(confText({ store_layers: "[[1]]" }))), '"store_layers"[0][0] must be a string, not int'));
   test("a store path outside /nix/store", () => expectRejected(run(writeConf(confText({ store_layers: '[["/etc/passwd"]]' }))), '"store_layers"[0][0]', "/etc/passwd"));
   test("a store path that does not exist", () => {
     const missing = storePath(99, "missing");
     expectRejected(run(writeConf(confText({ store_layers: JSON.stringify([[good], [missing]]) }))), missing, "no such file or directory");
+  });
+  test("a symlink to a name over 255 bytes, where CPython 3.8-3.10's rglob follows it", () => {
+    const conf = writeConf(confText({ store_layers: JSON.stringify([[good], [longLinks]]) }));
+    expectRejected(run(conf, "--python", "3.10"), `"${longLinks}/link"`, "CPython 3.10's rglob follows this symlink and fails: File name too long");
+    assert.equal(run(conf, "--python", "3.11").status, 0, "3.11 does not follow it");
+  });
+  test("a symlinked store path to a name over 255 bytes, where CPython 3.8-3.12's rglob follows it", () => {
+    const conf = writeConf(confText({ store_layers: JSON.stringify([[longStoreLink]]) }));
+    expectRejected(run(conf, "--python", "3.12"), `"${longStoreLink}"`, "CPython 3.12's rglob follows this symlinked store path and fails: File name too long");
+    assert.equal(run(conf, "--python", "3.13").status, 0, "3.13 swallows the error");
   });
   test("a store path that cannot be a file name", () =>
     expectRejected(run(writeConf(confText({ store_layers: '[["/nix/store/\\ud800-x"]]' }))), "cannot be a file name"));

@@ -119,3 +119,8 @@ export function reprValue(value: PyValue, profile: PythonVersion, options: ReprO
 export function reprList(list: PyValue[], profile: PythonVersion, options: ReprOptions = {}): string {
   return reprValue(list, profile, options);
 }
+
+/** `str(value)` (what print() and an f-string show): a str as it is, anything else its repr. */
+export function strValue(value: PyValue, profile: PythonVersion, options: ReprOptions = {}): string {
+  return typeof value === "string" ? value : reprValue(value, profile, options);
+}

@@ -31,7 +31,8 @@ export function goldenAuditCases(): AuditCase[] {
     for (const [python, outcome] of Object.entries(manifest[imageCase.name] ?? {})) {
       if (outcome === undefined || !("image" in outcome)) continue;
       const raw = parsePythonJson(imageCase.conf) as PyDict;
-      const layers = (raw.get("store_layers") ?? []) as string[][];
+      // As the script iterates them: a layer given as a dict names its keys.
+      const layers = validateConf(raw, `${imageCase.name}.json`).storeLayers;
       cases.push({
         name: imageCase.name,
         python: python as PythonVersion,
