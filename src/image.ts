@@ -1,4 +1,4 @@
-import { closeSync, fstatSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { encodeHeader, type TarHeader } from "./tar/header.js";
 import { TypeFlag } from "./tar/constants.js";
@@ -182,6 +182,11 @@ export function imageChunks(conf: ImageConf, options: ImageOptions = {}): Genera
 export interface PreparedImage extends ImageDescription {
   /** The outer tarball's bytes; faults from here on are LayerChangedError or CannotArchiveError. */
   chunks(): Generator<Buffer>;
+  /**
+   * The bytes of `layers[index]` alone (a registry blob), checked as the
+   * stream pass checks them; may be called again for the same layer.
+   */
+  layerChunks(index: number): Generator<Buffer>;
 }
 
 /**
@@ -192,15 +197,93 @@ export interface PreparedImage extends ImageDescription {
 export function prepareImage(conf: ImageConf, options: ImageOptions = {}): PreparedImage {
   const python = options.python ?? DEFAULT_PYTHON;
   const prepared = prepare(conf, python, options);
-  return { ...prepared.description, chunks: () => streamImageChunks(conf, options, python, prepared) };
+  return {
+    ...prepared.description,
+    chunks: () => streamImageChunks(conf, options, python, prepared),
+    layerChunks: (index) => oneLayerChunks(index, conf, options, python, prepared),
+  };
+}
+
+type Prepared = ReturnType<typeof prepare>;
+
+/**
+ * One store layer's stream pass: its tarball bytes, each member compared with
+ * the hash pass's entry log and the whole layer's CRC-32 with the hash pass's,
+ * so a store change between the passes fails naming the path.
+ */
+function* storeLayerChunks(num: number, paths: readonly string[], options: ImageOptions, python: PythonVersion, prepared: Prepared): Generator<Buffer> {
+  const { crc32, size, entries } = prepared.hashed[num]!;
+  const { mtime } = prepared.description;
+  // A layer may be streamed again (a retried upload): compare from its first member.
+  entries.rewind();
+  let streamed = 0;
+  const onEntry = (record: EntryRecord): void => entries.check(num, record);
+  // The other core checks the very buffers copied to the output: a CRC-32
+  // of the whole layer, ten times cheaper than a second sha256, catches any
+  // accidental change (a deliberate collision needs write access to the
+  // store, which could change a file before the hash pass just as well).
+  const hasher = acquireLayerHasher();
+  try {
+    hasher.begin(false);
+    // Empty files were opened in the hash pass; one made unreadable since
+    // changed its mode or ctime, which the entry check reports.
+    const layer = layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
+    for (const chunk of layer) {
+      if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
+      hasher.update(chunk);
+      streamed += chunk.length;
+      yield chunk;
+    }
+    entries.checkComplete(num);
+    if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
+    if (hasher.finish().crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
+  } finally {
+    // Also when the consumer stops early (for-of break, verify's first difference).
+    releaseLayerHasher(hasher);
+  }
+}
+
+/**
+ * Layer `index` of the image alone (its blob, as a registry or an OCI layout
+ * stores it): a store layer's stream pass with all its checks, or the
+ * customisation layer's layer.tar.  Chunks are reused: each is valid only
+ * until the next is requested.  Each kind of layer is one branch here.
+ */
+function* oneLayerChunks(index: number, conf: ImageConf, options: ImageOptions, python: PythonVersion, prepared: Prepared): Generator<Buffer> {
+  const layer = prepared.description.layers[index];
+  if (layer === undefined) throw new RangeError(`no layer ${index}: the image has ${prepared.description.layers.length}`);
+  if (!layer.customisation) {
+    yield* storeLayerChunks(index, conf.storeLayers[index]!, options, python, prepared);
+    return;
+  }
+  const { customisation } = prepared;
+  const fd = openCustomisationTar(customisation);
+  try {
+    const { size } = fstatSync(fd);
+    if (size !== customisation.size) throw new ShortReadError(customisation.size, size);
+    // The file's bytes as they are (no tar padding: the blob is the file).
+    const buffer = Buffer.allocUnsafe(Math.min(size, 1 << 20));
+    for (let done = 0; done < size; ) {
+      const got = readSync(fd, buffer, 0, Math.min(buffer.length, size - done), done);
+      if (got === 0) throw new ShortReadError(size, done);
+      done += got;
+      yield buffer.subarray(0, got);
+    }
+  } catch (error) {
+    if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(customisation.tarShownAs), `file changed size while being read (${error.message})`, { cause: error });
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 function* streamImageChunks(
   conf: ImageConf,
   options: ImageOptions,
   python: PythonVersion,
-  { description, customisation, hashed, rawLayers }: ReturnType<typeof prepare>,
+  prepared: Prepared,
 ): Generator<Buffer> {
+  const { description, customisation, hashed, rawLayers } = prepared;
   const { tarFormat } = profileFor(python);
   const { mtime } = description;
   const log = options.log ?? (() => {});
@@ -211,37 +294,17 @@ function* streamImageChunks(
 
   for (const [num, paths] of conf.storeLayers.entries()) {
     log(`Creating layer ${num} from paths: ${reprValue(rawLayers[num]!, python)}`);
-    const { crc32, size, entries } = hashed[num]!;
+    const { size } = hashed[num]!;
     options.betweenPasses?.(num);
 
     yield* outer.bytes(encodeHeader(plainMember(description.layers[num]!.path, size, mtime), tarFormat));
 
     let streamed = 0;
-    const onEntry = (record: EntryRecord): void => entries.check(num, record);
-    // The other core checks the very buffers copied to the output: a CRC-32
-    // of the whole layer, ten times cheaper than a second sha256, catches any
-    // accidental change (a deliberate collision needs write access to the
-    // store, which could change a file before the hash pass just as well).
-    const hasher = acquireLayerHasher();
-    try {
-      hasher.begin(false);
-      // Empty files were opened in the hash pass; one made unreadable since
-      // changed its mode or ctime, which the entry check reports.
-      const layer = layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
-      for (const chunk of layer) {
-        if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
-        hasher.update(chunk);
-        streamed += chunk.length;
-        imageBytesDone += chunk.length;
-        yield* outer.bytes(chunk);
-        options.progress?.({ phase: "streaming", layer: num, layers, layerBytesDone: streamed, layerBytesTotal: size, imageBytesDone, imageBytesTotal });
-      }
-      entries.checkComplete(num);
-      if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
-      if (hasher.finish().crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
-    } finally {
-      // Also when the consumer stops early (for-of break, verify's first difference).
-      releaseLayerHasher(hasher);
+    for (const chunk of storeLayerChunks(num, paths, options, python, prepared)) {
+      streamed += chunk.length;
+      imageBytesDone += chunk.length;
+      yield* outer.bytes(chunk);
+      options.progress?.({ phase: "streaming", layer: num, layers, layerBytesDone: streamed, layerBytesTotal: size, imageBytesDone, imageBytesTotal });
     }
     yield* outer.padToBlock();
   }
