@@ -46,7 +46,7 @@ export interface ImageOptions {
  * the lowest one not done yet.
  */
 export interface ProgressEvent {
-  readonly phase: "hashing" | "streaming";
+  readonly phase: "hashing" | "streaming" | "uploading";
   readonly layer: number;
   readonly layers: number;
   readonly layerBytesDone: number;
