@@ -53,6 +53,8 @@ push only:
   --from-repo REPO     mount missing layers from REPO on the same registry (repeatable)
   --retry-times N      retries of a call that failed on a reset, refusal or 5xx (default 3)
   --retry-delay SECS   first wait before a retry, doubled each time (default 1)
+  --chunk-size BYTES   bytes per PATCH request (default 64 MiB): a broken-off upload
+                       resumes after the last whole one the registry has
   -q, --quiet          no per-layer lines, no progress line, no summary
   --debug              print the stack trace of an error
 
@@ -82,6 +84,7 @@ const OPTIONS = {
   "from-repo": { type: "string", multiple: true },
   "retry-times": { type: "string" },
   "retry-delay": { type: "string" },
+  "chunk-size": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   debug: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -104,7 +107,7 @@ function parsePublishArgs(command: PublishCommand, argv: readonly string[]) {
   if (!(MANIFEST_FORMATS as readonly string[]).includes(format)) throw new PublishUsageError(`--format must be one of ${MANIFEST_FORMATS.join(", ")}, not ${JSON.stringify(format)}`);
   const tlsVerify = values["tls-verify"] ?? "true";
   if (tlsVerify !== "true" && tlsVerify !== "false") throw new PublishUsageError(`--tls-verify must be true or false, not ${JSON.stringify(tlsVerify)}`);
-  const number = (name: "retry-times" | "retry-delay", integer: boolean): number | undefined => {
+  const number = (name: "retry-times" | "retry-delay" | "chunk-size", integer: boolean): number | undefined => {
     const text = values[name];
     if (text === undefined) return undefined;
     const value = Number(text);
@@ -113,7 +116,7 @@ function parsePublishArgs(command: PublishCommand, argv: readonly string[]) {
   };
   if (values.tag !== undefined && !isValidTag(values.tag)) throw new PublishUsageError(`--tag ${JSON.stringify(values.tag)} is not a valid tag`);
   if (command === "oci") {
-    const pushOnly = ["creds", "authfile", "tls-verify", "plain-http", "from-repo", "retry-times", "retry-delay"].filter((name) => values[name as keyof typeof values] !== undefined);
+    const pushOnly = ["creds", "authfile", "tls-verify", "plain-http", "from-repo", "retry-times", "retry-delay", "chunk-size"].filter((name) => values[name as keyof typeof values] !== undefined);
     if (pushOnly.length > 0) throw new PublishUsageError(`oci: --${pushOnly[0]} is an option of push only (see oci --help)`);
   }
   const wanted = command === "push" ? positionals.length >= 2 : positionals.length === 2;
@@ -130,6 +133,7 @@ function parsePublishArgs(command: PublishCommand, argv: readonly string[]) {
     plainHttp: values["plain-http"] ?? false,
     fromRepos: values["from-repo"] ?? [],
     retries: number("retry-times", true),
+    chunkSize: number("chunk-size", true),
     retryDelayMs: retryDelay === undefined ? undefined : retryDelay * 1000,
     quiet: values.quiet ?? false,
     debug: values.debug ?? false,
@@ -213,6 +217,7 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
         fromRepos,
         retries: options.retries,
         retryDelayMs: options.retryDelayMs,
+        chunkSize: options.chunkSize,
         log,
         progress: display?.event,
       });

@@ -16,6 +16,8 @@ import { isRetryable, sleep, withRetries, type RetryPolicy } from "./retry.js";
 export interface PushOptions extends RegistryOptions, RetryPolicy {
   /** Manifest format (default "oci"). */
   readonly format?: ManifestFormat | undefined;
+  /** Bytes per PATCH (default 64 MiB): an upload broken off resumes after the last whole one. */
+  readonly chunkSize?: number | undefined;
   /** Repositories of the same registry to mount missing layers from, tried in order. */
   readonly fromRepos?: readonly string[] | undefined;
   /** One line per layer (skipped, mounted, uploaded) and per retry, without newline. */
@@ -63,32 +65,70 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item:
   return results;
 }
 
-/** `chunks` without their first `offset` bytes (a resumed upload). */
-function* skipBytes(chunks: Iterable<Buffer>, offset: number): Generator<Buffer> {
-  let left = offset;
-  for (const chunk of chunks) {
-    if (left >= chunk.length) {
-      left -= chunk.length;
-      continue;
+/**
+ * A layer's chunks dealt out in pieces of a given length, one piece per
+ * PATCH.  Chunks are reused buffers, valid until the next is pulled: a
+ * chunk split between two pieces is finished before the next is pulled.
+ */
+class PieceSource {
+  private readonly chunks: Iterator<Buffer>;
+  private rest: Buffer | undefined;
+
+  constructor(chunks: Iterable<Buffer>, skip: number) {
+    this.chunks = chunks[Symbol.iterator]();
+    for (let left = skip; left > 0; ) {
+      const next = this.chunks.next();
+      if (next.done === true) break;
+      if (next.value.length > left) this.rest = next.value.subarray(left);
+      left -= Math.min(left, next.value.length);
     }
-    yield left > 0 ? chunk.subarray(left) : chunk;
-    left = 0;
+  }
+
+  *piece(length: number): Generator<Buffer> {
+    let left = length;
+    while (left > 0) {
+      let chunk = this.rest;
+      this.rest = undefined;
+      if (chunk === undefined) {
+        const next = this.chunks.next();
+        if (next.done === true) return;
+        chunk = next.value;
+      }
+      if (chunk.length > left) this.rest = chunk.subarray(left);
+      const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
+      left -= part.length;
+      yield part;
+    }
+  }
+
+  /** Pulls the layer to its end, where the stream pass makes its last checks (CRC, members, size). */
+  finish(): void {
+    if (this.rest !== undefined || this.chunks.next().done !== true) throw new Error("layer longer than its hashed size");
+  }
+
+  close(): void {
+    this.chunks.return?.();
   }
 }
 
+/** Bytes a PATCH carries (the last may be shorter): what a broken-off upload loses at most. */
+export const DEFAULT_CHUNK_SIZE = 64 << 20;
+
 /**
- * Streams layer `index` into an upload session, resuming after a retryable
- * fault from the offset the registry reports (a new session when it lost
- * the old one).
+ * Streams layer `index` into an upload session in PATCHes of `chunkSize`
+ * bytes, resuming after a retryable fault from the offset the registry
+ * reports (a new session when it lost the old one).
  */
 async function uploadLayer(client: RegistryClient, repository: string, image: PreparedImage, index: number, session: URL, options: PushOptions, onBytes: (bytes: number) => void): Promise<void> {
   const layer = image.layers[index]!;
   const digest = `sha256:${layer.sha256}`;
   const retries = options.retries ?? 3;
   const firstDelay = options.retryDelayMs ?? 1000;
+  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
   let offset = 0;
   let current = session;
   for (let retry = 0; ; retry++) {
+    let source: PieceSource | undefined;
     try {
       if (retry > 0) {
         const status = await client.uploadStatus(repository, current);
@@ -101,8 +141,14 @@ async function uploadLayer(client: RegistryClient, repository: string, image: Pr
         }
         options.log?.(`Layer ${index + 1}/${image.layers.length} ${digest}: resuming at byte ${offset} of ${layer.size}`);
       }
-      const start = offset;
-      if (start < layer.size) current = await client.patchUpload(repository, current, () => skipBytes(image.layerChunks(index), start), onBytes);
+      const from = new PieceSource(image.layerChunks(index), offset);
+      source = from;
+      while (offset < layer.size) {
+        const length = Math.min(chunkSize, layer.size - offset);
+        current = await client.patchUpload(repository, current, { offset, length }, () => from.piece(length), onBytes);
+        offset += length;
+      }
+      from.finish();
       await client.finishUpload(repository, current, digest);
       return;
     } catch (error) {
@@ -110,6 +156,8 @@ async function uploadLayer(client: RegistryClient, repository: string, image: Pr
       const delay = firstDelay * 2 ** retry;
       options.log?.(`${error.message}; retry ${retry + 1}/${retries} in ${delay} ms`);
       await sleep(delay);
+    } finally {
+      source?.close();
     }
   }
 }
@@ -121,6 +169,17 @@ export async function pushImage(image: PreparedImage, ref: ImageReference, optio
   const { repository } = ref;
   const policy: RetryPolicy = { ...options, onRetry: options.onRetry ?? ((error, retry, delay) => options.log?.(`${error.message}; retry ${retry}/${options.retries ?? 3} in ${delay} ms`)) };
   const count = image.layers.length;
+  /** Mounts `digest` from the first of --from-repo that has it; else the upload session the last refusal opened. */
+  const tryMount = async (digest: string): Promise<{ mounted: boolean; session: URL | undefined }> => {
+    let session: URL | undefined;
+    for (const from of options.fromRepos ?? []) {
+      if (from === repository) continue;
+      const answer = await withRetries(policy, () => client.mountBlob(repository, digest, from));
+      if (answer === true) return { mounted: true, session: undefined };
+      session = answer;
+    }
+    return { mounted: false, session };
+  };
   try {
     await withRetries(policy, () => client.connect());
     const present = await mapLimited(image.layers, HEAD_CONCURRENCY, (layer) => withRetries(policy, () => client.hasBlob(repository, `sha256:${layer.sha256}`)));
@@ -136,17 +195,8 @@ export async function pushImage(image: PreparedImage, ref: ImageReference, optio
         options.log?.(`${name}: skipped, the registry has it`);
         continue;
       }
-      let session: URL | undefined;
-      let mounted = false;
-      for (const from of options.fromRepos ?? []) {
-        if (from === repository) continue;
-        const answer = await withRetries(policy, () => client.mountBlob(repository, digest, from));
-        if (answer === true) {
-          mounted = true;
-          break;
-        }
-        session = answer;
-      }
+      const { mounted, session: opened } = await tryMount(digest);
+      let session = opened;
       if (mounted) {
         outcomes.push("mounted");
         uploadedBefore += layer.size;
@@ -164,9 +214,10 @@ export async function pushImage(image: PreparedImage, ref: ImageReference, optio
       outcomes.push("uploaded");
       options.log?.(`${name}: uploaded ${layer.size} bytes`);
     }
-    await withRetries(policy, async () => {
-      if (!(await client.hasBlob(repository, manifest.config.digest))) await client.putBlob(repository, manifest.config.digest, image.configBytes);
-    });
+    const configDigest = manifest.config.digest;
+    if (!(await withRetries(policy, () => client.hasBlob(repository, configDigest))) && !(await tryMount(configDigest)).mounted) {
+      await withRetries(policy, () => client.putBlob(repository, configDigest, image.configBytes));
+    }
     await withRetries(policy, () => client.putManifest(repository, ref.tag, manifest.mediaType, manifest.bytes));
     return {
       reference: formatImageReference(ref),

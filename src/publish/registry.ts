@@ -113,7 +113,11 @@ export class RegistryClient {
       const { body } = options;
       const response = await exchange(this.transport, { method, url, headers, body: typeof body === "function" ? body() : body, onBytes: options.onBytes });
       if (response.status !== 401) return response;
-      if (attempt > 0 || !this.auth.learn(response.headers["www-authenticate"])) throw authFailure(this.registry, this.options.credentials, 401, ` on ${method} ${url.pathname}`);
+      const learnt = this.auth.learn(response.headers["www-authenticate"]);
+      // A streamed body cannot be sent again here: a token that expired
+      // during a long upload is renewed, and the upload resumed, by the caller.
+      if (learnt && attempt === 0 && typeof body === "function") throw new RegistryError(this.registry, `${method} ${url.pathname}: HTTP 401 in the middle of an upload (token expired?)`, true);
+      if (attempt > 0 || !learnt) throw authFailure(this.registry, this.options.credentials, 401, ` on ${method} ${url.pathname}`);
     }
   }
 
@@ -170,9 +174,17 @@ export class RegistryClient {
     return { offset, session: response.headers.location === undefined ? session : this.location(`GET ${session.pathname}`, response, session) };
   }
 
-  /** PATCH the session with `body` streamed (chunked transfer encoding); returns the session's next Location. */
-  async patchUpload(repository: string, session: URL, body: () => Iterable<Buffer>, onBytes: (bytes: number) => void): Promise<URL> {
-    const response = await this.send("PATCH", session, { scopes: [pushScope(repository)], headers: { "content-type": "application/octet-stream" }, body, onBytes });
+  /**
+   * PATCH the session with `length` bytes from `offset` (Content-Range, as the
+   * spec's chunked upload), streamed; returns the session's next Location.
+   */
+  async patchUpload(repository: string, session: URL, range: { offset: number; length: number }, body: () => Iterable<Buffer>, onBytes: (bytes: number) => void): Promise<URL> {
+    const headers = {
+      "content-type": "application/octet-stream",
+      "content-length": String(range.length),
+      "content-range": `${range.offset}-${range.offset + range.length - 1}`,
+    };
+    const response = await this.send("PATCH", session, { scopes: [pushScope(repository)], headers, body, onBytes });
     if (response.status !== 202) throw this.unexpected(`PATCH ${session.pathname}`, response);
     return this.location(`PATCH ${session.pathname}`, response, session);
   }
