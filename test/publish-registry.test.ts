@@ -15,7 +15,11 @@ import { join } from "node:path";
 import { parseTarLayout } from "../src/tar/inspect.js";
 import { runTool, toolMissing } from "./support/client-tools.js";
 import { runOurCli } from "./support/reference.js";
-import { makePublishStore, type PublishStore } from "./support/publish-store.js";
+import { EDITED_PATH, makePublishStore, type PublishStore } from "./support/publish-store.js";
+import { LayerChangedError, prepareImage } from "../src/image.js";
+import { readConfFile, validateConf } from "../src/conf.js";
+import { pushImage } from "../src/publish/push.js";
+import { parseImageReference } from "../src/publish/reference.js";
 import {
   registryMissing,
   runAsync,
@@ -165,6 +169,20 @@ describe("push to a plain-HTTP registry", { skip: missing !== undefined && proce
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stderr, new RegExp(`resuming at byte ${1 << 20} of`), "resumed after the last whole PATCH, not restarted");
     skopeo(["copy", "--quiet", "--src-tls-verify=false", `${direct("resumed/app")}:1`, `oci:${join(work, "resumed")}:x`]);
+  });
+
+  test("a store file changed after the hash pass fails the push, naming it; no tag", async (t) => {
+    if (missing !== undefined) return skipOrFailClients(t, missing);
+    const image = prepareImage(validateConf(readConfFile(store.conf, "3.13"), store.conf), { root: store.root });
+    store.edit("changed after the hash pass\n");
+    try {
+      const target = parseImageReference(`${direct("changed/app")}:1`);
+      await assert.rejects(pushImage(image, target, { retries: 0 }), (error: unknown) => error instanceof LayerChangedError && error.message.includes(`${EDITED_PATH}/bin/edited`));
+    } finally {
+      store.edit("first version\n");
+    }
+    const inspect = runTool("skopeo", ["inspect", "--raw", "--tls-verify=false", `${direct("changed/app")}:1`]);
+    assert.notEqual(inspect.status, 0, "no tag after a failed push");
   });
 
   test("podman pulls the pushed image; its image id is our config digest", async (t) => {
