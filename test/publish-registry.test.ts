@@ -163,8 +163,10 @@ describe("push to a plain-HTTP registry", { skip: missing !== undefined && proce
   test("a connection cut in the middle of an upload is resumed where the registry stopped", async (t) => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
     proxy.reset();
-    // Cut in the second 1 MiB PATCH of the big layer: the registry keeps the first.
-    proxy.onUploadBytes(20480 + (1 << 20) + 4096, (socket) => socket.destroy());
+    // Cut in the big layer's second 1 MiB PATCH (the three small layers, 10 KiB
+    // each, may go before or beside it: two upload at a time), and the
+    // registry keeps the first.
+    proxy.onUploadBytes((1 << 20) + 40 * 1024, (socket) => socket.destroy());
     const result = await push("--retry-delay", "0.05", "--chunk-size", String(1 << 20), store.conf, `${ref("resumed/app")}:1`);
     assert.equal(result.status, 0, result.stderr);
     assert.match(result.stderr, new RegExp(`resuming at byte ${1 << 20} of`), "resumed after the last whole PATCH, not restarted");

@@ -51,6 +51,12 @@ export function summaryCounts(summary: PushSummary): Record<LayerOutcome, { laye
 
 /** HEADs run a few at a time: they are small, and a registry far away answers slowly. */
 const HEAD_CONCURRENCY = 4;
+/**
+ * Layers uploaded at a time: two keep both cores busy (our reads and CRC on
+ * one, the registry's sha256 on the other) where one upload leaves the
+ * registry idle while we read.
+ */
+const UPLOAD_CONCURRENCY = 2;
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
@@ -186,34 +192,32 @@ export async function pushImage(image: PreparedImage, ref: ImageReference, optio
     const outcomes: LayerOutcome[] = [];
     const missingBytes = image.layers.reduce((total, layer, index) => total + (present[index] ? 0 : layer.size), 0);
     let bytesSent = 0;
-    let uploadedBefore = 0;
-    for (const [index, layer] of image.layers.entries()) {
+    let bytesDone = 0;
+    const outcomesByIndex = await mapLimited(image.layers, UPLOAD_CONCURRENCY, async (layer, index): Promise<LayerOutcome> => {
       const digest = `sha256:${layer.sha256}`;
       const name = `Layer ${index + 1}/${count} ${digest}`;
       if (present[index]) {
-        outcomes.push("skipped");
         options.log?.(`${name}: skipped, the registry has it`);
-        continue;
+        return "skipped";
       }
       const { mounted, session: opened } = await tryMount(digest);
-      let session = opened;
       if (mounted) {
-        outcomes.push("mounted");
-        uploadedBefore += layer.size;
+        bytesDone += layer.size;
         options.log?.(`${name}: mounted from another repository`);
-        continue;
+        return "mounted";
       }
-      session ??= await withRetries(policy, () => client.startUpload(repository));
+      const session = opened ?? (await withRetries(policy, () => client.startUpload(repository)));
       let layerDone = 0;
       await uploadLayer(client, repository, image, index, session, options, (bytes) => {
         bytesSent += bytes;
         layerDone += bytes;
-        options.progress?.({ phase: "uploading", layer: index, layers: count, layerBytesDone: layerDone, layerBytesTotal: layer.size, imageBytesDone: uploadedBefore + Math.min(layerDone, layer.size), imageBytesTotal: missingBytes });
+        bytesDone += bytes;
+        options.progress?.({ phase: "uploading", layer: index, layers: count, layerBytesDone: layerDone, layerBytesTotal: layer.size, imageBytesDone: Math.min(bytesDone, missingBytes), imageBytesTotal: missingBytes });
       });
-      uploadedBefore += layer.size;
-      outcomes.push("uploaded");
       options.log?.(`${name}: uploaded ${layer.size} bytes`);
-    }
+      return "uploaded";
+    });
+    outcomes.push(...outcomesByIndex);
     const configDigest = manifest.config.digest;
     if (!(await withRetries(policy, () => client.hasBlob(repository, configDigest))) && !(await tryMount(configDigest)).mounted) {
       await withRetries(policy, () => client.putBlob(repository, configDigest, image.configBytes));
