@@ -52,11 +52,11 @@ export function summaryCounts(summary: PushSummary): Record<LayerOutcome, { laye
 /** HEADs run a few at a time: they are small, and a registry far away answers slowly. */
 const HEAD_CONCURRENCY = 4;
 /**
- * Layers uploaded at a time: two keep both cores busy (our reads and CRC on
- * one, the registry's sha256 on the other) where one upload leaves the
- * registry idle while we read.
+ * Layers uploaded at a time.  Two were measured slower than one on the
+ * bench's 2-core machine (our reads and CRC and a local registry's sha256
+ * already share both cores); a remote registry may gain from more.
  */
-const UPLOAD_CONCURRENCY = 2;
+const UPLOAD_CONCURRENCY = 1;
 
 async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
