@@ -4,8 +4,10 @@
  * `tar -c | cat`, side by side in one run, warm cache, median of 3 rounds.
  * First checks that our image equals the reference's byte for byte.
  * --scale adds a store of many small entries and one 8 GiB sparse file.
+ * Then the publish line (bench/publish.ts): push vs the skopeo pipeline to a
+ * local docker-registry; --publish-only runs just that.
  *
- * Needs root (with-store), python3, GNU time, tar, openssl.  The store is
+ * Needs root (with-store), python3, GNU time, tar, openssl, docker-registry, skopeo.  The store is
  * built once under $SLI_BENCH_DIR (default /tmp/sli-bench) and reused.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -15,6 +17,7 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { REFERENCE_DIR, REPO_ROOT, WITH_STORE, referenceUnavailable } from "../test/support/reference.js";
 import { storePath } from "../test/fixtures/layer-fixtures.js";
+import { benchPublish } from "./publish.js";
 
 const BENCH_DIR = process.env.SLI_BENCH_DIR ?? "/tmp/sli-bench";
 const ROUNDS = 3;
@@ -195,13 +198,19 @@ function eventLoopGap(store: Store): void {
   console.log(`\nasync API (streamImage to /dev/null in ${seconds.toFixed(2)} s): a 10 ms setInterval in the caller's event loop fired ${ticks} times, longest gap ${longestGapMs.toFixed(1)} ms`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
+  console.log(`# stream-layered-image benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
+  // --publish-only: just the publish line (needs docker-registry and skopeo, not the reference).
+  if (process.argv.includes("--publish-only")) {
+    await benchPublish(realisticStore(), ROUNDS);
+    return;
+  }
   const problem = referenceUnavailable();
   if (problem !== undefined) throw new Error(`bench needs the reference: ${problem}`);
-  console.log(`# stream-layered-image benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   const realistic = realisticStore();
   benchStore("realistic store, 3 layers", realistic, true);
   eventLoopGap(realistic);
+  await benchPublish(realistic, ROUNDS);
   if (process.argv.includes("--scale")) {
     const count = Number(process.env.SLI_BENCH_ENTRIES ?? 1_000_000);
     benchStore(`${count} small entries`, manyEntriesStore(count), false);
@@ -209,4 +218,4 @@ function main(): void {
   }
 }
 
-main();
+await main();

@@ -15,6 +15,7 @@ import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } 
 import { ProgressDisplay } from "./progress.js";
 import { VERSION } from "./version.js";
 import { isAuditCommand, runAuditCli } from "./cli-audit.js";
+import { isPublishCommand, runPublishCli } from "./cli-publish.js";
 
 export const EXIT_OK = 0;
 /** Something failed after the first byte was written: the output is truncated. */
@@ -25,6 +26,8 @@ export const EXIT_BAD_INPUT = 2;
 export const USAGE = `usage: stream-layered-image [options] CONF
        stream-layered-image digest [--python VERSION] [--root DIR] CONF
        stream-layered-image verify [--python VERSION] [--root DIR] CONF IMAGE
+       stream-layered-image push [options] CONF IMAGE-REF
+       stream-layered-image oci [options] CONF DIR
 
 Writes the Docker image described by the JSON file CONF to stdout, byte for
 byte as nixpkgs' stream_layered_image.py does under the chosen CPython, with
@@ -55,6 +58,10 @@ exit codes:
 example:
   stream-layered-image conf.json > image.tar
   stream-layered-image --python 3.8 --root ./copy -o image.tar conf.json
+
+publish (see push --help, oci --help):
+  push CONF IMAGE-REF  push to a registry (docker://HOST[:PORT]/REPO[:TAG]), only the layers it lacks
+  oci CONF DIR         write an OCI image layout
 
 audit (see digest --help, verify --help):
   digest CONF        print the image's digests as JSON (hash passes only, nothing streamed)
@@ -251,6 +258,7 @@ class OutputFile {
 /** Runs the command line; resolves with the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   if (isAuditCommand(argv[0])) return runAuditCli(argv[0], argv.slice(1), io);
+  if (isPublishCommand(argv[0])) return runPublishCli(argv[0], argv.slice(1), io);
   let options: CliOptions | "help" | "version";
   try {
     options = parseCommandLine(argv);

@@ -100,6 +100,13 @@ export class EntryLog {
     return { name: this.cursorName.slice(0, shared) + rest, size, fingerprint: print, next: at + 4 };
   }
 
+  /** Starts the comparison again from the first member (a layer streamed twice). */
+  rewind(): void {
+    this.cursor = 0;
+    this.cursorOffset = 0;
+    this.cursorName = "";
+  }
+
   /** Throws when the stream pass's next member differs from the hash pass's. */
   check(layer: number, record: EntryRecord): void {
     if (this.cursor >= this.length) throw new LayerChangedError(layer, `${displayPath(record.name)} appeared after the hash pass`);

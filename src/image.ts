@@ -1,4 +1,4 @@
-import { closeSync, fstatSync } from "node:fs";
+import { closeSync, fstatSync, readSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { encodeHeader, type TarHeader } from "./tar/header.js";
 import { TypeFlag } from "./tar/constants.js";
@@ -45,7 +45,7 @@ export interface ImageOptions {
  * the lowest one not done yet.
  */
 export interface ProgressEvent {
-  readonly phase: "hashing" | "streaming";
+  readonly phase: "hashing" | "streaming" | "uploading";
   readonly layer: number;
   readonly layers: number;
   readonly layerBytesDone: number;
@@ -197,13 +197,28 @@ export interface PreparedImage extends ImageDescription {
   chunks(): Generator<Buffer>;
   /** The same bytes, letting the event loop run between chunks. */
   asyncChunks(): AsyncGenerator<Buffer>;
+  /**
+   * The bytes of `layers[index]` alone (a registry blob), checked as the
+   * stream pass checks them; may be called again for the same layer.
+   * Blocks this thread throughout, as chunks() does.
+   */
+  layerChunks(index: number): Generator<Buffer>;
+  /** The same bytes, letting the event loop run between chunks. */
+  asyncLayerChunks(index: number): AsyncGenerator<Buffer>;
 }
 
 type Prepared = ReturnType<typeof prepare> extends Generator<Pause, infer T> ? T : never;
 
 function preparedImage(conf: ImageConf, options: ImageOptions, python: PythonVersion, prepared: Prepared, hooks: ImageTestHooks): PreparedImage {
   const items = () => streamImageItems(conf, options, python, prepared, hooks);
-  return { ...prepared.description, chunks: () => chunksSync(items()), asyncChunks: () => chunksAsync(items()) };
+  const layerItems = (index: number) => oneLayerItems(index, conf, options, python, prepared, hooks);
+  return {
+    ...prepared.description,
+    chunks: () => chunksSync(items()),
+    asyncChunks: () => chunksAsync(items()),
+    layerChunks: (index) => chunksSync(layerItems(index)),
+    asyncLayerChunks: (index) => chunksAsync(layerItems(index)),
+  };
 }
 
 /**
@@ -214,6 +229,98 @@ function preparedImage(conf: ImageConf, options: ImageOptions, python: PythonVer
  */
 export function prepareImage(conf: ImageConf, options: ImageOptions = {}): PreparedImage {
   return prepareImageWithHooks(conf, options, {});
+}
+
+/**
+ * One store layer's stream pass: its tarball bytes, each member compared with
+ * the hash pass's entry log and the whole layer's CRC-32 with the hash pass's,
+ * so a store change between the passes fails naming the path.
+ */
+function* storeLayerItems(
+  num: number,
+  paths: readonly string[],
+  options: ImageOptions,
+  python: PythonVersion,
+  prepared: Prepared,
+  hooks: ImageTestHooks,
+): Generator<Buffer | Pause, void> {
+  const { crc32, size, entries } = prepared.hashed[num]!;
+  const { mtime } = prepared.description;
+  // A layer may be streamed again (a retried upload): compare from its first member.
+  entries.rewind();
+  let streamed = 0;
+  const onEntry = (record: EntryRecord): void => entries.check(num, record);
+  // The other core checks the very buffers copied to the output: a CRC-32
+  // of the whole layer, ten times cheaper than a second sha256, catches any
+  // accidental change (a deliberate collision needs write access to the
+  // store, which could change a file before the hash pass just as well).
+  const hasher = acquireLayerHasher();
+  // Empty files were opened in the hash pass; one made unreadable since
+  // changed its mode or ctime, which the entry check reports.
+  const layer = layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
+  try {
+    yield* hasher.begin(false);
+    for (;;) {
+      // The walk asks for a buffer in this step: make sure one is free.
+      yield* hasher.room();
+      const next = layer.next();
+      if (next.done) break;
+      const chunk = hooks.streamedChunk?.(num, next.value) ?? next.value;
+      if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
+      hasher.update(chunk);
+      streamed += chunk.length;
+      yield chunk;
+      yield YIELD;
+    }
+    entries.checkComplete(num);
+    if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
+    if ((yield* hasher.finish()).crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
+  } finally {
+    // Also when the consumer stops early (for-of break, verify's first difference).
+    layer.return(undefined);
+    releaseLayerHasher(hasher);
+  }
+}
+
+/**
+ * Layer `index` of the image alone (its blob, as a registry or an OCI layout
+ * stores it): a store layer's stream pass with all its checks, or the
+ * customisation layer's layer.tar.  Chunks are reused: each is valid only
+ * until the next is requested.  Each kind of layer is one branch here.
+ */
+function* oneLayerItems(
+  index: number,
+  conf: ImageConf,
+  options: ImageOptions,
+  python: PythonVersion,
+  prepared: Prepared,
+  hooks: ImageTestHooks,
+): Generator<Buffer | Pause, void> {
+  const layer = prepared.description.layers[index];
+  if (layer === undefined) throw new RangeError(`no layer ${index}: the image has ${prepared.description.layers.length}`);
+  if (!layer.customisation) {
+    yield* storeLayerItems(index, conf.storeLayers[index]!, options, python, prepared, hooks);
+    return;
+  }
+  const { customisation } = prepared;
+  const fd = openCustomisationTar(customisation);
+  try {
+    const { size } = fstatSync(fd);
+    if (size !== customisation.size) throw new ShortReadError(customisation.size, size);
+    // The file's bytes as they are (no tar padding: the blob is the file).
+    const buffer = Buffer.allocUnsafe(Math.min(size, 1 << 20));
+    for (let done = 0; done < size; ) {
+      const got = readSync(fd, buffer, 0, Math.min(buffer.length, size - done), done);
+      if (got === 0) throw new ShortReadError(size, done);
+      done += got;
+      yield buffer.subarray(0, got);
+    }
+  } catch (error) {
+    if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(customisation.tarShownAs), `file changed size while being read (${error.message})`, { cause: error });
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** prepareImage letting the event loop run between chunks (a server embedding the library keeps serving). */
@@ -237,9 +344,10 @@ function* streamImageItems(
   conf: ImageConf,
   options: ImageOptions,
   python: PythonVersion,
-  { description, customisation, hashed }: Prepared,
+  prepared: Prepared,
   hooks: ImageTestHooks,
 ): Generator<Buffer | Pause, void> {
+  const { description, customisation, hashed } = prepared;
   const { tarFormat } = profileFor(python);
   const { mtime } = description;
   const log = options.log ?? (() => {});
@@ -250,44 +358,21 @@ function* streamImageItems(
 
   for (const [num, paths] of conf.storeLayers.entries()) {
     log(`Creating layer ${num} from paths: ${layerText(conf, num, python)}`);
-    const { crc32, size, entries } = hashed[num]!;
+    const { size } = hashed[num]!;
     hooks.betweenPasses?.(num);
 
     yield* outer.bytes(encodeHeader(plainMember(description.layers[num]!.path, size, mtime), tarFormat));
 
     let streamed = 0;
-    const onEntry = (record: EntryRecord): void => entries.check(num, record);
-    // The other core checks the very buffers copied to the output: a CRC-32
-    // of the whole layer, ten times cheaper than a second sha256, catches any
-    // accidental change (a deliberate collision needs write access to the
-    // store, which could change a file before the hash pass just as well).
-    const hasher = acquireLayerHasher();
-    // Empty files were opened in the hash pass; one made unreadable since
-    // changed its mode or ctime, which the entry check reports.
-    const layer = layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
-    try {
-      yield* hasher.begin(false);
-      for (;;) {
-        // The walk asks for a buffer in this step: make sure one is free.
-        yield* hasher.room();
-        const next = layer.next();
-        if (next.done) break;
-        const chunk = hooks.streamedChunk?.(num, next.value) ?? next.value;
-        if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
-        hasher.update(chunk);
-        streamed += chunk.length;
-        imageBytesDone += chunk.length;
-        yield* outer.bytes(chunk);
-        options.progress?.({ phase: "streaming", layer: num, layers, layerBytesDone: streamed, layerBytesTotal: size, imageBytesDone, imageBytesTotal });
-        yield YIELD;
+    for (const item of storeLayerItems(num, paths, options, python, prepared, hooks)) {
+      if (!Buffer.isBuffer(item)) {
+        yield item;
+        continue;
       }
-      entries.checkComplete(num);
-      if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
-      if ((yield* hasher.finish()).crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
-    } finally {
-      // Also when the consumer stops early (for-of break, verify's first difference).
-      layer.return(undefined);
-      releaseLayerHasher(hasher);
+      streamed += item.length;
+      imageBytesDone += item.length;
+      yield* outer.bytes(item);
+      options.progress?.({ phase: "streaming", layer: num, layers, layerBytesDone: streamed, layerBytesTotal: size, imageBytesDone, imageBytesTotal });
     }
     yield* outer.padToBlock();
   }

@@ -58,7 +58,7 @@ export function renderProgress(event: ProgressEvent, bytesPerSecond?: number): s
   const { imageBytesDone: done, imageBytesTotal: total } = event;
   const percent = total === 0 ? 100 : Math.floor((done * 100) / total);
   const eta = bytesPerSecond === undefined || bytesPerSecond <= 0 ? "" : `  ETA ${formatDuration((total - done) / bytesPerSecond)}`;
-  return `${layer} streaming  ${formatBytesOf(done, total)} (${percent}%)${rate}${eta}`;
+  return `${layer} ${event.phase}  ${formatBytesOf(done, total)} (${percent}%)${rate}${eta}`;
 }
 
 /** Erases the current line: back to column 0, clear to its end. */

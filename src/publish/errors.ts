@@ -1,0 +1,44 @@
+/**
+ * Publishing's failures, each one line naming the registry (or the
+ * reference, or the layout directory) so the CLI can print it as is.
+ */
+
+/** IMAGE-REF cannot be read (found before any hashing). */
+export class ImageRefError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ImageRefError";
+  }
+}
+
+/** Credentials could not be read (an auth file that is not JSON, a --creds without ":"). */
+export class CredentialsError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "CredentialsError";
+  }
+}
+
+/**
+ * The registry refused, could not be reached, or broke off.  `retryable`
+ * marks what a retry may cure: a connection reset or refused, a 5xx.
+ */
+export class RegistryError extends Error {
+  constructor(
+    readonly registry: string,
+    readonly detail: string,
+    readonly retryable = false,
+    options?: { cause?: unknown },
+  ) {
+    super(`registry ${registry}: ${detail}`, options);
+    this.name = "RegistryError";
+  }
+}
+
+/** The OCI layout directory cannot be written. */
+export class LayoutError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "LayoutError";
+  }
+}

@@ -1,0 +1,55 @@
+/**
+ * The image manifest a registry or an OCI layout stores: the config blob
+ * (byte for byte the docker-archive's config JSON, so the config digest is
+ * the image id `docker load` reports) and the layers uncompressed (each
+ * layer's digest is its diff_id).  OCI by default; Docker schema 2 on
+ * request, for registries or tools that want it.
+ */
+import { createHash } from "node:crypto";
+import type { ImageDescription } from "../image.js";
+
+export type ManifestFormat = "oci" | "docker";
+
+export const MANIFEST_FORMATS: readonly ManifestFormat[] = ["oci", "docker"];
+
+/** The media types of each format, in one table. */
+const MEDIA_TYPES: Record<ManifestFormat, { manifest: string; config: string; layer: string }> = {
+  oci: {
+    manifest: "application/vnd.oci.image.manifest.v1+json",
+    config: "application/vnd.oci.image.config.v1+json",
+    layer: "application/vnd.oci.image.layer.v1.tar",
+  },
+  docker: {
+    manifest: "application/vnd.docker.distribution.manifest.v2+json",
+    config: "application/vnd.docker.container.image.v1+json",
+    layer: "application/vnd.docker.image.rootfs.diff.tar",
+  },
+};
+
+export interface Descriptor {
+  readonly mediaType: string;
+  /** `sha256:<hex>` */
+  readonly digest: string;
+  readonly size: number;
+}
+
+export interface ImageManifest {
+  readonly format: ManifestFormat;
+  readonly mediaType: string;
+  readonly bytes: Buffer;
+  readonly digest: string;
+  readonly config: Descriptor;
+  readonly layers: readonly Descriptor[];
+}
+
+export function sha256Digest(bytes: Buffer): string {
+  return `sha256:${createHash("sha256").update(bytes).digest("hex")}`;
+}
+
+export function buildManifest(image: ImageDescription, format: ManifestFormat = "oci"): ImageManifest {
+  const types = MEDIA_TYPES[format];
+  const config: Descriptor = { mediaType: types.config, digest: `sha256:${image.configName.replace(/\.json$/, "")}`, size: image.configBytes.length };
+  const layers: Descriptor[] = image.layers.map((layer) => ({ mediaType: types.layer, digest: `sha256:${layer.sha256}`, size: layer.size }));
+  const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: types.manifest, config, layers }), "utf8");
+  return { format, mediaType: types.manifest, bytes, digest: sha256Digest(bytes), config, layers };
+}

@@ -1,0 +1,215 @@
+/**
+ * The OCI distribution API calls a push makes, for one registry: the ping
+ * (which picks the scheme and learns the auth challenge), HEAD of a blob,
+ * cross-repository mount, the upload session (POST, streamed PATCH, status
+ * GET to resume, PUT ?digest=), and the manifest PUT.  Each answer the spec
+ * does not allow becomes a RegistryError naming the registry and the call.
+ */
+import type { OutgoingHttpHeaders } from "node:http";
+import { Authenticator, authFailure } from "./auth.js";
+import type { Credentials } from "./credentials.js";
+import { RegistryError } from "./errors.js";
+import { closeTransport, exchange, isTlsError, makeTransport, type HttpResponse, type Scheme, type Transport } from "./http.js";
+import { isLoopback } from "./reference.js";
+
+export interface RegistryOptions {
+  /** Verify the registry's TLS certificate (default true). */
+  readonly tlsVerify?: boolean | undefined;
+  /** Speak plain HTTP (default: HTTPS, falling back to HTTP for a loopback registry that does not speak TLS). */
+  readonly plainHttp?: boolean | undefined;
+  readonly credentials?: Credentials | undefined;
+}
+
+/** A body to send, made afresh for each try (a layer is streamed again from the store). */
+export type BodySource = Buffer | (() => Iterable<Buffer>);
+
+interface SendOptions {
+  readonly headers?: OutgoingHttpHeaders;
+  readonly body?: BodySource;
+  readonly scopes: readonly string[];
+  readonly onBytes?: (bytes: number) => void;
+}
+
+export function pushScope(repository: string): string {
+  return `repository:${repository}:pull,push`;
+}
+
+export function pullScope(repository: string): string {
+  return `repository:${repository}:pull`;
+}
+
+/** The first error the registry's JSON answer names: ` (DIGEST_INVALID: provided digest did not match uploaded content)`. */
+function errorDetail(response: HttpResponse): string {
+  try {
+    const parsed = JSON.parse(response.body.toString("utf8")) as { errors?: { code?: string; message?: string }[] };
+    const first = parsed.errors?.[0];
+    if (first !== undefined) return ` (${[first.code, first.message].filter((part) => part !== undefined && part !== "").join(": ")})`;
+  } catch {
+    // Not JSON: the status alone says it.
+  }
+  return "";
+}
+
+export class RegistryClient {
+  readonly transport: Transport;
+  private readonly auth: Authenticator;
+  private base: URL | undefined;
+
+  constructor(
+    readonly registry: string,
+    private readonly endpoint: string,
+    private readonly options: RegistryOptions = {},
+  ) {
+    this.transport = makeTransport(registry, options.tlsVerify !== false);
+    this.auth = new Authenticator(this.transport, options.credentials);
+  }
+
+  close(): void {
+    closeTransport(this.transport);
+  }
+
+  private baseFor(scheme: Scheme): URL {
+    return new URL(`${scheme}://${this.endpoint}/`);
+  }
+
+  /**
+   * `GET /v2/`: picks the scheme and learns the challenge, so that no
+   * streamed body is ever answered 401.  A loopback registry that does not
+   * speak TLS is spoken to in plain HTTP, as Docker does for localhost.
+   */
+  async connect(): Promise<void> {
+    if (this.base !== undefined) return;
+    let scheme: Scheme = this.options.plainHttp === true ? "http" : "https";
+    let response: HttpResponse;
+    try {
+      response = await exchange(this.transport, { method: "GET", url: new URL("v2/", this.baseFor(scheme)) });
+    } catch (error) {
+      const cause = (error as { cause?: unknown }).cause;
+      const notTls = cause !== undefined && isTlsError(cause) && /wrong version number|packet length too long|EPROTO/i.test(`${(cause as Error).message} ${(cause as NodeJS.ErrnoException).code}`);
+      if (!(scheme === "https" && isLoopback(this.endpoint) && notTls)) throw error;
+      scheme = "http";
+      response = await exchange(this.transport, { method: "GET", url: new URL("v2/", this.baseFor(scheme)) });
+    }
+    this.base = this.baseFor(scheme);
+    if (response.status === 401) {
+      if (!this.auth.learn(response.headers["www-authenticate"])) throw new RegistryError(this.registry, `GET /v2/: HTTP 401 without a challenge this client can answer (${JSON.stringify(response.headers["www-authenticate"] ?? "")})`);
+    } else if (response.status !== 200) {
+      throw new RegistryError(this.registry, `GET /v2/: HTTP ${response.status}${errorDetail(response)}: not an OCI distribution registry?`, response.status >= 500);
+    }
+  }
+
+  url(path: string): URL {
+    if (this.base === undefined) throw new Error("RegistryClient.connect() first");
+    return new URL(path, this.base);
+  }
+
+  /** One request with the Authorization header its scopes need; a 401 is answered once, with a fresh challenge. */
+  private async send(method: string, url: URL, options: SendOptions): Promise<HttpResponse> {
+    await this.connect();
+    for (let attempt = 0; ; attempt++) {
+      const authorization = await this.auth.header(options.scopes);
+      const headers: OutgoingHttpHeaders = { ...options.headers };
+      if (authorization !== undefined) headers["authorization"] = authorization;
+      const { body } = options;
+      const response = await exchange(this.transport, { method, url, headers, body: typeof body === "function" ? body() : body, onBytes: options.onBytes });
+      if (response.status !== 401) return response;
+      const learnt = this.auth.learn(response.headers["www-authenticate"]);
+      // A streamed body cannot be sent again here: a token that expired
+      // during a long upload is renewed, and the upload resumed, by the caller.
+      if (learnt && attempt === 0 && typeof body === "function") throw new RegistryError(this.registry, `${method} ${url.pathname}: HTTP 401 in the middle of an upload (token expired?)`, true);
+      if (attempt > 0 || !learnt) throw authFailure(this.registry, this.options.credentials, 401, ` on ${method} ${url.pathname}`);
+    }
+  }
+
+  private unexpected(what: string, response: HttpResponse): RegistryError {
+    if (response.status === 401) return authFailure(this.registry, this.options.credentials, 401, ` on ${what}`);
+    if (response.status === 403) return new RegistryError(this.registry, `${what}: denied (HTTP 403)${errorDetail(response)}`);
+    return new RegistryError(this.registry, `${what}: HTTP ${response.status}${errorDetail(response)}`, response.status >= 500 || response.status === 429);
+  }
+
+  private location(what: string, response: HttpResponse, relativeTo: URL): URL {
+    const location = response.headers.location;
+    if (location === undefined) throw new RegistryError(this.registry, `${what}: HTTP ${response.status} without a Location`);
+    return new URL(location, relativeTo);
+  }
+
+  /** HEAD /v2/<repo>/blobs/<digest>: whether the repository has the blob. */
+  async hasBlob(repository: string, digest: string): Promise<boolean> {
+    const url = this.url(`v2/${repository}/blobs/${digest}`);
+    const response = await this.send("HEAD", url, { scopes: [pushScope(repository)] });
+    if (response.status === 200) return true;
+    if (response.status === 404) return false;
+    throw this.unexpected(`HEAD ${url.pathname}`, response);
+  }
+
+  /**
+   * POST ?mount=<digest>&from=<repo>: true when mounted; otherwise the
+   * registry opened an upload session, whose Location is returned.
+   */
+  async mountBlob(repository: string, digest: string, from: string): Promise<true | URL> {
+    const url = this.url(`v2/${repository}/blobs/uploads/`);
+    url.searchParams.set("mount", digest);
+    url.searchParams.set("from", from);
+    const response = await this.send("POST", url, { scopes: [pushScope(repository), pullScope(from)], headers: { "content-length": "0" } });
+    if (response.status === 201) return true;
+    if (response.status === 202) return this.location(`POST ${url.pathname}`, response, url);
+    throw this.unexpected(`POST ${url.pathname} (mount from ${from})`, response);
+  }
+
+  /** POST /v2/<repo>/blobs/uploads/: a new upload session. */
+  async startUpload(repository: string): Promise<URL> {
+    const url = this.url(`v2/${repository}/blobs/uploads/`);
+    const response = await this.send("POST", url, { scopes: [pushScope(repository)], headers: { "content-length": "0" } });
+    if (response.status !== 202) throw this.unexpected(`POST ${url.pathname}`, response);
+    return this.location(`POST ${url.pathname}`, response, url);
+  }
+
+  /** GET on the session: how many bytes the registry holds (its Range), or undefined when the session is gone. */
+  async uploadStatus(repository: string, session: URL): Promise<{ offset: number; session: URL } | undefined> {
+    const response = await this.send("GET", session, { scopes: [pushScope(repository)] });
+    if (response.status === 404) return undefined;
+    if (response.status !== 204) throw this.unexpected(`GET ${session.pathname}`, response);
+    const range = /^(?:bytes=)?0-(\d+)$/.exec(String(response.headers.range ?? ""));
+    const offset = range === null ? 0 : Number(range[1]) + 1;
+    return { offset, session: response.headers.location === undefined ? session : this.location(`GET ${session.pathname}`, response, session) };
+  }
+
+  /**
+   * PATCH the session with `length` bytes from `offset` (Content-Range, as the
+   * spec's chunked upload), streamed; returns the session's next Location.
+   */
+  async patchUpload(repository: string, session: URL, range: { offset: number; length: number }, body: () => Iterable<Buffer>, onBytes: (bytes: number) => void): Promise<URL> {
+    const headers = {
+      "content-type": "application/octet-stream",
+      "content-length": String(range.length),
+      "content-range": `${range.offset}-${range.offset + range.length - 1}`,
+    };
+    const response = await this.send("PATCH", session, { scopes: [pushScope(repository)], headers, body, onBytes });
+    if (response.status !== 202) throw this.unexpected(`PATCH ${session.pathname}`, response);
+    return this.location(`PATCH ${session.pathname}`, response, session);
+  }
+
+  /** PUT ?digest=: closes the session; the registry checks the digest of what it received. */
+  async finishUpload(repository: string, session: URL, digest: string): Promise<void> {
+    const url = new URL(session);
+    url.searchParams.set("digest", digest);
+    const response = await this.send("PUT", url, { scopes: [pushScope(repository)], headers: { "content-length": "0" } });
+    if (response.status !== 201) throw this.unexpected(`PUT ${session.pathname}?digest=${digest}`, response);
+  }
+
+  /** A small blob (the config) in one POST + PUT. */
+  async putBlob(repository: string, digest: string, bytes: Buffer): Promise<void> {
+    const session = await this.startUpload(repository);
+    const url = new URL(session);
+    url.searchParams.set("digest", digest);
+    const response = await this.send("PUT", url, { scopes: [pushScope(repository)], headers: { "content-type": "application/octet-stream", "content-length": String(bytes.length) }, body: bytes });
+    if (response.status !== 201) throw this.unexpected(`PUT ${session.pathname}?digest=${digest}`, response);
+  }
+
+  /** PUT /v2/<repo>/manifests/<tag>: the tag now names the image. */
+  async putManifest(repository: string, tag: string, mediaType: string, bytes: Buffer): Promise<void> {
+    const url = this.url(`v2/${repository}/manifests/${tag}`);
+    const response = await this.send("PUT", url, { scopes: [pushScope(repository)], headers: { "content-type": mediaType, "content-length": String(bytes.length) }, body: bytes });
+    if (response.status !== 201) throw this.unexpected(`PUT ${url.pathname}`, response);
+  }
+}
