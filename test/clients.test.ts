@@ -23,9 +23,10 @@ import { parseTarLayout } from "../src/tar/inspect.js";
 import { dumpsPythonJson, parsePythonJson } from "../src/py/json.js";
 import type { PyDict } from "../src/py/value.js";
 import type { PythonVersion } from "../src/py/version.js";
-import type { FixtureStore } from "./support/fixture-store.js";
+import { skipIfUnavailable, type FixtureStore } from "./support/fixture-store.js";
+import { skipOrFail } from "./support/requirements.js";
 import { goldenAuditCases, goldenStore } from "./support/audit-cases.js";
-import { makeClientCustomisationLayer, runTool, toolMissing } from "./support/client-tools.js";
+import { makeClientCustomisationLayer, runTool, skipWithoutTool } from "./support/client-tools.js";
 import { runOurCli } from "./support/reference.js";
 
 const cases = goldenAuditCases();
@@ -113,8 +114,7 @@ describe("independent clients", () => {
     for (const auditCase of clientCases) {
       for (const python of clientProfiles(auditCase.name)) {
         test(`copy to OCI and inspect: ${auditCase.name} (python ${python})`, (t) => {
-          const skip = toolMissing("skopeo") ?? store.unavailableFor(auditCase.paths);
-          if (skip !== undefined) return t.skip(skip);
+          if (skipWithoutTool(t, "skopeo", store, auditCase.paths)) return;
           const image = clientImage(auditCase.name, python);
           const outer = members(readFileSync(image));
           const manifest = JSON.parse(outer.find((m) => m.name === "manifest.json")!.data.toString()) as { Config: string; Layers: string[] }[];
@@ -141,8 +141,7 @@ describe("independent clients", () => {
     }
 
     test("the golden images fail only for their fixtures' stand-ins", (t) => {
-      const skip = toolMissing("skopeo");
-      if (skip !== undefined) return t.skip(skip);
+      if (skipWithoutTool(t, "skopeo")) return;
       const seen = new Set<string>();
       const reasons = new Map<string, number>();
       for (const auditCase of cases) {
@@ -173,8 +172,7 @@ describe("independent clients", () => {
   describe("bsdtar", () => {
     for (const auditCase of clientCases) {
       test(`lists the outer and inner tarballs: ${auditCase.name}`, (t) => {
-        const skip = toolMissing("bsdtar") ?? store.unavailableFor(auditCase.paths);
-        if (skip !== undefined) return t.skip(skip);
+        if (skipWithoutTool(t, "bsdtar", store, auditCase.paths)) return;
         const image = clientImage(auditCase.name, clientProfiles(auditCase.name).at(-1)!);
         const outer = members(readFileSync(image));
         const listing = runTool("bsdtar", ["-tf", image]);
@@ -193,20 +191,18 @@ describe("independent clients", () => {
   describe("podman", () => {
     for (const auditCase of clientCases) {
       test(`load with the vfs driver: ${auditCase.name}`, (t) => {
-        const skip =
-          toolMissing("podman") ??
-          (process.getuid?.() !== 0 ? "SKIPPED: podman load is tried as root only (rootless podman needs subordinate id maps this test does not set up)" : undefined) ??
-          store.unavailableFor(auditCase.paths);
-        if (skip !== undefined) return t.skip(skip);
-        if (podmanProblem !== null && podmanProblem !== undefined) return t.skip(podmanProblem);
+        if (skipWithoutTool(t, "podman")) return;
+        if (process.getuid?.() !== 0) return skipOrFail(t, "privilege", "podman load is tried as root only (rootless podman needs subordinate id maps this test does not set up)");
+        if (skipIfUnavailable(t, store, auditCase.paths)) return;
+        if (podmanProblem !== null && podmanProblem !== undefined) return skipOrFail(t, "clients", podmanProblem);
         const image = clientImage(auditCase.name, clientProfiles(auditCase.name).at(-1)!);
         const podRoot = mkdtempSync(join(tmpdir(), "sli-podman-"));
         try {
           const args = ["--root", join(podRoot, "root"), "--runroot", join(podRoot, "run"), "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file"];
           const load = runTool("podman", [...args, "load", "--quiet", "--input", image]);
           if (load.status !== 0 && /permission|operation not permitted|user namespace|newuidmap|EPERM/i.test(load.stderr)) {
-            podmanProblem = `SKIPPED: podman cannot load images on this machine (${load.stderr.trim().split("\n").pop()})`;
-            return t.skip(podmanProblem);
+            podmanProblem = `podman cannot load images on this machine (${load.stderr.trim().split("\n").pop()})`;
+            return skipOrFail(t, "clients", podmanProblem);
           }
           podmanProblem = undefined;
           const refusal = PODMAN_REFUSALS[auditCase.name];

@@ -24,6 +24,7 @@ import { pythonFor, referenceUnavailable, runOurCli, runReferenceImage, type Pro
 import { randomStore } from "./support/random-tree.js";
 import { makeFixtureStore } from "./support/fixture-store.js";
 import { ConfWriter, randomCustomisationLayers, type RandomConf } from "./support/random-conf.js";
+import { isRequired, missingMessage, skipOrFail } from "./support/requirements.js";
 
 const STORE_PATHS = 25;
 const CUSTOMISATION_LAYERS = 4;
@@ -36,8 +37,7 @@ const TZS = ["America/New_York", "Europe/Berlin"] as const;
 const seed = process.env.SLI_SEED !== undefined ? Number(process.env.SLI_SEED) : Math.floor(Math.random() * 2 ** 31);
 
 function skipNotice(t: { skip(message?: string): void }, why: string): void {
-  process.stderr.write(`\n*** SKIPPED differential image test: ${why} ***\n`);
-  t.skip(`SKIPPED: ${why}`);
+  skipOrFail(t, "reference", `differential image test: ${why}`, true);
 }
 
 function memberName(member: TarMember): string {
@@ -115,6 +115,7 @@ test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFIL
   if (missing.length > 0) return skipNotice(t, `python ${missing.join(", ")} not found`);
   const profiles = [...REQUIRED_PROFILES, ...OPTIONAL_PROFILES.filter((v) => pythonFor(v) !== undefined)];
   for (const v of OPTIONAL_PROFILES.filter((p) => !profiles.includes(p))) {
+    if (isRequired("reference")) assert.fail(missingMessage("reference", `differential image test: optional profile ${v}: python ${v} not found`));
     process.stderr.write(`\n*** SKIPPED differential image test for optional profile ${v}: python ${v} not found ***\n`);
   }
 
@@ -127,7 +128,7 @@ test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFIL
     // Only store paths this machine could build completely (devices need CAP_MKNOD).
     const usable = tree.storePaths.filter((p) => store.unavailableFor([p]) === undefined);
     const layersUsable = customisation.paths.filter((p) => store.unavailableFor([p]) === undefined);
-    if (layersUsable.length === 0) return skipNotice(t, `cannot build the customisation layers here: ${store.unavailableFor(customisation.paths)}`);
+    if (layersUsable.length === 0) return skipOrFail(t, "privilege", `differential image test: cannot build the customisation layers here: ${store.unavailableFor(customisation.paths)}`, true);
     const inner = tree.entries
       .map((e) => e.path)
       .filter((path) => !tree.storePaths.includes(path) && usable.some((p) => path.startsWith(p + "/")) && store.unavailableFor([path]) === undefined);

@@ -56,12 +56,3 @@ export function skipOrFail(t: { skip(message?: string): void }, kind: Requiremen
   if (loud) process.stderr.write(`\n*** ${message} ***\n`);
   t.skip(message);
 }
-
-/**
- * For `test(name, { skip }, …)`: the skip reason, or false.  When required,
- * false: the test runs and must call `skipOrFail` (or fail) itself.
- */
-export function skipOption(kind: Requirement, why: string | undefined | false): string | false {
-  if (why === undefined || why === false) return false;
-  return isRequired(kind) ? false : missingMessage(kind, why);
-}
