@@ -6,10 +6,14 @@
  *   for the dev dependencies (typescript, @types/node); SKIPPED when it is
  *   unreachable.  Then `skopeo inspect docker-archive:example.tar`, also as
  *   nobody, when skopeo is installed.
- * - `npm test`, whole, as nobody in the same clone: without root, the tests
- *   that need it (the live reference under with-store, root-owned fixtures,
- *   podman) say SKIPPED and everything else must pass.  The nested run sees
- *   SLI_NEWCOMER_NESTED=1, so this file does not run itself again.
+ * - The tests, as nobody in the same clone: without root, the tests that
+ *   need it (the live reference under with-store, root-owned fixtures,
+ *   podman, the CPython builds under /root) say SKIPPED with the reason and
+ *   everything else must pass.  Only the test files whose behaviour depends
+ *   on privilege run again (PRIVILEGE_MARKERS): the others do the same as
+ *   nobody as they did as root in the outer run.  The nested run sees
+ *   SLI_NEWCOMER_NESTED=1, so this file does not run itself again, and none
+ *   of the SLI_REQUIRE_* variables: lacking privilege is its point.
  *
  * In CI the clone is the commit under test.  On a work tree with uncommitted
  * changes, those are copied over the clone, so that what is tested is what
@@ -17,13 +21,13 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { REPO_ROOT } from "./support/reference.js";
 import { EXAMPLE_DIGESTS } from "./support/example-store.js";
-import { skipOrFail, type Requirement } from "./support/requirements.js";
+import { REQUIREMENTS, skipOrFail, type Requirement } from "./support/requirements.js";
 
 function idOf(flag: "-u" | "-g", user: string): number | undefined {
   const result = spawnSync("id", [flag, user], { encoding: "utf8" });
@@ -121,13 +125,40 @@ test("example.tar is accepted by `skopeo inspect docker-archive:example.tar`, as
   assert.deepEqual(inspected.Layers, EXAMPLE_DIGESTS.layers.map((digest) => `sha256:${digest}`));
 });
 
-test("README: `npm test` in the same clone, as nobody: passes, with the root-only tests SKIPPED", { skip: nested }, (t) => {
+/**
+ * What privilege changes: checks of the uid, skips for what root alone can
+ * make or run (skipOrFail and its wrappers), the golden store (owners,
+ * devices), the reference (namespaces), file modes root would ignore.
+ */
+const PRIVILEGE_MARKERS = /\b(getuid|skipOrFail|skipIfUnavailable|skipWithoutTool|goldenStore|referenceUnavailable|chmodSync)\b|"unreadable"/;
+
+/** The test files (compiled names) whose behaviour depends on privilege, this one excepted. */
+function privilegeDependentTests(): string[] {
+  const dir = join(REPO_ROOT, "test");
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".test.ts") && name !== "newcomer.test.ts" && PRIVILEGE_MARKERS.test(readFileSync(join(dir, name), "utf8")))
+    .map((name) => `build/test/${name.replace(/\.ts$/, ".js")}`);
+}
+
+test("the nested run covers the files that skip without privilege, and not the 8 GiB golden", () => {
+  const files = privilegeDependentTests();
+  for (const name of ["golden-images", "golden-layers", "clients", "differential-layers", "bad-input", "faults", "py-json"]) assert.ok(files.includes(`build/test/${name}.test.js`), name);
+  assert.ok(!files.includes("build/test/golden-huge.test.js"), "the 8 GiB case does not depend on privilege");
+  for (const variable of Object.values(REQUIREMENTS)) assert.equal(env?.[variable], undefined, `${variable} is not passed to the nested run`);
+});
+
+test("README: the tests in the same clone, as nobody: pass, with what needs root SKIPPED and why", { skip: nested }, (t) => {
   if (skip !== undefined) return skipOrFail(t, skip.kind, skip.why);
   if (!existsSync(join(clone, "node_modules", "typescript"))) return skipOrFail(t, "clients", "npm install did not run (see above)");
-  const result = asNobody("SLI_NEWCOMER_NESTED=1 npm test");
+  const files = privilegeDependentTests();
+  // dist/ is built by `npm start` above; the tests are compiled as `npm test` does.
+  const result = asNobody(`SLI_NEWCOMER_NESTED=1 npm run build:test && node --test ${files.join(" ")}`);
   const summary = result.stdout.split("\n").filter((line) => /^# (tests|pass|fail|skipped) /.test(line));
-  t.diagnostic(`nested npm test as nobody: ${summary.join(", ")}`);
+  t.diagnostic(`nested run as nobody of ${files.length} test files: ${summary.join(", ")}`);
   assert.equal(result.status, 0, `${result.stdout.split("\n").filter((line) => /^\s*not ok /.test(line)).join("\n")}\n${result.stderr.slice(-2000)}`);
   assert.match(result.stdout, /^# fail 0$/m);
   assert.match(result.stdout, /^# pass [1-9]/m);
+  assert.match(result.stdout, /^# skipped [1-9]/m, "without root, something is skipped");
+  const silent = result.stdout.split("\n").filter((line) => /# SKIP\b/.test(line) && !/# SKIP SKIPPED: \S/.test(line));
+  assert.deepEqual(silent, [], "every skip says SKIPPED and why");
 });
