@@ -3,13 +3,15 @@
  * our CLI and the two-pass floor F2 = `tar -c | openssl dgst -sha256` +
  * `tar -c | cat`, side by side in one run, warm cache, median of 3 rounds.
  * First checks that our image equals the reference's byte for byte.
+ * Then `verify` of our image of the realistic store: its wall time and peak
+ * RSS (the README's "constant memory" claim for `verify`).
  * --scale adds a store of many small entries and one 8 GiB sparse file.
  *
  * Needs root (with-store), python3, GNU time, tar, openssl.  The store is
  * built once under $SLI_BENCH_DIR (default /tmp/sli-bench) and reused.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync, openSync, closeSync, ftruncateSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, openSync, closeSync, ftruncateSync, writeSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -185,11 +187,27 @@ function benchStore(label: string, store: Store, withReference: boolean): void {
   console.log(`per entry: ${((wall("ours") / entries) * 1e6).toFixed(1)} µs; per GB: ${(wall("ours") / (bytes / 1e9)).toFixed(2)} s`);
 }
 
+/** `verify CONF IMAGE` compares as it reads, in constant memory: its peak RSS on this store's image. */
+function benchVerify(label: string, store: Store): void {
+  const image = join(BENCH_DIR, "verify-image.tar");
+  sh(`node '${CLI}' --quiet --root '${store.root}' -o '${image}' '${store.conf}'`);
+  try {
+    const bytes = statSync(image).size;
+    // measure() fails unless verify exits 0 ("identical").
+    const run = measure(`${TIME} node '${CLI}' verify --root '${store.root}' '${store.conf}' '${image}' 2>&1 >/dev/null | tail -1 >&2; exit \${PIPESTATUS[0]}`);
+    console.log(`\nverify (${label}): ${(bytes / 1e9).toFixed(2)} GB image, ${run.seconds.toFixed(2)} s, peak RSS ${((run.peakRssKb ?? 0) / 1024).toFixed(0)} MB`);
+  } finally {
+    rmSync(image, { force: true });
+  }
+}
+
 function main(): void {
   const problem = referenceUnavailable();
   if (problem !== undefined) throw new Error(`bench needs the reference: ${problem}`);
   console.log(`# stream-layered-image benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
-  benchStore("realistic store, 3 layers", realisticStore(), true);
+  const realistic = realisticStore();
+  benchStore("realistic store, 3 layers", realistic, true);
+  benchVerify("realistic store", realistic);
   if (process.argv.includes("--scale")) {
     const count = Number(process.env.SLI_BENCH_ENTRIES ?? 1_000_000);
     benchStore(`${count} small entries`, manyEntriesStore(count), false);

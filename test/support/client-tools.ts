@@ -18,8 +18,12 @@ export interface ToolResult {
   readonly stderr: string;
 }
 
+/**
+ * Runs a client to its end.  The timeout only guards against a hung client
+ * (a CI run must end): ten minutes, so that no load makes a slow run fail.
+ */
 export function runTool(command: string, args: readonly string[], input?: Buffer): ToolResult {
-  const result = spawnSync(command, args, { input, maxBuffer: 1 << 28, timeout: 120_000 });
+  const result = spawnSync(command, args, { input, maxBuffer: 1 << 28, timeout: 600_000 });
   if (result.error !== undefined) return { status: null, stdout: "", stderr: String(result.error) };
   return { status: result.status, stdout: result.stdout.toString("utf8"), stderr: result.stderr.toString("utf8") };
 }
