@@ -4,7 +4,7 @@
  * directories, a dozen random confs written as JSON text (key order,
  * duplicate keys, escapes, number spellings, tricky `created` values), and
  * for each conf and CPython profile the reference script (under
- * with-store) and our CLI must exit 0 with identical stdout bytes and
+ * with-store) and our CLI (its runCli, in this process) must exit 0 with identical stdout bytes and
  * identical stderr text.  TZ alternates between New York and Berlin, so
  * naive `created` values exercise both.
  *
@@ -20,7 +20,8 @@ import { diffTar, formatTarDifference } from "../src/tar/diff.js";
 import { parseTarLayout, type TarMember } from "../src/tar/inspect.js";
 import { fsDecode } from "../src/py/fsname.js";
 import type { PythonVersion } from "../src/py/version.js";
-import { pythonFor, referenceUnavailable, runOurCli, runReferenceImage, type ProcessResult } from "./support/reference.js";
+import { pythonFor, referenceUnavailable, runReferenceImage, type ProcessResult } from "./support/reference.js";
+import { runOurCliInProcess } from "./support/cli-in-process.js";
 import { randomStore } from "./support/random-tree.js";
 import { makeFixtureStore } from "./support/fixture-store.js";
 import { ConfWriter, randomCustomisationLayers, type RandomConf } from "./support/random-conf.js";
@@ -148,7 +149,8 @@ test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFIL
       for (const [p, python] of profiles.entries()) {
         const tz = TZS[(i + p) % TZS.length]!;
         const reference = runReferenceImage(pythonFor(python)!, store.root, conf.file, tz);
-        const ours = runOurCli(["--python", python, "--root", store.root, conf.file], tz);
+        // Our CLI in this process (runCli, what dist/cli.js runs; golden-images.test.ts launches the real one).
+        const ours = await runOurCliInProcess(["--python", python, "--root", store.root, conf.file], tz);
         const problems = compare(reference, ours);
         compared++;
         if (problems.length === 0) continue;
