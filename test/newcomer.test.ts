@@ -152,7 +152,7 @@ test("README: the tests in the same clone, as nobody: pass, with what needs root
   if (!existsSync(join(clone, "node_modules", "typescript"))) return skipOrFail(t, "clients", "npm install did not run (see above)");
   const files = privilegeDependentTests();
   // dist/ is built by `npm start` above; the tests are compiled as `npm test` does.
-  const result = asNobody(`SLI_NEWCOMER_NESTED=1 npm run build:test && node --test ${files.join(" ")}`);
+  const result = asNobody(`export SLI_NEWCOMER_NESTED=1; npm run build:test && node --test --test-concurrency=2 ${files.join(" ")}`);
   const summary = result.stdout.split("\n").filter((line) => /^# (tests|pass|fail|skipped) /.test(line));
   t.diagnostic(`nested run as nobody of ${files.length} test files: ${summary.join(", ")}`);
   assert.equal(result.status, 0, `${result.stdout.split("\n").filter((line) => /^\s*not ok /.test(line)).join("\n")}\n${result.stderr.slice(-2000)}`);
