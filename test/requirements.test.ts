@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { REQUIREMENTS, isRequired, missingMessage, skipOrFail, withoutRequirements, type Requirement } from "./support/requirements.js";
+import { REQUIREMENTS, isRequired, missingMessage, skipOptional, skipOrFail, withoutRequirements, type Requirement } from "./support/requirements.js";
 import { REPO_ROOT } from "./support/reference.js";
 
 const KINDS = Object.keys(REQUIREMENTS) as Requirement[];
@@ -46,6 +46,16 @@ test("without the variable: a skip with the reason; with it: a failure naming th
   }
 });
 
+test("what no run requires is skipped even in CI", () => {
+  for (const variable of Object.values(REQUIREMENTS)) {
+    withEnv(variable, "1", () => {
+      const skipped: (string | undefined)[] = [];
+      skipOptional({ skip: (message) => skipped.push(message) }, "SLI_CURRENT_REFERENCE is not set");
+      assert.deepEqual(skipped, ["SKIPPED: SLI_CURRENT_REFERENCE is not set"]);
+    });
+  }
+});
+
 test(".ci/run exports every requirement variable, and no others (the current-generation oracle stays optional)", () => {
   const script = readFileSync(join(REPO_ROOT, ".ci", "run"), "utf8");
   const exported = [...script.matchAll(/^export ([^\n]+)$/gm)].flatMap((m) => m[1]!.split(/\s+/)).map((word) => word.split("=")) as [string, string?][];
@@ -59,7 +69,7 @@ test("withoutRequirements drops exactly the requirement variables (what a run th
   assert.deepEqual(withoutRequirements(env), { PATH: "/bin", SLI_SEED: "3" });
 });
 
-test("no test skips on its own: every skip goes through skipOrFail, but for the listed known refusals", () => {
+test("no test skips on its own: every skip goes through skipOrFail (or skipOptional), but for the listed known refusals", () => {
   const allowed = [
     // Podman refuses two purpose-made images (README: Independent clients); the reason is given.
     { file: "clients.test.ts", text: "return t.skip(`SKIPPED: ${refusal.why}`)" },

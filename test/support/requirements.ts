@@ -23,7 +23,7 @@ export const REQUIREMENTS = {
   privilege: "SLI_REQUIRE_PRIVILEGE",
 } as const;
 // The current-generation oracle (SLI_CURRENT_REFERENCE) is optional on
-// purpose and has no entry here: CI never requires it.
+// purpose and has no entry here: CI never requires it (skipOptional).
 
 export type Requirement = keyof typeof REQUIREMENTS;
 
@@ -53,6 +53,16 @@ export function missingMessage(kind: Requirement, why: string, env: NodeJS.Proce
 export function skipOrFail(t: { skip(message?: string): void }, kind: Requirement, why: string, loud = false): void {
   const message = missingMessage(kind, why);
   if (isRequired(kind)) assert.fail(message);
+  if (loud) process.stderr.write(`\n*** ${message} ***\n`);
+  t.skip(message);
+}
+
+/**
+ * For what no run requires, not even CI (the current-generation oracle named
+ * by SLI_CURRENT_REFERENCE): always a skip with the reason.
+ */
+export function skipOptional(t: { skip(message?: string): void }, why: string, loud = false): void {
+  const message = `SKIPPED: ${why.replace(/^SKIPPED: /, "")}`;
   if (loud) process.stderr.write(`\n*** ${message} ***\n`);
   t.skip(message);
 }
