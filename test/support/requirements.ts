@@ -32,12 +32,6 @@ export function isRequired(kind: Requirement, env: NodeJS.ProcessEnv = process.e
   return env[REQUIREMENTS[kind]] === "1";
 }
 
-/** The variables of every requirement: what a nested run must not inherit when it changes privilege on purpose. */
-export function withoutRequirements(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const names = new Set<string>(Object.values(REQUIREMENTS));
-  return Object.fromEntries(Object.entries(env).filter(([key]) => !names.has(key)));
-}
-
 /** The message of a skip or of the failure that replaces it. */
 export function missingMessage(kind: Requirement, why: string, env: NodeJS.ProcessEnv = process.env): string {
   const what = why.replace(/^SKIPPED: /, "");
