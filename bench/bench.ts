@@ -3,6 +3,8 @@
  * our CLI and the two-pass floor F2 = `tar -c | openssl dgst -sha256` +
  * `tar -c | cat`, side by side in one run, warm cache, median of 3 rounds.
  * First checks that our image equals the reference's byte for byte.
+ * Then `verify` of our image of the realistic store: its wall time and peak
+ * RSS (the README's "constant memory" claim for `verify`).
  * --scale adds a store of many small entries and one 8 GiB sparse file.
  * Then the publish line (bench/publish.ts): push vs the skopeo pipeline to a
  * local docker-registry; --publish-only runs just that.
@@ -11,7 +13,7 @@
  * built once under $SLI_BENCH_DIR (default /tmp/sli-bench) and reused.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, writeFileSync, openSync, closeSync, ftruncateSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, openSync, closeSync, ftruncateSync, writeSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -188,6 +190,20 @@ function benchStore(label: string, store: Store, withReference: boolean): void {
   console.log(`per entry: ${((wall("ours") / entries) * 1e6).toFixed(1)} µs; per GB: ${(wall("ours") / (bytes / 1e9)).toFixed(2)} s`);
 }
 
+/** `verify CONF IMAGE` compares as it reads, in constant memory: its peak RSS on this store's image. */
+function benchVerify(label: string, store: Store): void {
+  const image = join(BENCH_DIR, "verify-image.tar");
+  sh(`node '${CLI}' --quiet --root '${store.root}' -o '${image}' '${store.conf}'`);
+  try {
+    const bytes = statSync(image).size;
+    // measure() fails unless verify exits 0 ("identical").
+    const run = measure(`${TIME} node '${CLI}' verify --root '${store.root}' '${store.conf}' '${image}' 2>&1 >/dev/null | tail -1 >&2; exit \${PIPESTATUS[0]}`);
+    console.log(`\nverify (${label}): ${(bytes / 1e9).toFixed(2)} GB image, ${run.seconds.toFixed(2)} s, peak RSS ${((run.peakRssKb ?? 0) / 1024).toFixed(0)} MB`);
+  } finally {
+    rmSync(image, { force: true });
+  }
+}
+
 /** The library's async API on the same store: the longest stall of a 10 ms timer in the caller's event loop. */
 function eventLoopGap(store: Store): void {
   const { seconds, ticks, longestGapMs } = JSON.parse(execFileSync(process.execPath, [join(REPO_ROOT, "build", "bench", "event-loop-gap.js"), store.root, store.conf], { encoding: "utf8" })) as {
@@ -210,6 +226,7 @@ async function main(): Promise<void> {
   const realistic = realisticStore();
   benchStore("realistic store, 3 layers", realistic, true);
   eventLoopGap(realistic);
+  benchVerify("realistic store", realistic);
   await benchPublish(realistic, ROUNDS);
   if (process.argv.includes("--scale")) {
     const count = Number(process.env.SLI_BENCH_ENTRIES ?? 1_000_000);

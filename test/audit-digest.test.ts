@@ -11,7 +11,7 @@ import { imageDigests, formatDigests } from "../src/audit/digest.js";
 import { parseTarLayout } from "../src/tar/inspect.js";
 import { parsePythonJson } from "../src/py/json.js";
 import type { PyDict, PyValue } from "../src/py/value.js";
-import type { FixtureStore } from "./support/fixture-store.js";
+import { skipIfUnavailable, type FixtureStore } from "./support/fixture-store.js";
 import { confOf, goldenAuditCases, goldenStore, withTz } from "./support/audit-cases.js";
 import { runOurCli } from "./support/reference.js";
 
@@ -35,8 +35,7 @@ describe("digest", () => {
 
   for (const auditCase of goldenAuditCases()) {
     test(`${auditCase.name} (python ${auditCase.python}) matches the reference's image`, async (t) => {
-      const unavailable = store.unavailableFor(auditCase.paths);
-      if (unavailable !== undefined) return t.skip(`SKIPPED: fixture entries cannot be created on this machine: ${unavailable}`);
+      if (skipIfUnavailable(t, store, auditCase.paths)) return;
       const digests = await withTz(auditCase.tz, () => imageDigests(confOf(auditCase, auditCase.python), { python: auditCase.python, root: store.root }));
       const reference = readArchiveDescription(readFileSync(auditCase.image));
       const manifestEntry = (reference.manifest as PyValue[])[0] as PyDict;
@@ -50,8 +49,7 @@ describe("digest", () => {
   test("the CLI prints the documented JSON", (t) => {
     const [auditCase] = goldenAuditCases().filter((c) => c.name === "tricky-config" && c.python === "3.13");
     assert.ok(auditCase);
-    const unavailable = store.unavailableFor(auditCase.paths);
-    if (unavailable !== undefined) return t.skip(`SKIPPED: ${unavailable}`);
+    if (skipIfUnavailable(t, store, auditCase.paths)) return;
     const confPath = join(store.root, "digest-cli.json");
     writeFileSync(confPath, auditCase.confText);
     const result = runOurCli(["digest", "--root", store.root, confPath], auditCase.tz);

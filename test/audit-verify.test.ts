@@ -12,7 +12,7 @@ import { verifyImage, type VerifyResult } from "../src/audit/verify.js";
 import { formatVerifyResult } from "../src/audit/format.js";
 import { MODE, MTIME } from "../src/tar/constants.js";
 import type { PythonVersion } from "../src/py/version.js";
-import type { FixtureStore } from "./support/fixture-store.js";
+import { skipIfUnavailable, type FixtureStore } from "./support/fixture-store.js";
 import { confOf, goldenAuditCases, goldenStore, withTz, type AuditCase } from "./support/audit-cases.js";
 import { innerMember, memberName, outerMember, withConfigKeysReordered, withContentByteFlipped, withHeaderField, withMembersSwapped, withPaxValue } from "./support/tar-edit.js";
 import { runOurCli } from "./support/reference.js";
@@ -32,12 +32,7 @@ describe("verify", () => {
   after(() => store.remove());
 
   /** Skips `t` (saying why) when the store lacks entries these paths need here (owners need root). */
-  function cannotRun(t: TestContext, paths: readonly string[]): boolean {
-    const unavailable = store.unavailableFor(paths);
-    if (unavailable === undefined) return false;
-    t.skip(`SKIPPED: fixture entries cannot be created on this machine: ${unavailable}`);
-    return true;
-  }
+  const cannotRun = (t: TestContext, paths: readonly string[]): boolean => skipIfUnavailable(t, store, paths);
 
   /** Verifies `image` (bytes, fed in small chunks to exercise chunk boundaries) against the case's conf. */
   async function verifyBytes(auditCase: AuditCase, image: Buffer, python: PythonVersion, otherProfiles = true): Promise<VerifyResult> {
@@ -51,8 +46,7 @@ describe("verify", () => {
 
   for (const auditCase of cases) {
     test(`identical: ${auditCase.name} (python ${auditCase.python})`, async (t) => {
-      const unavailable = store.unavailableFor(auditCase.paths);
-      if (unavailable !== undefined) return t.skip(`SKIPPED: fixture entries cannot be created on this machine: ${unavailable}`);
+      if (cannotRun(t, auditCase.paths)) return;
       const result = await withTz(auditCase.tz, () =>
         verifyImage(confOf(auditCase, auditCase.python), createReadStream(auditCase.image), { python: auditCase.python, root: store.root }),
       );

@@ -13,6 +13,7 @@ import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js"
 import { REPO_ROOT, runOurCli, type ProcessResult } from "./support/reference.js";
 import { storePath } from "./fixtures/layer-fixtures.js";
 import type { TreeEntry } from "./support/tree-spec.js";
+import { skipOrFail } from "./support/requirements.js";
 
 const good = storePath(30, "good");
 const withSocket = storePath(31, "with-socket");
@@ -156,10 +157,7 @@ describe("bad input: exit 2, empty stdout, one line naming the problem", () => {
     ["directory", unreadableDir, `${unreadableDir}/locked`],
   ] as const) {
     test(`an unreadable ${what} (run as nobody)`, (t) => {
-      if (process.getuid?.() !== 0) {
-        t.skip("SKIPPED: needs root to run the CLI as another user");
-        return;
-      }
+      if (process.getuid?.() !== 0) return skipOrFail(t, "privilege", "needs root to run the CLI as another user");
       const conf = writeConf(confText({ store_layers: JSON.stringify([[path]]) }));
       chmodSync(conf, 0o644);
       const result = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, join(REPO_ROOT, "dist", "cli.js"), "--root", store.root, conf]);

@@ -4,7 +4,7 @@
  * directories, a dozen random confs written as JSON text (key order,
  * duplicate keys, escapes, number spellings, tricky `created` values), and
  * for each conf and CPython profile the reference script (under
- * with-store) and our CLI must exit 0 with identical stdout bytes and
+ * with-store) and our CLI (its runCli, in this process) must exit 0 with identical stdout bytes and
  * identical stderr text.  TZ alternates between New York and Berlin, so
  * naive `created` values exercise both.
  *
@@ -20,10 +20,12 @@ import { diffTar, formatTarDifference } from "../src/tar/diff.js";
 import { parseTarLayout, type TarMember } from "../src/tar/inspect.js";
 import { fsDecode } from "../src/py/fsname.js";
 import type { PythonVersion } from "../src/py/version.js";
-import { pythonFor, referenceUnavailable, runOurCli, runReferenceImage, type ProcessResult } from "./support/reference.js";
+import { pythonFor, referenceUnavailable, runReferenceImage, type ProcessResult } from "./support/reference.js";
+import { runOurCliInProcess } from "./support/cli-in-process.js";
 import { randomStore } from "./support/random-tree.js";
 import { makeFixtureStore } from "./support/fixture-store.js";
 import { ConfWriter, randomCustomisationLayers, type RandomConf } from "./support/random-conf.js";
+import { isRequired, missingMessage, skipOrFail } from "./support/requirements.js";
 
 const STORE_PATHS = 25;
 const CUSTOMISATION_LAYERS = 4;
@@ -36,8 +38,7 @@ const TZS = ["America/New_York", "Europe/Berlin"] as const;
 const seed = process.env.SLI_SEED !== undefined ? Number(process.env.SLI_SEED) : Math.floor(Math.random() * 2 ** 31);
 
 function skipNotice(t: { skip(message?: string): void }, why: string): void {
-  process.stderr.write(`\n*** SKIPPED differential image test: ${why} ***\n`);
-  t.skip(`SKIPPED: ${why}`);
+  skipOrFail(t, "reference", `differential image test: ${why}`, true);
 }
 
 function memberName(member: TarMember): string {
@@ -115,6 +116,7 @@ test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFIL
   if (missing.length > 0) return skipNotice(t, `python ${missing.join(", ")} not found`);
   const profiles = [...REQUIRED_PROFILES, ...OPTIONAL_PROFILES.filter((v) => pythonFor(v) !== undefined)];
   for (const v of OPTIONAL_PROFILES.filter((p) => !profiles.includes(p))) {
+    if (isRequired("reference")) assert.fail(missingMessage("reference", `differential image test: optional profile ${v}: python ${v} not found`));
     process.stderr.write(`\n*** SKIPPED differential image test for optional profile ${v}: python ${v} not found ***\n`);
   }
 
@@ -127,7 +129,7 @@ test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFIL
     // Only store paths this machine could build completely (devices need CAP_MKNOD).
     const usable = tree.storePaths.filter((p) => store.unavailableFor([p]) === undefined);
     const layersUsable = customisation.paths.filter((p) => store.unavailableFor([p]) === undefined);
-    if (layersUsable.length === 0) return skipNotice(t, `cannot build the customisation layers here: ${store.unavailableFor(customisation.paths)}`);
+    if (layersUsable.length === 0) return skipOrFail(t, "privilege", `differential image test: cannot build the customisation layers here: ${store.unavailableFor(customisation.paths)}`, true);
     const inner = tree.entries
       .map((e) => e.path)
       .filter((path) => !tree.storePaths.includes(path) && usable.some((p) => path.startsWith(p + "/")) && store.unavailableFor([path]) === undefined);
@@ -147,7 +149,8 @@ test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFIL
       for (const [p, python] of profiles.entries()) {
         const tz = TZS[(i + p) % TZS.length]!;
         const reference = runReferenceImage(pythonFor(python)!, store.root, conf.file, tz);
-        const ours = runOurCli(["--python", python, "--root", store.root, conf.file], tz);
+        // Our CLI in this process (runCli, what dist/cli.js runs; golden-images.test.ts launches the real one).
+        const ours = await runOurCliInProcess(["--python", python, "--root", store.root, conf.file], tz);
         const problems = compare(reference, ours);
         compared++;
         if (problems.length === 0) continue;

@@ -14,6 +14,7 @@ import { pythonFor, referenceUnavailable, runReferenceLayers } from "./support/r
 import { randomLayerCases, randomStore } from "./support/random-tree.js";
 import { makeFixtureStore } from "./support/fixture-store.js";
 import { ourLayer } from "./support/layer-bytes.js";
+import { skipOrFail } from "./support/requirements.js";
 
 const STORE_PATHS = 40;
 const CASES = 60;
@@ -25,10 +26,7 @@ for (const python of PROFILES) {
     const problem = referenceUnavailable();
     const interpreter = pythonFor(python);
     if (problem !== undefined || interpreter === undefined) {
-      const why = problem ?? `python ${python} not found`;
-      process.stderr.write(`\n*** SKIPPED differential layer test: ${why} ***\n`);
-      t.skip(`SKIPPED: ${why}`);
-      return;
+      return skipOrFail(t, "reference", `differential layer test: ${problem ?? `python ${python} not found`}`, true);
     }
     const spec = randomStore(seed, STORE_PATHS, process.getuid?.() === 0);
     const store = makeFixtureStore(spec.entries, "differential");

@@ -11,14 +11,11 @@ import { diffTar, formatTarDifference } from "../src/tar/diff.js";
 import { IMAGE_GOLDEN_DIR, readImageFixtures, readImageManifest } from "./support/golden-images.js";
 import { makeFixtureStore } from "./support/fixture-store.js";
 import { REPO_ROOT, WITH_STORE, referenceUnavailable } from "./support/reference.js";
+import { skipOrFail } from "./support/requirements.js";
 
 test("drop-in: our CLI under with-store, reading the real /nix/store, equals the reference's image", (t) => {
   const problem = referenceUnavailable();
-  if (problem !== undefined) {
-    process.stderr.write(`\n*** SKIPPED drop-in test: ${problem} ***\n`);
-    t.skip(`SKIPPED: ${problem}`);
-    return;
-  }
+  if (problem !== undefined) return skipOrFail(t, "reference", `drop-in test: ${problem}`, true);
   const fixtures = readImageFixtures();
   const manifest = readImageManifest();
   const store = makeFixtureStore(fixtures.store, "drop-in");

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { diffTar, formatTarDifference } from "../src/tar/diff.js";
 import type { PythonVersion } from "../src/py/version.js";
 import { LAYER_GOLDEN_DIR, readLayerFixtures, readLayerManifest } from "./support/golden-layers.js";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
+import { makeFixtureStore, skipIfUnavailable, type FixtureStore } from "./support/fixture-store.js";
 import { ourLayer } from "./support/layer-bytes.js";
 
 const fixtures = readLayerFixtures();
@@ -28,11 +28,7 @@ describe("golden layer tarballs", () => {
     test(`${layerCase.name}: golden for every profile`, () => assert.equal(profiles.length, 6));
     for (const [python, file] of profiles) {
       test(`${layerCase.name} (python ${python})`, async (t) => {
-        const unavailable = store.unavailableFor(layerCase.paths);
-        if (unavailable !== undefined) {
-          t.skip(`SKIPPED: fixture entries cannot be created on this machine: ${unavailable}`);
-          return;
-        }
+        if (skipIfUnavailable(t, store, layerCase.paths)) return;
         const expected = readFileSync(join(LAYER_GOLDEN_DIR, file));
         const actual = await ourLayer(layerCase.paths, layerCase.mtime, store.root, python);
         const difference = diffTar(expected, actual);

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { REPO_ROOT, pythonFor, referenceUnavailable, runOurCli, runReferenceImage } from "./support/reference.js";
 import { EXAMPLE_CONF, EXAMPLE_DIGESTS, EXAMPLE_LOG, makeExampleStore } from "./support/example-store.js";
+import { skipOrFail } from "./support/requirements.js";
 
 describe("npm start: the example image", () => {
   let scratch: string;
@@ -37,10 +38,7 @@ describe("npm start: the example image", () => {
 
   test("skopeo inspect accepts example.tar", (t) => {
     const probe = spawnSync("skopeo", ["--version"]);
-    if (probe.error !== undefined) {
-      t.skip("SKIPPED: skopeo is not installed (Debian: apt-get install skopeo)");
-      return;
-    }
+    if (probe.error !== undefined) return skipOrFail(t, "clients", "skopeo is not installed (Debian: apt-get install skopeo)");
     const result = spawnSync("skopeo", ["inspect", `docker-archive:${tarPath}`], { encoding: "utf8" });
     assert.equal(result.status, 0, result.stderr);
     const inspected = JSON.parse(result.stdout) as { Layers: string[]; Architecture: string; Os: string };
@@ -52,10 +50,7 @@ describe("npm start: the example image", () => {
   test("the reference writes the same example.tar and the same lines", (t) => {
     const python = pythonFor("3.13");
     const unavailable = referenceUnavailable() ?? (python === undefined ? "no CPython 3.13 here" : undefined);
-    if (unavailable !== undefined || python === undefined) {
-      t.skip(`SKIPPED: ${unavailable}`);
-      return;
-    }
+    if (unavailable !== undefined || python === undefined) return skipOrFail(t, "reference", unavailable ?? "no CPython 3.13 here");
     const store = makeExampleStore("newcomer-reference");
     try {
       const reference = runReferenceImage(python, store.root, EXAMPLE_CONF, "UTC");

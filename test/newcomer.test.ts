@@ -6,10 +6,14 @@
  *   for the dev dependencies (typescript, @types/node); SKIPPED when it is
  *   unreachable.  Then `skopeo inspect docker-archive:example.tar`, also as
  *   nobody, when skopeo is installed.
- * - `npm test`, whole, as nobody in the same clone: without root, the tests
- *   that need it (the live reference under with-store, root-owned fixtures,
- *   podman) say SKIPPED and everything else must pass.  The nested run sees
- *   SLI_NEWCOMER_NESTED=1, so this file does not run itself again.
+ * - The tests, as nobody in the same clone: without root, the tests that
+ *   need it (the live reference under with-store, root-owned fixtures,
+ *   podman, the CPython builds under /root) say SKIPPED with the reason and
+ *   everything else must pass.  Only the test files whose behaviour depends
+ *   on privilege run again (PRIVILEGE_MARKERS): the others do the same as
+ *   nobody as they did as root in the outer run.  The nested run sees
+ *   SLI_NEWCOMER_NESTED=1, so this file does not run itself again, and none
+ *   of the SLI_REQUIRE_* variables: lacking privilege is its point.
  *
  * In CI the clone is the commit under test.  On a work tree with uncommitted
  * changes, those are copied over the clone, so that what is tested is what
@@ -17,12 +21,13 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { REPO_ROOT } from "./support/reference.js";
 import { EXAMPLE_DIGESTS } from "./support/example-store.js";
+import { REQUIREMENTS, skipOrFail, type Requirement } from "./support/requirements.js";
 
 function idOf(flag: "-u" | "-g", user: string): number | undefined {
   const result = spawnSync("id", [flag, user], { encoding: "utf8" });
@@ -32,15 +37,17 @@ function idOf(flag: "-u" | "-g", user: string): number | undefined {
 const NOBODY_UID = idOf("-u", "nobody");
 const NOBODY_GID = idOf("-g", "nobody");
 
-function whyNot(): string | undefined {
-  if (process.env.SLI_NEWCOMER_NESTED === "1") return "this is the nested `npm test` the newcomer test runs as nobody";
-  if (process.getuid?.() !== 0) return "needs root, to hand a clone to the user nobody and run commands as nobody";
-  if (spawnSync("setpriv", ["--version"]).error !== undefined) return "setpriv (util-linux) is not installed";
-  if (spawnSync("git", ["--version"]).error !== undefined) return "git is not installed";
-  if (NOBODY_UID === undefined || NOBODY_GID === undefined) return "there is no user nobody";
+/** Why these tests cannot run here, and which requirement that absence fails under in CI. */
+function whyNot(): { kind: Requirement; why: string } | undefined {
+  if (process.getuid?.() !== 0) return { kind: "privilege", why: "needs root, to hand a clone to the user nobody and run commands as nobody" };
+  if (spawnSync("setpriv", ["--version"]).error !== undefined) return { kind: "clients", why: "setpriv (util-linux) is not installed" };
+  if (spawnSync("git", ["--version"]).error !== undefined) return { kind: "clients", why: "git is not installed" };
+  if (NOBODY_UID === undefined || NOBODY_GID === undefined) return { kind: "privilege", why: "there is no user nobody" };
   return undefined;
 }
-const skip = whyNot();
+/** The nested run itself does not run this file again (nothing is missing, so a plain skip). */
+const nested = process.env.SLI_NEWCOMER_NESTED === "1" ? "SKIPPED: this is the nested test run the newcomer test runs as nobody" : false;
+const skip = nested ? undefined : whyNot();
 
 let scratch: string;
 let clone: string;
@@ -58,7 +65,7 @@ function asNobody(command: string): SpawnSyncReturns<string> {
 }
 
 before(() => {
-  if (skip !== undefined) return;
+  if (nested || skip !== undefined) return;
   scratch = mkdtempSync(join(tmpdir(), "sli-newcomer-"));
   clone = join(scratch, "stream-layered-image");
   const git = (...args: string[]) => execFileSync("git", ["-c", "safe.directory=*", ...args], { encoding: "utf8" });
@@ -92,11 +99,11 @@ after(() => {
   if (scratch !== undefined) rmSync(scratch, { recursive: true, force: true });
 });
 
-test("README: `npm install && npm start` in a fresh clone, as nobody, writes example.tar", { skip: skip && `SKIPPED: ${skip}` }, (t) => {
+test("README: `npm install && npm start` in a fresh clone, as nobody, writes example.tar", { skip: nested }, (t) => {
+  if (skip !== undefined) return skipOrFail(t, skip.kind, skip.why);
   const result = asNobody("npm install --prefer-offline --no-audit --no-fund && npm start");
   if (result.status !== 0 && /E(NOTFOUND|AI_AGAIN|CONNREFUSED|CONNRESET|TIMEDOUT|NETUNREACH)|network/i.test(result.stderr) && !existsSync(join(clone, "node_modules", "typescript"))) {
-    t.skip(`SKIPPED: npm install cannot reach the registry: ${result.stderr.trim().split("\n").slice(-3).join(" / ")}`);
-    return;
+    return skipOrFail(t, "clients", `npm install cannot reach the registry: ${result.stderr.trim().split("\n").slice(-3).join(" / ")}`);
   }
   assert.equal(result.status, 0, `${result.stdout}\n${result.stderr}`);
   const tar = join(clone, "example.tar");
@@ -108,21 +115,50 @@ test("README: `npm install && npm start` in a fresh clone, as nobody, writes exa
   assert.match(result.stderr, /Creating layer 0 from paths: [^]*\nDone\.\n/);
 });
 
-test("example.tar is accepted by `skopeo inspect docker-archive:example.tar`, as nobody", { skip: skip && `SKIPPED: ${skip}` }, (t) => {
-  if (!existsSync(join(clone, "example.tar"))) return t.skip("SKIPPED: npm start did not run (see above)");
-  if (spawnSync("skopeo", ["--version"]).error !== undefined) return t.skip("SKIPPED: skopeo is not installed (.ci/run installs it)");
+test("example.tar is accepted by `skopeo inspect docker-archive:example.tar`, as nobody", { skip: nested }, (t) => {
+  if (skip !== undefined) return skipOrFail(t, skip.kind, skip.why);
+  if (!existsSync(join(clone, "example.tar"))) return skipOrFail(t, "clients", "npm start did not run (see above)");
+  if (spawnSync("skopeo", ["--version"]).error !== undefined) return skipOrFail(t, "clients", "skopeo is not installed (.ci/run installs it)");
   const inspect = asNobody("skopeo inspect docker-archive:example.tar");
   assert.equal(inspect.status, 0, inspect.stderr);
   const inspected = JSON.parse(inspect.stdout) as { Layers: string[] };
   assert.deepEqual(inspected.Layers, EXAMPLE_DIGESTS.layers.map((digest) => `sha256:${digest}`));
 });
 
-test("README: `npm test` in the same clone, as nobody: passes, with the root-only tests SKIPPED", { skip: skip && `SKIPPED: ${skip}` }, (t) => {
-  if (!existsSync(join(clone, "node_modules", "typescript"))) return t.skip("SKIPPED: npm install did not run (see above)");
-  const result = asNobody("SLI_NEWCOMER_NESTED=1 npm test");
+/**
+ * What privilege changes: checks of the uid, skips for what root alone can
+ * make or run (skipOrFail and its wrappers), the golden store (owners,
+ * devices), the reference (namespaces), file modes root would ignore.
+ */
+const PRIVILEGE_MARKERS = /\b(getuid|skipOrFail|skipIfUnavailable|skipWithoutTool|goldenStore|referenceUnavailable|chmodSync)\b|"unreadable"/;
+
+/** The test files (compiled names) whose behaviour depends on privilege, this one excepted. */
+function privilegeDependentTests(): string[] {
+  const dir = join(REPO_ROOT, "test");
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".test.ts") && name !== "newcomer.test.ts" && PRIVILEGE_MARKERS.test(readFileSync(join(dir, name), "utf8")))
+    .map((name) => `build/test/${name.replace(/\.ts$/, ".js")}`);
+}
+
+test("the nested run covers the files that skip without privilege, and not the 8 GiB golden", () => {
+  const files = privilegeDependentTests();
+  for (const name of ["golden-images", "golden-layers", "clients", "differential-layers", "bad-input", "faults", "py-json"]) assert.ok(files.includes(`build/test/${name}.test.js`), name);
+  assert.ok(!files.includes("build/test/golden-huge.test.js"), "the 8 GiB case does not depend on privilege");
+  for (const variable of Object.values(REQUIREMENTS)) assert.equal(env?.[variable], undefined, `${variable} is not passed to the nested run`);
+});
+
+test("README: the tests in the same clone, as nobody: pass, with what needs root SKIPPED and why", { skip: nested }, (t) => {
+  if (skip !== undefined) return skipOrFail(t, skip.kind, skip.why);
+  if (!existsSync(join(clone, "node_modules", "typescript"))) return skipOrFail(t, "clients", "npm install did not run (see above)");
+  const files = privilegeDependentTests();
+  // dist/ is built by `npm start` above; the tests are compiled as `npm test` does.
+  const result = asNobody(`export SLI_NEWCOMER_NESTED=1; npm run build:test && node --test --test-concurrency=2 ${files.join(" ")}`);
   const summary = result.stdout.split("\n").filter((line) => /^# (tests|pass|fail|skipped) /.test(line));
-  t.diagnostic(`nested npm test as nobody: ${summary.join(", ")}`);
+  t.diagnostic(`nested run as nobody of ${files.length} test files: ${summary.join(", ")}`);
   assert.equal(result.status, 0, `${result.stdout.split("\n").filter((line) => /^\s*not ok /.test(line)).join("\n")}\n${result.stderr.slice(-2000)}`);
   assert.match(result.stdout, /^# fail 0$/m);
   assert.match(result.stdout, /^# pass [1-9]/m);
+  assert.match(result.stdout, /^# skipped [1-9]/m, "without root, something is skipped");
+  const silent = result.stdout.split("\n").filter((line) => /# SKIP\b/.test(line) && !/# SKIP SKIPPED: \S/.test(line));
+  assert.deepEqual(silent, [], "every skip says SKIPPED and why");
 });

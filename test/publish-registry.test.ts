@@ -9,6 +9,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { skipOrFail } from "./support/requirements.js";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,7 +71,7 @@ function oneLine(stderr: string): string {
 
 const layerLines = (stderr: string, word: string): number => stderr.split("\n").filter((line) => /^Layer \d+\/\d+ sha256:/.test(line) && line.includes(word)).length;
 
-describe("push to a plain-HTTP registry", { skip: missing !== undefined && process.env["SLI_REQUIRE_CLIENTS"] !== "1" ? `SKIPPED: ${missing}` : false }, () => {
+describe("push to a plain-HTTP registry", () => {
   let registry: RunningRegistry;
   let proxy: CountingProxy;
   let store: PublishStore;
@@ -191,7 +192,7 @@ describe("push to a plain-HTTP registry", { skip: missing !== undefined && proce
     if (missing !== undefined) return skipOrFailClients(t, missing);
     const podmanMissing = toolMissing("podman");
     if (podmanMissing !== undefined) return skipOrFailClients(t, podmanMissing);
-    if (process.getuid?.() !== 0) return t.skip("SKIPPED: podman pull is tried as root only (rootless podman needs subordinate id maps)");
+    if (process.getuid?.() !== 0) return skipOrFail(t, "privilege", "podman pull is tried as root only (rootless podman needs subordinate id maps)");
     const podRoot = mkdtempSync(join(tmpdir(), "sli-podman-"));
     try {
       const args = ["--root", join(podRoot, "root"), "--runroot", join(podRoot, "run"), "--storage-driver", "vfs", "--cgroup-manager", "cgroupfs", "--events-backend", "file"];
@@ -245,7 +246,7 @@ describe("push to a plain-HTTP registry", { skip: missing !== undefined && proce
   });
 });
 
-describe("a registry killed in the middle of an upload", { skip: missing !== undefined && process.env["SLI_REQUIRE_CLIENTS"] !== "1" ? `SKIPPED: ${missing}` : false }, () => {
+describe("a registry killed in the middle of an upload", () => {
   test("one line, exit 1, no tag; the next push completes", async (t) => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
     const registry = await startRegistry();
@@ -274,7 +275,7 @@ describe("a registry killed in the middle of an upload", { skip: missing !== und
   });
 });
 
-describe("push to a TLS registry with Basic auth", { skip: missing !== undefined && process.env["SLI_REQUIRE_CLIENTS"] !== "1" ? `SKIPPED: ${missing}` : false }, () => {
+describe("push to a TLS registry with Basic auth", () => {
   let registry: RunningRegistry;
   let store: PublishStore;
   const user = { user: "pusher", password: "s3cret:with-colon" };
@@ -320,7 +321,7 @@ describe("push to a TLS registry with Basic auth", { skip: missing !== undefined
   });
 });
 
-describe("push to a registry with Bearer-token auth", { skip: missing !== undefined && process.env["SLI_REQUIRE_CLIENTS"] !== "1" ? `SKIPPED: ${missing}` : false }, () => {
+describe("push to a registry with Bearer-token auth", () => {
   test("a token for the repository's scope is fetched with the credentials; wrong ones give one line", async (t) => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
     const dir = mkdtempSync(join(tmpdir(), "sli-token-"));

@@ -35,6 +35,7 @@ import {
 import { trueDivide } from "../src/py/timestamp.js";
 import type { PythonVersion } from "../src/py/version.js";
 import { pythonFor } from "./support/reference.js";
+import { isRequired, missingMessage, skipOrFail } from "./support/requirements.js";
 
 const VERSIONS: readonly PythonVersion[] = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"];
 
@@ -563,10 +564,8 @@ const DIFF_ZONES: readonly DiffZone[] = [
 test("differential: fromisoformat / isoformat / int(timestamp()) against CPython 3.8-3.13", async (t) => {
   const interpreters = VERSIONS.map((v) => [v, pythonFor(v)] as const);
   const missing = interpreters.filter(([, p]) => p === undefined).map(([v]) => v);
-  if (missing.length === VERSIONS.length) {
-    t.skip("DIFFERENTIAL DATETIME TEST SKIPPED: no python interpreter found (looked for CPython 3.8-3.13)");
-    return;
-  }
+  if (missing.length === VERSIONS.length) return skipOrFail(t, "reference", "differential datetime test: no python interpreter found (looked for CPython 3.8-3.13)", true);
+  if (missing.length > 0 && isRequired("reference")) assert.fail(missingMessage("reference", `differential datetime test: no interpreter for ${missing.join(", ")}`));
   if (missing.length > 0) t.diagnostic(`differential datetime test: no interpreter for ${missing.join(", ")}; those versions are NOT checked`);
   const failures: string[] = [];
   let compared = 0;
@@ -606,10 +605,7 @@ test("differential: fromisoformat / isoformat / int(timestamp()) against CPython
 
 test("differential: int/int true division (timedelta.total_seconds) rounds like CPython", async (t) => {
   const python = VERSIONS.map(pythonFor).find((p) => p !== undefined);
-  if (python === undefined) {
-    t.skip("DIFFERENTIAL TRUE-DIVISION TEST SKIPPED: no python interpreter found (looked for CPython 3.8-3.13)");
-    return;
-  }
+  if (python === undefined) return skipOrFail(t, "reference", "differential true-division test: no python interpreter found (looked for CPython 3.8-3.13)", true);
   // Microsecond counts whose quotient lies within a few µs of a rounding
   // midpoint between two doubles, at the magnitudes of years 2242..9999.
   const g = new Gen(prng(0xd1f));
@@ -762,10 +758,7 @@ function localtimeInstants(seed: number, zone: LocalTimeZone): number[] {
 
 test("differential: local time zones (TZ resolution, TZif, POSIX TZ strings) against glibc via time.localtime", async (t) => {
   const python = VERSIONS.map(pythonFor).find((p) => p !== undefined);
-  if (python === undefined) {
-    t.skip("DIFFERENTIAL LOCALTIME TEST SKIPPED: no python interpreter found (looked for CPython 3.8-3.13)");
-    return;
-  }
+  if (python === undefined) return skipOrFail(t, "reference", "differential localtime test: no python interpreter found (looked for CPython 3.8-3.13)", true);
   const tzdir = mkdtempSync(join(tmpdir(), "py-datetime-tzdir-"));
   try {
     for (const [name, spec] of Object.entries(CRAFTED)) writeFileSync(join(tzdir, name), tzif(spec));

@@ -29,6 +29,7 @@ import { PYTHON_VERSIONS, type PythonVersion } from "../src/py/version.js";
 import { Prng } from "./support/prng.js";
 import { findPythonInterpreters, fromHex16, runPython, toHex16 } from "./support/python.js";
 import { RandomJson } from "./support/random-json.js";
+import { skipOrFail } from "./support/requirements.js";
 
 type Outcome =
   | { ok: { dumps: string; repr: string } }
@@ -727,10 +728,7 @@ function ourDiffResult(doc: string, profile: PythonVersion): string {
 
 test("differential: random documents against CPython json.loads/dumps/repr", async (t) => {
   const pythons = findPythonInterpreters();
-  if (pythons.size === 0) {
-    t.skip("python3 not found: differential JSON test skipped");
-    return;
-  }
+  if (pythons.size === 0) return skipOrFail(t, "reference", "differential JSON test: python3 not found", true);
   const seed = Number(process.env["PY_DIFF_SEED"] ?? 20240611);
   const count = Number(process.env["PY_DIFF_COUNT"] ?? 2500);
   // Different documents per version; all interpreters run concurrently.
@@ -748,8 +746,7 @@ test("differential: random documents against CPython json.loads/dumps/repr", asy
       if (batch === undefined) {
         // 3.8 and 3.11 are the profiles this test is required to cover.
         const required = profile === "3.8" || profile === "3.11";
-        st.skip(`python ${profile} not found: differential JSON test skipped for this version${required ? " (REQUIRED profile)" : ""}`);
-        return;
+        return skipOrFail(st, "reference", `differential JSON test: python ${profile} not found${required ? " (REQUIRED profile)" : ""}`);
       }
       const expected = (await batch.python).split("\n").map(fromHex16);
       assert.equal(expected.length, batch.docs.length);

@@ -15,6 +15,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { skipOrFail } from "./support/requirements.js";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -132,7 +133,7 @@ describe("EACCES through a symlink", () => {
     for (const python of PYTHON_VERSIONS) {
       test(`ours: ${confName} under ${python}`, (t) => {
         const skip = isRoot ? setprivMissing() : undefined;
-        if (skip !== undefined) return t.skip(skip);
+        if (skip !== undefined) return skipOrFail(t, "clients", skip);
         const result = ours(confName, python);
         const stderr = result.stderr.toString();
         if (!onlyUpTo(python, failsUpTo)) {
@@ -147,9 +148,12 @@ describe("EACCES through a symlink", () => {
       });
 
       test(`the reference: ${confName} under ${python}`, (t) => {
-        const skip = (isRoot ? undefined : "SKIPPED: the reference runs here as root only") ?? referenceUnavailable() ?? setprivMissing();
-        const interpreter = pythonFor(python);
-        if (skip !== undefined || interpreter === undefined) return t.skip(skip ?? `SKIPPED: python ${python} not found`);
+        if (!isRoot) return skipOrFail(t, "privilege", "the reference runs here as root only");
+        const skip = referenceUnavailable() ?? (pythonFor(python) === undefined ? `python ${python} not found` : undefined);
+        if (skip !== undefined) return skipOrFail(t, "reference", skip);
+        const setpriv = setprivMissing();
+        if (setpriv !== undefined) return skipOrFail(t, "clients", setpriv);
+        const interpreter = pythonFor(python)!;
         const command = withoutDacOverride([interpreter, join(REFERENCE_DIR, "stream_layered_image.py"), join(root, confName)]);
         const result = spawnSync(WITH_STORE, [root, "--", ...command], { maxBuffer: 1 << 26 });
         const stderr = result.stderr.toString();

@@ -7,9 +7,7 @@
 import { join } from "node:path";
 import { parseConfText, validateConf, type ImageConf } from "../../src/conf.js";
 import type { PythonVersion } from "../../src/py/version.js";
-import { parsePythonJson } from "../../src/py/json.js";
-import type { PyDict } from "../../src/py/value.js";
-import { IMAGE_GOLDEN_DIR, readImageFixtures, readImageManifest } from "./golden-images.js";
+import { IMAGE_GOLDEN_DIR, confPaths, readImageFixtures, readImageManifest } from "./golden-images.js";
 import { makeFixtureStore, type FixtureStore } from "./fixture-store.js";
 
 export interface AuditCase {
@@ -30,16 +28,13 @@ export function goldenAuditCases(): AuditCase[] {
   for (const imageCase of fixtures.cases) {
     for (const [python, outcome] of Object.entries(manifest[imageCase.name] ?? {})) {
       if (outcome === undefined || !("image" in outcome)) continue;
-      const raw = parsePythonJson(imageCase.conf) as PyDict;
-      // As the script iterates them: a layer given as a dict names its keys.
-      const layers = validateConf(raw, `${imageCase.name}.json`).storeLayers;
       cases.push({
         name: imageCase.name,
         python: python as PythonVersion,
         tz: imageCase.tz,
         confText: imageCase.conf,
         image: join(IMAGE_GOLDEN_DIR, outcome.image),
-        paths: [...layers.flat(), String(raw.get("customisation_layer"))],
+        paths: confPaths(imageCase.conf),
       });
     }
   }

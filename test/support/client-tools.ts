@@ -9,6 +9,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RECORD_SIZE, BLOCK_SIZE, TypeFlag } from "../../src/tar/constants.js";
 import { encodeHeader, TAR_FORMAT_CURRENT } from "../../src/tar/header.js";
+import { skipIfUnavailable, type FixtureStore } from "./fixture-store.js";
+import { skipOrFail } from "./requirements.js";
 
 export interface ToolResult {
   readonly status: number | null;
@@ -16,8 +18,12 @@ export interface ToolResult {
   readonly stderr: string;
 }
 
+/**
+ * Runs a client to its end.  The timeout only guards against a hung client
+ * (a CI run must end): ten minutes, so that no load makes a slow run fail.
+ */
 export function runTool(command: string, args: readonly string[], input?: Buffer): ToolResult {
-  const result = spawnSync(command, args, { input, maxBuffer: 1 << 28, timeout: 120_000 });
+  const result = spawnSync(command, args, { input, maxBuffer: 1 << 28, timeout: 600_000 });
   if (result.error !== undefined) return { status: null, stdout: "", stderr: String(result.error) };
   return { status: result.status, stdout: result.stdout.toString("utf8"), stderr: result.stderr.toString("utf8") };
 }
@@ -28,9 +34,22 @@ const missing = new Map<string, string | undefined>();
 export function toolMissing(tool: string): string | undefined {
   if (!missing.has(tool)) {
     const result = runTool(tool, ["--version"]);
-    missing.set(tool, result.status === 0 ? undefined : `SKIPPED: ${tool} is not installed here (.ci/run installs it with apt-get): ${result.stderr.trim().split("\n")[0]}`);
+    missing.set(tool, result.status === 0 ? undefined : `${tool} is not installed here (.ci/run installs it with apt-get): ${result.stderr.trim().split("\n")[0]}`);
   }
   return missing.get(tool);
+}
+
+/**
+ * Skips `t` (or fails it, under SLI_REQUIRE_CLIENTS / SLI_REQUIRE_PRIVILEGE)
+ * when `tool` is missing or `store` lacks entries `paths` need; true when it did.
+ */
+export function skipWithoutTool(t: { skip(message?: string): void }, tool: string, store?: FixtureStore, paths: readonly string[] = []): boolean {
+  const why = toolMissing(tool);
+  if (why !== undefined) {
+    skipOrFail(t, "clients", why);
+    return true;
+  }
+  return store !== undefined && skipIfUnavailable(t, store, paths);
 }
 
 /**

@@ -18,11 +18,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "./reference.js";
+import { skipOrFail } from "./requirements.js";
 
 /** Skips with `why` on a laptop; fails in CI, where SLI_REQUIRE_CLIENTS=1 says every client must be there. */
 export function skipOrFailClients(t: { skip(message?: string): void }, why: string): void {
-  if (process.env["SLI_REQUIRE_CLIENTS"] === "1") assert.fail(`${why} (SLI_REQUIRE_CLIENTS=1: required here, so this fails instead of skipping)`);
-  t.skip(`SKIPPED: ${why}`);
+  skipOrFail(t, "clients", why);
 }
 
 function commandMissing(command: string, args: string[]): string | undefined {

@@ -1,0 +1,25 @@
+/**
+ * Our CLI's `runCli` in this process, as a child process would run it:
+ * exit code, stdout bytes, stderr text.  The golden image tests run most
+ * cases so (a process launch costs more than most images) and keep a few
+ * real launches of dist/cli.js, which must give the same.
+ */
+import { Writable } from "node:stream";
+import { runCli } from "../../src/cli-run.js";
+import { withTz } from "./audit-cases.js";
+import type { ProcessResult } from "./reference.js";
+
+/** Runs `args` with TZ set to `tz` (undefined: unset) for the duration, as `runOurCli` does for a child. */
+export async function runOurCliInProcess(args: readonly string[], tz: string | undefined): Promise<ProcessResult> {
+  const chunks: Buffer[] = [];
+  // runCli reuses its chunk buffers (reuseChunks): keep copies.
+  const stdout = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(Buffer.from(chunk));
+      done();
+    },
+  });
+  let stderr = "";
+  const status = await withTz(tz, () => runCli(args, { stdout, stderr: (text) => (stderr += text) }));
+  return { status, stdout: Buffer.concat(chunks), stderr };
+}
