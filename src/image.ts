@@ -3,7 +3,8 @@ import { createHash } from "node:crypto";
 import { encodeHeader, type TarHeader } from "./tar/header.js";
 import { TypeFlag } from "./tar/constants.js";
 import { ShortReadError, TarChunker } from "./tar/writer.js";
-import { layerChunks, type EntryRecord } from "./layer.js";
+import { layerChunks, LAYER_STYLE_2020, type EntryRecord, type LayerStyle } from "./layer.js";
+import { generationProfile } from "./generation.js";
 import { LayerChangedError } from "./entry-log.js";
 import { hashPasses } from "./hash-passes.js";
 import { checkCustomisationLayer, openCustomisationTar } from "./customisation-layer.js";
@@ -13,7 +14,7 @@ import { acquireLayerHasher, releaseLayerHasher } from "./hash/layer-hasher.js";
 import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
 import { ConfError, type ImageConf } from "./conf.js";
 import { CannotArchiveError } from "./errors.js";
-import { parseCreated, isoformat, timestampSeconds, type MicrosecondClock, type PyDateTime } from "./py/datetime.js";
+import { parseCreated, isoformat, systemClock, timestampSeconds, type MicrosecondClock, type PyDateTime } from "./py/datetime.js";
 import { PythonError } from "./py/python-errors.js";
 import { dumpsPythonJson } from "./py/json.js";
 import { reprList, reprValue } from "./py/repr.js";
@@ -75,6 +76,9 @@ export interface ImageLayer {
   readonly path: string;
   /** Store paths as the conf gives them (the customisation layer: its directory). */
   readonly storePaths: readonly PyValue[];
+  /** What the layer is made of: store paths (a hash pass), or the customisation layer's ready tarball. */
+  readonly kind: "store" | "customisation";
+  /** kind === "customisation" (kept for the library's users). */
   readonly customisation: boolean;
 }
 
@@ -135,18 +139,32 @@ function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTi
  * first gives the same bytes, and makes every bad path, socket or unreadable
  * file an error before anything is written.
  */
-function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) {
-  let created: PyDateTime;
-  let mtime: bigint;
+function parseTimeKey(name: string, value: string, python: PythonVersion, now: MicrosecondClock): PyDateTime {
   try {
-    created = parseCreated(conf.created, python, options.now);
-    mtime = timestampSeconds(created);
+    return parseCreated(value, python, now);
   } catch (error) {
-    if (error instanceof PythonError) throw new ConfError(`"created": ${error.pythonType}: ${error.message}`, { cause: error });
+    if (error instanceof PythonError) throw new ConfError(`"${name}": ${error.pythonType}: ${error.message}`, { cause: error });
     throw error;
   }
+}
+
+/** How the conf's generation writes store layers: the 2020 constants, or the current script's conf keys. */
+export function layerStyleOf(conf: ImageConf): LayerStyle {
+  const profile = generationProfile(conf.generation);
+  if (conf.current === undefined) return LAYER_STYLE_2020;
+  return { owner: conf.current.owner, nixRootMode: profile.nixRootMode, symlinkedStorePathAlone: profile.symlinkedStorePathAlone };
+}
+
+function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) {
+  // The current script reads the clock once: "now" in created and in mtime is one instant.
+  const instant = (options.now ?? systemClock)();
+  const now: MicrosecondClock = () => instant;
+  const created = parseTimeKey("created", conf.created, python, now);
+  // The 2020 script's members take created's time; the current one's, mtime's.
+  const mtime = timestampSeconds(conf.current === undefined ? created : parseTimeKey("mtime", conf.current.mtime, python, now));
+  const style = layerStyleOf(conf);
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
-  const hashed = hashPasses(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress });
+  const hashed = hashPasses(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style });
   // The conf's own values, for repr() in the log and the history comments.
   const rawLayers = conf.raw.get("store_layers") as PyValue[];
   const layers: ImageLayer[] = hashed.map(({ sha256, size }, num) => ({
@@ -154,6 +172,7 @@ function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) 
     size,
     path: `${sha256}/layer.tar`,
     storePaths: rawLayers[num] as PyValue[],
+    kind: "store" as const,
     customisation: false,
   }));
   layers.push({
@@ -161,10 +180,11 @@ function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) 
     size: customisation.size,
     path: `${customisation.checksum}/layer.tar`,
     storePaths: [conf.customisationLayer],
+    kind: "customisation",
     customisation: true,
   });
   const description = describeImage(conf, python, created, mtime, layers);
-  return { description, customisation, hashed, rawLayers };
+  return { description, customisation, hashed, rawLayers, style };
 }
 
 /**
@@ -199,8 +219,9 @@ function* streamImageChunks(
   conf: ImageConf,
   options: ImageOptions,
   python: PythonVersion,
-  { description, customisation, hashed, rawLayers }: ReturnType<typeof prepare>,
+  { description, customisation, hashed, rawLayers, style }: ReturnType<typeof prepare>,
 ): Generator<Buffer> {
+  const generation = generationProfile(conf.generation);
   const { tarFormat } = profileFor(python);
   const { mtime } = description;
   const log = options.log ?? (() => {});
@@ -209,8 +230,10 @@ function* streamImageChunks(
   const imageBytesTotal = hashed.reduce((total, layer) => total + layer.size, 0);
   let imageBytesDone = 0;
 
+  if (generation.noBaseImageLine !== undefined) log(generation.noBaseImageLine);
+  const firstNumber = generation.firstStoreLayerNumber(0);
   for (const [num, paths] of conf.storeLayers.entries()) {
-    log(`Creating layer ${num} from paths: ${reprValue(rawLayers[num]!, python)}`);
+    log(`Creating layer ${num + firstNumber} from paths: ${reprValue(rawLayers[num]!, python)}`);
     const { crc32, size, entries } = hashed[num]!;
     options.betweenPasses?.(num);
 
@@ -227,7 +250,7 @@ function* streamImageChunks(
       hasher.begin(false);
       // Empty files were opened in the hash pass; one made unreadable since
       // changed its mode or ctime, which the entry check reports.
-      const layer = layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
+      const layer = layerChunks(paths, mtime, { root: options.root, python, style, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
       for (const chunk of layer) {
         if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
         hasher.update(chunk);
@@ -246,7 +269,7 @@ function* streamImageChunks(
     yield* outer.padToBlock();
   }
 
-  log("Creating the customisation layer...");
+  log(generation.customisationLine(layers));
   const fd = openCustomisationTar(customisation);
   try {
     const stat = fstatSync(fd);

@@ -117,6 +117,8 @@ export interface WalkOptions {
    * when the store path str holds lone surrogates whose bytes are valid UTF-8.
    */
   readonly childNamesFromBytes?: boolean;
+  /** The current script's `if path.is_symlink(): files = [path]`: a symlinked starting path is not walked through. */
+  readonly symlinkAlone?: boolean | undefined;
 }
 
 /** Path ordering: component lists compared by code point. */
@@ -143,7 +145,7 @@ export function* walkStorePath(storeFsPath: Buffer, name: string, options: WalkO
   if (stat.isDirectory()) directory = fsPath;
   // The starting path is descended with is_dir(), which follows a symlink;
   // its children keep names under the link's own path.
-  else if (stat.isSymbolicLink()) directory = symlinkedDirectory(fsPath, name, options.root);
+  else if (stat.isSymbolicLink() && options.symlinkAlone !== true) directory = symlinkedDirectory(fsPath, name, options.root);
   if (directory === undefined) {
     yield top;
     return;
