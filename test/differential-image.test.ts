@@ -16,17 +16,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { diffTar, formatTarDifference } from "../src/tar/diff.js";
-import { parseTarLayout, type TarMember } from "../src/tar/inspect.js";
-import { fsDecode } from "../src/py/fsname.js";
 import type { PythonVersion } from "../src/py/version.js";
-import { pythonFor, referenceUnavailable, runOurCli, runReferenceImage, type ProcessResult } from "./support/reference.js";
-import { randomStore } from "./support/random-tree.js";
-import { makeFixtureStore } from "./support/fixture-store.js";
-import { ConfWriter, randomCustomisationLayers, type RandomConf } from "./support/random-conf.js";
+import { pythonFor, referenceUnavailable, runOurCli, runReferenceImage } from "./support/reference.js";
+import { compare } from "./support/image-compare.js";
+import { buildDifferentialStore, keepImages } from "./support/differential-store.js";
+import { ConfWriter, type RandomConf } from "./support/random-conf.js";
 
-const STORE_PATHS = 25;
-const CUSTOMISATION_LAYERS = 4;
 /** SLI_DIFF_CONFS raises it for a longer soak run. */
 const CONFS = Math.max(1, Number(process.env.SLI_DIFF_CONFS ?? 12));
 /** 3.8 (oldest tarfile/json/datetime) and 3.13 (the default) are required; 3.11 (new fromisoformat) when present. */
@@ -40,74 +35,6 @@ function skipNotice(t: { skip(message?: string): void }, why: string): void {
   t.skip(`SKIPPED: ${why}`);
 }
 
-function memberName(member: TarMember): string {
-  return fsDecode(member.name);
-}
-
-/** Where two UTF-8 JSON documents first differ, with some context from each. */
-function textDifference(expected: Buffer, actual: Buffer): string {
-  const a = expected.toString("utf8");
-  const b = actual.toString("utf8");
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  const from = Math.max(0, i - 60);
-  return `first differing character ${i}: expected ${JSON.stringify(a.slice(from, i + 60))}, got ${JSON.stringify(b.slice(from, i + 60))}`;
-}
-
-/**
- * The first difference between two images: the outer member/field, and
- * for a layer member the first difference inside the nested layer tarball
- * (its name holds its sha256, so the outer diff lands on the name), for a
- * JSON member the first differing character.
- */
-function describeImageDifference(expected: Buffer, actual: Buffer): string | undefined {
-  const outer = diffTar(expected, actual);
-  if (outer === undefined) return undefined;
-  let report = `outer image: ${formatTarDifference(outer)}`;
-  try {
-    const expectedMembers = parseTarLayout(expected).members;
-    const actualMembers = parseTarLayout(actual).members;
-    const ours = expectedMembers.find((m) => outer.offset < m.end);
-    const theirs = ours === undefined ? undefined : actualMembers[ours.index];
-    if (ours === undefined || theirs === undefined) return report;
-    const expectedData = expected.subarray(ours.dataOffset, ours.dataOffset + ours.dataSize);
-    const actualData = actual.subarray(theirs.dataOffset, theirs.dataOffset + theirs.dataSize);
-    const label = `member ${ours.index} (expected ${JSON.stringify(memberName(ours))}, got ${JSON.stringify(memberName(theirs))})`;
-    if (memberName(ours).endsWith("/layer.tar") && memberName(theirs).endsWith("/layer.tar")) {
-      const inner = diffTar(expectedData, actualData);
-      report += inner === undefined ? `\n  ${label}: nested layer bytes are identical` : `\n  inside layer ${label}: ${formatTarDifference(inner)}`;
-    } else if (memberName(ours).endsWith(".json")) {
-      report += expectedData.equals(actualData) ? `\n  ${label}: JSON content identical` : `\n  JSON ${label}: ${textDifference(expectedData, actualData)}`;
-    }
-  } catch (error) {
-    report += `\n  (could not look inside: ${(error as Error).message})`;
-  }
-  return report;
-}
-
-function firstLineDifference(expected: string, actual: string): string {
-  const a = expected.split("\n");
-  const b = actual.split("\n");
-  let i = 0;
-  while (i < a.length && i < b.length && a[i] === b[i]) i++;
-  return `stderr line ${i + 1}: expected ${JSON.stringify(a[i] ?? "<end>")}, got ${JSON.stringify(b[i] ?? "<end>")}`;
-}
-
-/** Everything wrong with one (conf, profile) pair, or an empty list. */
-function compare(reference: ProcessResult, ours: ProcessResult): string[] {
-  const problems: string[] = [];
-  if (reference.status !== 0) {
-    problems.push(`the reference exited with ${reference.status} (the generator made an invalid conf?): ${reference.stderr.trim().split("\n").slice(-3).join(" | ")}`);
-  }
-  if (ours.status !== 0) problems.push(`our CLI exited with ${ours.status}: ${ours.stderr.trim().split("\n").slice(-3).join(" | ")}`);
-  if (reference.status === 0 && ours.status === 0) {
-    const difference = describeImageDifference(reference.stdout, ours.stdout);
-    if (difference !== undefined) problems.push(difference);
-  }
-  if (reference.stderr !== ours.stderr) problems.push(firstLineDifference(reference.stderr, ours.stderr));
-  return problems;
-}
-
 test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFILES, ...OPTIONAL_PROFILES].join("/")}, whole image + stderr vs the reference (SLI_SEED=${seed})`, async (t) => {
   const problem = referenceUnavailable();
   if (problem !== undefined) return skipNotice(t, problem);
@@ -118,19 +45,10 @@ test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFIL
     process.stderr.write(`\n*** SKIPPED differential image test for optional profile ${v}: python ${v} not found ***\n`);
   }
 
-  const isRoot = process.getuid?.() === 0;
-  const tree = randomStore(seed, STORE_PATHS, isRoot);
-  const customisation = randomCustomisationLayers(seed, CUSTOMISATION_LAYERS, isRoot);
-  const store = makeFixtureStore([...tree.entries, ...customisation.entries], "differential-image");
+  const { store, usable, layersUsable, inner } = buildDifferentialStore(seed, "differential-image");
   let keep = false;
   try {
-    // Only store paths this machine could build completely (devices need CAP_MKNOD).
-    const usable = tree.storePaths.filter((p) => store.unavailableFor([p]) === undefined);
-    const layersUsable = customisation.paths.filter((p) => store.unavailableFor([p]) === undefined);
-    if (layersUsable.length === 0) return skipNotice(t, `cannot build the customisation layers here: ${store.unavailableFor(customisation.paths)}`);
-    const inner = tree.entries
-      .map((e) => e.path)
-      .filter((path) => !tree.storePaths.includes(path) && usable.some((p) => path.startsWith(p + "/")) && store.unavailableFor([path]) === undefined);
+    if (layersUsable.length === 0) return skipNotice(t, "cannot build any customisation layer here");
     const writer = new ConfWriter(seed, usable, layersUsable, inner);
     const confs: (RandomConf & { file: string })[] = [];
     for (let i = 0; i < CONFS; i++) {
@@ -152,8 +70,7 @@ test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFIL
         compared++;
         if (problems.length === 0) continue;
         const stem = join(store.root, `conf-${i}-py${python}`);
-        if (reference.stdout.length > 0) writeFileSync(`${stem}-reference.tar`, reference.stdout);
-        if (ours.stdout.length > 0) writeFileSync(`${stem}-ours.tar`, ours.stdout);
+        keepImages(stem, reference, ours);
         failures.push(
           [
             `conf ${i}, python ${python}, TZ=${tz} (SLI_SEED=${seed}):`,
