@@ -13,6 +13,8 @@ import { parseConfText, validateConf, ConfError } from "../src/conf.js";
 import { prepareImage } from "../src/image.js";
 import { detectGeneration, CURRENT_KEYS } from "../src/generation.js";
 import { pythonInt } from "../src/py/int.js";
+import { verifyImage } from "../src/audit/verify.js";
+import { Readable } from "node:stream";
 import { parseTarLayout } from "../src/tar/inspect.js";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
 import { runOurCli } from "./support/reference.js";
@@ -120,6 +122,20 @@ describe("generations", () => {
     assert.equal(first.subarray(265, 269).toString(), "user");
     assert.equal(first.subarray(108, 115).toString(), "0001750", "uid 1000");
     assert.ok(inner.length >= 4);
+  });
+
+  test("verify searches generation x CPython: a current conf's 3.8 image is named, the 2020 reading rejects nothing but differs", async () => {
+    const text = confText(CURRENT);
+    const image = Buffer.concat([...prepareImage(conf(text), { root: store.root, python: "3.8" }).chunks()]);
+    const confFor = (python: "3.8" | "3.9" | "3.10" | "3.11" | "3.12" | "3.13", generation?: "2020" | "current") =>
+      validateConf(parseConfText(text, "conf.json", python), "conf.json", { generation, python });
+    const result = await verifyImage(confFor, Readable.from([image]), { root: store.root, python: "3.13" });
+    assert.equal(result.identical, false);
+    assert.equal(result.generation, "current");
+    assert.equal(result.matchingGeneration, "current");
+    assert.deepEqual(result.matchingProfiles, ["3.8"]);
+    const generations = new Set(result.profiles?.map((p) => p.generation));
+    assert.deepEqual([...generations].sort(), ["2020", "current"], "both generations searched");
   });
 
   test("the CLI: --help names --generation and -t; digest names the generation; a bad --generation is a usage error", () => {
