@@ -378,7 +378,8 @@ export class ConfWriter {
         return r.pick(["true", "false", "1.9", "-0.5", "1e20", "2097151.99", "123456789012345678901234567890"]);
       case 1:
         // Surrounding whitespace (ASCII and Unicode), a sign.
-        return this.str(`${r.pick(["", " ", "\t", "\n", "\u00a0", "\u3000"])}${r.pick(["", "+"])}${n}${r.pick(["", " ", "\r\n", "\u2028"])}`);
+        // One sign only: "+-1" is refused.
+        return this.str(`${r.pick(["", " ", "\t", "\n", "\u00a0", "\u3000"])}${n >= 0 ? r.pick(["", "+"]) : ""}${n}${r.pick(["", " ", "\r\n", "\u2028"])}`);
       case 2:
         // Underscores between digits.
         return this.str(String(n).replace(/(\d)(?=\d)/g, (d) => (r.chance(0.5) ? `${d}_` : d)));
