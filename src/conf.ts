@@ -46,6 +46,8 @@ export interface CurrentKeys {
   readonly owner: Ownership;
   /** Every store path must start with it (str.startswith: a plain prefix). */
   readonly storeDir: string;
+  /** The base image's path (a docker-archive), or undefined for null. */
+  readonly fromImage: string | undefined;
 }
 
 export interface ValidateOptions {
@@ -145,9 +147,7 @@ function currentKeys(raw: PyDict, source: string, python: PythonVersion, storeLa
   if (anyPath && !isPyStr(storeDirValue)) throw new ConfError(`${source}: "store_dir" must be a string, not ${pyTypeName(storeDirValue)}`);
   const storeDir = isPyStr(storeDirValue) ? storeDirValue : "";
   const fromImage = key(raw, "from_image", source);
-  if (fromImage !== null) {
-    throw new ConfError(`${source}: "from_image": base images are not supported yet (only null, as nixpkgs writes without fromImage)`);
-  }
+  if (fromImage !== null && !isPyStr(fromImage)) throw new ConfError(`${source}: "from_image" must be null or the path of a base image, not ${pyTypeName(fromImage)}`);
   storeLayers.forEach((layer, i) =>
     layer.forEach((path, k) => {
       if (!path.startsWith(storeDir)) {
@@ -155,7 +155,7 @@ function currentKeys(raw: PyDict, source: string, python: PythonVersion, storeLa
       }
     }),
   );
-  return { mtime, owner: { uid, gid, uname, gname }, storeDir };
+  return { mtime, owner: { uid, gid, uname, gname }, storeDir, fromImage: fromImage ?? undefined };
 }
 
 /**

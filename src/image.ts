@@ -5,6 +5,7 @@ import { TypeFlag } from "./tar/constants.js";
 import { ShortReadError, TarChunker } from "./tar/writer.js";
 import { layerChunks, LAYER_STYLE_2020, type EntryRecord, type LayerStyle } from "./layer.js";
 import { generationProfile } from "./generation.js";
+import { loadBaseImage, overlayBaseConfig, type BaseImage } from "./base-image.js";
 import { LayerChangedError } from "./entry-log.js";
 import { hashPasses } from "./hash-passes.js";
 import { checkCustomisationLayer, openCustomisationTar } from "./customisation-layer.js";
@@ -76,8 +77,8 @@ export interface ImageLayer {
   readonly path: string;
   /** Store paths as the conf gives them (the customisation layer: its directory). */
   readonly storePaths: readonly PyValue[];
-  /** What the layer is made of: store paths (a hash pass), or the customisation layer's ready tarball. */
-  readonly kind: "store" | "customisation";
+  /** What the layer is made of: a base image's layer (from_image), store paths (a hash pass), or the customisation layer's ready tarball. */
+  readonly kind: "base" | "store" | "customisation";
   /** kind === "customisation" (kept for the library's users). */
   readonly customisation: boolean;
 }
@@ -94,13 +95,13 @@ export interface ImageDescription {
 }
 
 /** The config JSON and manifest.json exactly as the reference's `main()` dumps them. */
-function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTime, mtime: bigint, layers: ImageLayer[]): ImageDescription {
+function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTime, mtime: bigint, layers: ImageLayer[], config: PyValue = conf.config): ImageDescription {
   const createdText = isoformat(created);
   const configJson: PyDict = new Map<string, PyValue>([
     ["created", createdText],
     ["architecture", conf.architecture],
     ["os", "linux"],
-    ["config", conf.config],
+    ["config", config],
     [
       "rootfs",
       new Map<string, PyValue>([
@@ -164,17 +165,36 @@ function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) 
   const mtime = timestampSeconds(conf.current === undefined ? created : parseTimeKey("mtime", conf.current.mtime, python, now));
   const style = layerStyleOf(conf);
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
-  const hashed = hashPasses(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style });
+  const fromImage = conf.current?.fromImage;
+  const base = fromImage === undefined ? undefined : loadBaseImage(fromImage, options.root, python);
+  let hashed;
+  let config: PyValue;
+  try {
+    config = base === undefined ? conf.config : overlayBaseConfig(base.config, conf.config, base.file);
+    hashed = hashPasses(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style });
+  } catch (error) {
+    base?.close();
+    throw error;
+  }
   // The conf's own values, for repr() in the log and the history comments.
   const rawLayers = conf.raw.get("store_layers") as PyValue[];
-  const layers: ImageLayer[] = hashed.map(({ sha256, size }, num) => ({
+  // Base layers first, as the script's add_base_layers writes them.
+  const baseLayers: ImageLayer[] = (base?.layers ?? []).map((layer) => ({
+    sha256: layer.sha256,
+    size: Number(layer.header.size),
+    path: layer.path,
+    storePaths: [layer.path],
+    kind: "base" as const,
+    customisation: false,
+  }));
+  const layers: ImageLayer[] = [...baseLayers, ...hashed.map(({ sha256, size }, num) => ({
     sha256,
     size,
     path: `${sha256}/layer.tar`,
     storePaths: rawLayers[num] as PyValue[],
     kind: "store" as const,
     customisation: false,
-  }));
+  }))];
   layers.push({
     sha256: customisation.checksum,
     size: customisation.size,
@@ -183,8 +203,8 @@ function prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) 
     kind: "customisation",
     customisation: true,
   });
-  const description = describeImage(conf, python, created, mtime, layers);
-  return { description, customisation, hashed, rawLayers, style };
+  const description = describeImage(conf, python, created, mtime, layers, config);
+  return { description, customisation, hashed, rawLayers, style, base };
 }
 
 /**
@@ -219,7 +239,7 @@ function* streamImageChunks(
   conf: ImageConf,
   options: ImageOptions,
   python: PythonVersion,
-  { description, customisation, hashed, rawLayers, style }: ReturnType<typeof prepare>,
+  { description, customisation, hashed, rawLayers, style, base }: ReturnType<typeof prepare>,
 ): Generator<Buffer> {
   const generation = generationProfile(conf.generation);
   const { tarFormat } = profileFor(python);
@@ -230,14 +250,17 @@ function* streamImageChunks(
   const imageBytesTotal = hashed.reduce((total, layer) => total + layer.size, 0);
   let imageBytesDone = 0;
 
-  if (generation.noBaseImageLine !== undefined) log(generation.noBaseImageLine);
-  const firstNumber = generation.firstStoreLayerNumber(0);
+  const baseCount = base?.layers.length ?? 0;
+  if (base === undefined) {
+    if (generation.noBaseImageLine !== undefined) log(generation.noBaseImageLine);
+  } else yield* baseLayerChunks(base, outer, tarFormat, log);
+  const firstNumber = generation.firstStoreLayerNumber(baseCount);
   for (const [num, paths] of conf.storeLayers.entries()) {
     log(`Creating layer ${num + firstNumber} from paths: ${reprValue(rawLayers[num]!, python)}`);
     const { crc32, size, entries } = hashed[num]!;
     options.betweenPasses?.(num);
 
-    yield* outer.bytes(encodeHeader(plainMember(description.layers[num]!.path, size, mtime), tarFormat));
+    yield* outer.bytes(encodeHeader(plainMember(description.layers[baseCount + num]!.path, size, mtime), tarFormat));
 
     let streamed = 0;
     const onEntry = (record: EntryRecord): void => entries.check(num, record);
@@ -269,13 +292,13 @@ function* streamImageChunks(
     yield* outer.padToBlock();
   }
 
-  log(generation.customisationLine(layers));
+  log(generation.customisationLine(baseCount + layers));
   const fd = openCustomisationTar(customisation);
   try {
     const stat = fstatSync(fd);
     // gettarinfo: mode, ids and names from the file; the script sets name and mtime.
     const header: TarHeader = {
-      ...plainMember(description.layers[layers]!.path, stat.size, mtime),
+      ...plainMember(description.layers[baseCount + layers]!.path, stat.size, mtime),
       mode: stat.mode,
       uid: stat.uid,
       gid: stat.gid,
@@ -302,6 +325,28 @@ function* streamImageChunks(
 
   log("Done.");
   yield* outer.finish();
+}
+
+/**
+ * `add_base_layers`: each base layer's member header as tarfile read it,
+ * written again, then the bytes extractfile gives (none for a link or a
+ * directory), then the line; the base archive is closed after the last.
+ */
+function* baseLayerChunks(base: BaseImage, outer: TarChunker, tarFormat: ReturnType<typeof profileFor>["tarFormat"], log: (line: string) => void): Generator<Buffer> {
+  try {
+    for (const [num, layer] of base.layers.entries()) {
+      yield* outer.bytes(encodeHeader(layer.header, tarFormat));
+      try {
+        yield* outer.fileContent(base.fd, layer.copySize, layer.dataOffset);
+      } catch (error) {
+        if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(base.file), `the base image changed while being read (${error.message})`, { cause: error });
+        throw error;
+      }
+      log(`Adding base layer ${num + 1} from ${layer.path}`);
+    }
+  } finally {
+    base.close();
+  }
 }
 
 /** Writes the whole image for `conf` to `sink` (see StreamSink for Node streams). */

@@ -58,7 +58,10 @@ describe("golden images of the current script", () => {
       test(`${currentCase.name} (python ${python})`, (t) => {
         const unavailable = store.unavailableFor(fixtures.store.map((e) => e.path));
         if (unavailable !== undefined) return t.skip(`SKIPPED: fixture entries cannot be created on this machine: ${unavailable}`);
-        if ("image" in outcome) {
+        if (currentCase.oursRefuses !== undefined) {
+          assert.equal(outcome.status, 0, "the reference wrote an image");
+          assert.throws(() => ours(currentCase, python, store.root), (error: Error) => error.message.includes(currentCase.oursRefuses!));
+        } else if ("image" in outcome) {
           const result = ours(currentCase, python, store.root);
           const difference = diffTar(readFileSync(join(CURRENT_GOLDEN_DIR, outcome.image)), result.image);
           assert.equal(difference && formatTarDifference(difference), undefined);
