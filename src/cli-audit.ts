@@ -12,6 +12,7 @@ import { formatDigests, imageDigests } from "./audit/digest.js";
 import { verifyImage, ImageReadError } from "./audit/verify.js";
 import { formatVerifyResult } from "./audit/format.js";
 import type { CliIo } from "./cli-run.js";
+import { parseGenerationOption, type Generation } from "./generation.js";
 
 export const AUDIT_COMMANDS = ["digest", "verify"] as const;
 export type AuditCommand = (typeof AUDIT_COMMANDS)[number];
@@ -20,8 +21,8 @@ export function isAuditCommand(word: string | undefined): word is AuditCommand {
   return (AUDIT_COMMANDS as readonly (string | undefined)[]).includes(word);
 }
 
-export const AUDIT_USAGE = `usage: stream-layered-image digest [--python VERSION] [--root DIR] CONF
-       stream-layered-image verify [--python VERSION] [--root DIR] CONF IMAGE
+export const AUDIT_USAGE = `usage: stream-layered-image digest [--python VERSION] [--generation GEN] [--root DIR] [-t TAG] CONF
+       stream-layered-image verify [--python VERSION] [--generation GEN] [--root DIR] [-t TAG] CONF IMAGE
 
 digest  runs only the hash passes and prints, as JSON, each layer's diff_id,
         size and store paths, the image id (the config's sha256) and the
@@ -29,7 +30,9 @@ digest  runs only the hash passes and prints, as JSON, each layer's diff_id,
 verify  streams what CONF produces and compares it with IMAGE (a file, or -
         for stdin) without writing either; on a difference, names the first
         one (outer entry, inner entry, header field, PAX record, content
-        offset or JSON path) and which --python profile would produce IMAGE.
+        offset or JSON path) and which profile (--generation 2020 or current
+        × --python) would produce IMAGE.
+--generation and -t/--repo_tag are the main command's (see --help).
 
 exit codes:
   0  digest: printed; verify: IMAGE is identical
@@ -41,6 +44,8 @@ class AuditUsageError extends Error {}
 
 interface AuditOptions {
   readonly python: PythonVersion;
+  readonly generation: Generation | undefined;
+  readonly repoTag: string | undefined;
   readonly root: string | undefined;
   readonly debug: boolean;
   readonly positionals: readonly string[];
@@ -54,6 +59,8 @@ function parseAuditArgs(command: AuditCommand, argv: readonly string[]): AuditOp
       allowPositionals: true,
       options: {
         python: { type: "string" },
+        generation: { type: "string" },
+        repo_tag: { type: "string", short: "t" },
         root: { type: "string" },
         debug: { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -66,9 +73,10 @@ function parseAuditArgs(command: AuditCommand, argv: readonly string[]): AuditOp
   if (values.help) return "help";
   const python = values.python ?? DEFAULT_PYTHON;
   if (!isPythonVersion(python)) throw new AuditUsageError(`--python must be one of ${PYTHON_VERSIONS.join(", ")}, not ${JSON.stringify(python)}`);
+  const generation = parseGenerationOption(values.generation, (message) => new AuditUsageError(message));
   const wanted = command === "digest" ? "exactly one CONF argument" : "CONF and IMAGE arguments";
   if (positionals.length !== (command === "digest" ? 1 : 2)) throw new AuditUsageError(`${command}: expected ${wanted}, got ${positionals.length} (see ${command} --help)`);
-  return { python, root: values.root, debug: values.debug ?? false, positionals };
+  return { python, generation, repoTag: values.repo_tag, root: values.root, debug: values.debug ?? false, positionals };
 }
 
 /** IMAGE as a stream: `-` is stdin; a file is opened now so a missing one is an error before any hashing. */
@@ -109,7 +117,8 @@ export async function runAuditCli(command: AuditCommand, argv: readonly string[]
   }
   const { python, root, debug } = options;
   const [confPath, imagePath] = options.positionals as [string, string | undefined];
-  const confFor = (version: PythonVersion) => validateConf(readConfFile(confPath, version), confPath);
+  const confFor = (version: PythonVersion, generation = options.generation) =>
+    validateConf(readConfFile(confPath, version), confPath, { generation, repoTag: options.repoTag, python: version });
   try {
     if (command === "digest") {
       io.stdout.write(formatDigests(imageDigests(confFor(python), { python, root })));
@@ -118,7 +127,7 @@ export async function runAuditCli(command: AuditCommand, argv: readonly string[]
     const imageName = imagePath === "-" ? "stdin" : imagePath!;
     const conf = confFor(python);
     const image = openImage(imagePath!, io.stdin ?? process.stdin);
-    const result = await verifyImage((version) => (version === python ? conf : confFor(version)), image, { python, root, imageName });
+    const result = await verifyImage((version, generation) => (version === python && generation === undefined ? conf : confFor(version, generation)), image, { python, root, imageName });
     io.stdout.write(formatVerifyResult(result, imageName, confPath));
     return result.identical ? 0 : 1;
   } catch (error) {

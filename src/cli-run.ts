@@ -16,6 +16,7 @@ import { ProgressDisplay } from "./progress.js";
 import { VERSION } from "./version.js";
 import { isAuditCommand, runAuditCli } from "./cli-audit.js";
 import { isPublishCommand, runPublishCli } from "./cli-publish.js";
+import { parseGenerationOption, type Generation } from "./generation.js";
 
 export const EXIT_OK = 0;
 /** Something failed after the first byte was written: the output is truncated. */
@@ -35,6 +36,11 @@ the same progress lines on stderr.
 
 options:
   --python VERSION   CPython whose bytes to reproduce: ${PYTHON_VERSIONS.join(", ")} (default ${DEFAULT_PYTHON})
+  --generation GEN   which script's bytes to reproduce: 2020 (nixpkgs 20.09's script) or
+                     current (today's: conf keys store_dir, from_image, mtime, uid, gid,
+                     uname, gname).  Default: detected from the conf's keys (none of
+                     those: 2020; all: current; some: refused)
+  -t, --repo_tag TAG the current script's option: replaces the conf's repo_tag (empty: kept)
   --root DIR         read /nix/store/... from DIR/nix/store/... (names in the image are unchanged)
   -o, --output FILE  write the image to FILE instead of stdout: FILE is replaced only
                      once the image is complete, and left untouched otherwise
@@ -74,6 +80,9 @@ class UsageError extends Error {}
 export interface CliOptions {
   readonly conf: string;
   readonly python: PythonVersion;
+  /** --generation: undefined means detected from the conf. */
+  readonly generation: Generation | undefined;
+  readonly repoTag: string | undefined;
   readonly root: string | undefined;
   readonly output: string | undefined;
   readonly debug: boolean;
@@ -83,6 +92,8 @@ export interface CliOptions {
 
 const OPTIONS = {
   python: { type: "string" },
+  generation: { type: "string" },
+  repo_tag: { type: "string", short: "t" },
   root: { type: "string" },
   output: { type: "string", short: "o" },
   quiet: { type: "boolean", short: "q" },
@@ -154,8 +165,9 @@ export function parseCommandLine(argv: readonly string[]): CliOptions | "help" |
   if (values.version) return "version";
   const python = values.python ?? DEFAULT_PYTHON;
   if (!isPythonVersion(python)) throw new UsageError(`--python must be one of ${PYTHON_VERSIONS.join(", ")}, not ${JSON.stringify(python)}`);
+  const generation = parseGenerationOption(values.generation, (message) => new UsageError(message));
   if (positionals.length !== 1) throw new UsageError(`expected exactly one CONF argument, got ${positionals.length} (see --help)`);
-  return { conf: positionals[0]!, python, root: values.root, output: values.output, debug: values.debug ?? false, quiet: values.quiet ?? false };
+  return { conf: positionals[0]!, python, generation, repoTag: values.repo_tag, root: values.root, output: values.output, debug: values.debug ?? false, quiet: values.quiet ?? false };
 }
 
 export interface CliIo {
@@ -287,7 +299,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   let image: PreparedImage;
   let output: OutputFile | undefined;
   try {
-    const conf = validateConf(readConfFile(options.conf, options.python), options.conf);
+    const conf = validateConf(readConfFile(options.conf, options.python), options.conf, {
+      generation: options.generation,
+      repoTag: options.repoTag,
+      python: options.python,
+    });
     if (options.output !== undefined) output = OutputFile.create(options.output);
     // Every check that can be made up front runs here, so bad input never
     // replaces the output file nor writes a byte to stdout.

@@ -47,43 +47,53 @@ function readLink(entry: WalkedEntry): string {
   }
 }
 
+/** Who owns every store-layer member (`apply_filters`): the 2020 script's 0/0 root/root, or the conf's. */
+export interface MemberOwner {
+  readonly uid: number | bigint;
+  readonly gid: number | bigint;
+  readonly uname: string;
+  readonly gname: string;
+}
+
+export const ROOT_OWNER: MemberOwner = { uid: 0, gid: 0, uname: "root", gname: "root" };
+
 /**
  * `tar.gettarinfo(path)` followed by the script's `append_root` and
- * `apply_filters`: uid/gid 0, uname/gname "root", mtime from `created`.
+ * `apply_filters`: owner (2020: uid/gid 0, uname/gname "root"), mtime.
  */
-export function storeEntryHeader(entry: WalkedEntry, mtime: number | bigint): TarHeader {
+export function storeEntryHeader(entry: WalkedEntry, mtime: number | bigint, owner: MemberOwner = ROOT_OWNER): TarHeader {
   const { stat } = entry;
   const type = typeOf(stat, entry.name);
   const device = type === TypeFlag.char || type === TypeFlag.block ? deviceNumbers(stat.rdev) : { major: 0, minor: 0 };
   return {
     name: entry.name,
     mode: stat.mode,
-    uid: 0,
-    gid: 0,
+    uid: owner.uid,
+    gid: owner.gid,
     size: type === TypeFlag.regular ? stat.size : 0,
     mtime,
     type,
     linkname: type === TypeFlag.symlink ? readLink(entry) : "",
-    uname: "root",
-    gname: "root",
+    uname: owner.uname,
+    gname: owner.gname,
     devmajor: device.major,
     devminor: device.minor,
   };
 }
 
-/** The `/nix` and `/nix/store` entries every store layer starts with (mode 0555). */
-export function nixRootHeader(name: "/nix" | "/nix/store", mtime: number | bigint): TarHeader {
+/** The `/nix` and `/nix/store` entries every store layer starts with (2020: mode 0555, current: 0755). */
+export function nixRootHeader(name: "/nix" | "/nix/store", mtime: number | bigint, owner: MemberOwner = ROOT_OWNER, mode = 0o555): TarHeader {
   return {
     name,
-    mode: 0o555,
-    uid: 0,
-    gid: 0,
+    mode,
+    uid: owner.uid,
+    gid: owner.gid,
     size: 0,
     mtime,
     type: TypeFlag.directory,
     linkname: "",
-    uname: "root",
-    gname: "root",
+    uname: owner.uname,
+    gname: owner.gname,
     devmajor: 0,
     devminor: 0,
   };

@@ -9,7 +9,7 @@
  * layer fails, the layers before it still run to their end, and the first
  * failing layer's error is the one thrown.
  */
-import { layerChunks, type EntryRecord } from "./layer.js";
+import { layerChunks, type EntryRecord, type LayerStyle } from "./layer.js";
 import { EntryLog } from "./entry-log.js";
 import { acquireLayerHasher, releaseLayerHasher, type LayerHasher } from "./hash/layer-hasher.js";
 import type { PythonVersion } from "./profile.js";
@@ -29,6 +29,8 @@ export interface HashPassOptions {
   readonly root: string | undefined;
   readonly python: PythonVersion;
   readonly progress: ((event: ProgressEvent) => void) | undefined;
+  /** The script generation's way of writing a layer (default: the 2020 script's). */
+  readonly style?: LayerStyle | undefined;
   /** Layers hashed at a time (default 2: one per core). */
   readonly concurrency?: number;
 }
@@ -53,7 +55,7 @@ function* startPass(num: number, paths: readonly string[], mtime: bigint, option
   }
   const entries = new EntryLog();
   const onEntry = (record: EntryRecord): void => entries.push(record);
-  const chunks = layerChunks(paths, mtime, { root: options.root, python: options.python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() });
+  const chunks = layerChunks(paths, mtime, { root: options.root, python: options.python, style: options.style, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() });
   return { num, chunks, hasher, entries, size: 0 };
 }
 

@@ -3,7 +3,9 @@ import { createHash } from "node:crypto";
 import { encodeHeader, type TarHeader } from "./tar/header.js";
 import { TypeFlag } from "./tar/constants.js";
 import { ShortReadError, TarChunker } from "./tar/writer.js";
-import { layerChunks, type EntryRecord } from "./layer.js";
+import { layerChunks, LAYER_STYLE_2020, type EntryRecord, type LayerStyle } from "./layer.js";
+import { generationProfile } from "./generation.js";
+import { loadBaseImage, overlayBaseConfig, type BaseImage } from "./base-image.js";
 import { LayerChangedError } from "./entry-log.js";
 import { hashPassSteps } from "./hash-passes.js";
 import { YIELD, chunksAsync, chunksSync, runAsync, runSync, type Pause } from "./pause.js";
@@ -14,7 +16,7 @@ import { acquireLayerHasher, releaseLayerHasher } from "./hash/layer-hasher.js";
 import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
 import { ConfError, type ImageConf } from "./conf.js";
 import { CannotArchiveError } from "./errors.js";
-import { parseCreated, isoformat, timestampSeconds, type MicrosecondClock, type PyDateTime } from "./py/datetime.js";
+import { parseCreated, isoformat, systemClock, timestampSeconds, type MicrosecondClock, type PyDateTime } from "./py/datetime.js";
 import { PythonError } from "./py/python-errors.js";
 import { dumpsPythonJson } from "./py/json.js";
 import { reprList, strValue } from "./py/repr.js";
@@ -85,6 +87,9 @@ export interface ImageLayer {
   readonly path: string;
   /** The store paths the layer holds, in the conf's order (a layer given as a dict: its keys; the customisation layer: its directory). */
   readonly storePaths: readonly PyValue[];
+  /** What the layer is made of: a base image's layer (from_image), store paths (a hash pass), or the customisation layer's ready tarball. */
+  readonly kind: "base" | "store" | "customisation";
+  /** kind === "customisation" (kept for the library's users). */
   readonly customisation: boolean;
 }
 
@@ -105,13 +110,14 @@ function layerText(conf: ImageConf, num: number, python: PythonVersion): string 
 }
 
 /** The config JSON and manifest.json exactly as the reference's `main()` dumps them. */
-function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTime, mtime: bigint, layers: ImageLayer[]): ImageDescription {
+function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTime, mtime: bigint, layers: ImageLayer[], config: PyValue = conf.config): ImageDescription {
+  const baseCount = layers.filter((layer) => layer.kind === "base").length;
   const createdText = isoformat(created);
   const configJson: PyDict = new Map<string, PyValue>([
     ["created", createdText],
     ["architecture", conf.architecture],
     ["os", "linux"],
-    ["config", conf.config],
+    ["config", config],
     [
       "rootfs",
       new Map<string, PyValue>([
@@ -125,7 +131,7 @@ function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTi
         (layer, num) =>
           new Map<string, PyValue>([
             ["created", createdText],
-            ["comment", `store paths: ${layer.customisation ? reprList([...layer.storePaths], python) : layerText(conf, num, python)}`],
+            ["comment", `store paths: ${layer.kind === "store" ? layerText(conf, num - baseCount, python) : reprList([...layer.storePaths], python)}`],
           ]),
       ),
     ],
@@ -150,34 +156,74 @@ function describeImage(conf: ImageConf, python: PythonVersion, created: PyDateTi
  * first gives the same bytes, and makes every bad path, socket or unreadable
  * file an error before anything is written.
  */
-function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) {
-  let created: PyDateTime;
-  let mtime: bigint;
+function parseTimeKey(name: string, value: string, python: PythonVersion, now: MicrosecondClock): PyDateTime {
   try {
-    created = parseCreated(conf.created, python, options.now);
-    mtime = timestampSeconds(created);
+    return parseCreated(value, python, now);
   } catch (error) {
-    if (error instanceof PythonError) throw new ConfError(`"created": ${error.pythonType}: ${error.message}`, { cause: error });
+    if (error instanceof PythonError) throw new ConfError(`"${name}": ${error.pythonType}: ${error.message}`, { cause: error });
     throw error;
   }
+}
+
+/** How the conf's generation writes store layers: the 2020 constants, or the current script's conf keys. */
+export function layerStyleOf(conf: ImageConf): LayerStyle {
+  const profile = generationProfile(conf.generation);
+  if (conf.current === undefined) return LAYER_STYLE_2020;
+  return { owner: conf.current.owner, nixRootMode: profile.nixRootMode, symlinkedStorePathAlone: profile.symlinkedStorePathAlone };
+}
+
+function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) {
+  // The current script reads the clock once: "now" in created and in mtime is one instant.
+  const instant = (options.now ?? systemClock)();
+  const now: MicrosecondClock = () => instant;
+  const created = parseTimeKey("created", conf.created, python, now);
+  // The 2020 script's members take created's time; the current one's, mtime's.
+  const mtime = timestampSeconds(conf.current === undefined ? created : parseTimeKey("mtime", conf.current.mtime, python, now));
+  const style = layerStyleOf(conf);
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
-  const hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress });
-  const layers: ImageLayer[] = hashed.map(({ sha256, size }, num) => ({
-    sha256,
-    size,
-    path: `${sha256}/layer.tar`,
-    storePaths: conf.storeLayers[num]!,
+  const fromImage = conf.current?.fromImage;
+  const base = fromImage === undefined ? undefined : loadBaseImage(fromImage, options.root, python);
+  let hashed;
+  let config: PyValue;
+  let done = false;
+  try {
+    config = base === undefined ? conf.config : overlayBaseConfig(base.config, conf.config, base.file);
+    hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style });
+    done = true;
+  } finally {
+    // Also when the steps are abandoned midway.
+    if (!done) base?.close();
+  }
+  // Base layers first, as the script's add_base_layers writes them.
+  const baseLayers: ImageLayer[] = (base?.layers ?? []).map((layer) => ({
+    sha256: layer.sha256,
+    size: Number(layer.header.size),
+    path: layer.path,
+    storePaths: [layer.path],
+    kind: "base" as const,
     customisation: false,
   }));
+  const layers: ImageLayer[] = [
+    ...baseLayers,
+    ...hashed.map(({ sha256, size }, num) => ({
+      sha256,
+      size,
+      path: `${sha256}/layer.tar`,
+      storePaths: conf.storeLayers[num]!,
+      kind: "store" as const,
+      customisation: false,
+    })),
+  ];
   layers.push({
     sha256: customisation.checksum,
     size: customisation.size,
     path: `${customisation.checksum}/layer.tar`,
     storePaths: [conf.customisationLayer],
+    kind: "customisation",
     customisation: true,
   });
-  const description = describeImage(conf, python, created, mtime, layers);
-  return { description, customisation, hashed };
+  const description = describeImage(conf, python, created, mtime, layers, config);
+  return { description, customisation, hashed, style, base };
 }
 
 /**
@@ -257,7 +303,7 @@ function* storeLayerItems(
   const hasher = acquireLayerHasher();
   // Empty files were opened in the hash pass; one made unreadable since
   // changed its mode or ctime, which the entry check reports.
-  const layer = layerChunks(paths, mtime, { root: options.root, python, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
+  const layer = layerChunks(paths, mtime, { root: options.root, python, style: prepared.style, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
   try {
     yield* hasher.begin(false);
     for (;;) {
@@ -298,8 +344,13 @@ function* oneLayerItems(
 ): Generator<Buffer | Pause, void> {
   const layer = prepared.description.layers[index];
   if (layer === undefined) throw new RangeError(`no layer ${index}: the image has ${prepared.description.layers.length}`);
-  if (!layer.customisation) {
-    yield* storeLayerItems(index, conf.storeLayers[index]!, options, python, prepared, hooks);
+  const baseCount = prepared.base?.layers.length ?? 0;
+  if (layer.kind === "base") {
+    yield* baseLayerBlob(prepared.base!, index);
+    return;
+  }
+  if (layer.kind === "store") {
+    yield* storeLayerItems(index - baseCount, conf.storeLayers[index - baseCount]!, options, python, prepared, hooks);
     return;
   }
   const { customisation } = prepared;
@@ -308,13 +359,7 @@ function* oneLayerItems(
     const { size } = fstatSync(fd);
     if (size !== customisation.size) throw new ShortReadError(customisation.size, size);
     // The file's bytes as they are (no tar padding: the blob is the file).
-    const buffer = Buffer.allocUnsafe(Math.min(size, 1 << 20));
-    for (let done = 0; done < size; ) {
-      const got = readSync(fd, buffer, 0, Math.min(buffer.length, size - done), done);
-      if (got === 0) throw new ShortReadError(size, done);
-      done += got;
-      yield buffer.subarray(0, got);
-    }
+    yield* fileBytes(fd, size, 0);
   } catch (error) {
     if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(customisation.tarShownAs), `file changed size while being read (${error.message})`, { cause: error });
     throw error;
@@ -347,7 +392,8 @@ function* streamImageItems(
   prepared: Prepared,
   hooks: ImageTestHooks,
 ): Generator<Buffer | Pause, void> {
-  const { description, customisation, hashed } = prepared;
+  const { description, customisation, hashed, base } = prepared;
+  const generation = generationProfile(conf.generation);
   const { tarFormat } = profileFor(python);
   const { mtime } = description;
   const log = options.log ?? (() => {});
@@ -356,12 +402,17 @@ function* streamImageItems(
   const imageBytesTotal = hashed.reduce((total, layer) => total + layer.size, 0);
   let imageBytesDone = 0;
 
+  const baseCount = base?.layers.length ?? 0;
+  if (base === undefined) {
+    if (generation.noBaseImageLine !== undefined) log(generation.noBaseImageLine);
+  } else yield* baseLayerChunks(base, outer, tarFormat, log);
+  const firstNumber = generation.firstStoreLayerNumber(baseCount);
   for (const [num, paths] of conf.storeLayers.entries()) {
-    log(`Creating layer ${num} from paths: ${layerText(conf, num, python)}`);
+    log(`Creating layer ${num + firstNumber} from paths: ${layerText(conf, num, python)}`);
     const { size } = hashed[num]!;
     hooks.betweenPasses?.(num);
 
-    yield* outer.bytes(encodeHeader(plainMember(description.layers[num]!.path, size, mtime), tarFormat));
+    yield* outer.bytes(encodeHeader(plainMember(description.layers[baseCount + num]!.path, size, mtime), tarFormat));
 
     let streamed = 0;
     for (const item of storeLayerItems(num, paths, options, python, prepared, hooks)) {
@@ -377,13 +428,13 @@ function* streamImageItems(
     yield* outer.padToBlock();
   }
 
-  log("Creating the customisation layer...");
+  log(generation.customisationLine(baseCount + layers));
   const fd = openCustomisationTar(customisation);
   try {
     const stat = fstatSync(fd);
     // gettarinfo: mode, ids and names from the file; the script sets name and mtime.
     const header: TarHeader = {
-      ...plainMember(description.layers[layers]!.path, stat.size, mtime),
+      ...plainMember(description.layers[baseCount + layers]!.path, stat.size, mtime),
       mode: stat.mode,
       uid: stat.uid,
       gid: stat.gid,
@@ -410,6 +461,57 @@ function* streamImageItems(
 
   log("Done.");
   yield* outer.finish();
+}
+
+/**
+ * `add_base_layers`: each base layer's member header as tarfile read it,
+ * written again, then the bytes extractfile gives (none for a link or a
+ * directory), then the line; the base archive is closed after the last.
+ */
+function* baseLayerChunks(base: BaseImage, outer: TarChunker, tarFormat: ReturnType<typeof profileFor>["tarFormat"], log: (line: string) => void): Generator<Buffer> {
+  try {
+    for (const [num, layer] of base.layers.entries()) {
+      yield* outer.bytes(encodeHeader(layer.header, tarFormat));
+      try {
+        yield* outer.fileContent(base.fd, layer.copySize, layer.dataOffset);
+      } catch (error) {
+        if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(base.file), `the base image changed while being read (${error.message})`, { cause: error });
+        throw error;
+      }
+      log(`Adding base layer ${num + 1} from ${layer.path}`);
+    }
+  } finally {
+    base.close();
+  }
+}
+
+/**
+ * Base layer `index` alone, as a registry blob: its member's bytes in the
+ * base archive.  A member that is a link carries no bytes of its own in the
+ * image the script writes, so it cannot be a blob: refused.
+ */
+function* baseLayerBlob(base: BaseImage, index: number): Generator<Buffer> {
+  const layer = base.layers[index]!;
+  if (layer.header.type !== TypeFlag.regular || layer.copySize !== Number(layer.header.size)) {
+    throw new CannotArchiveError(JSON.stringify(base.file), `base layer ${layer.path} is a link in the base archive: it cannot be published as a blob`);
+  }
+  try {
+    yield* fileBytes(base.fd, layer.copySize, layer.dataOffset);
+  } catch (error) {
+    if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(base.file), `the base image changed while being read (${error.message})`, { cause: error });
+    throw error;
+  }
+}
+
+/** `size` bytes of a file from `position`, in reused chunks of at most 1 MiB (a blob: no tar padding). */
+function* fileBytes(fd: number, size: number, position: number): Generator<Buffer> {
+  const buffer = Buffer.allocUnsafe(Math.min(size, 1 << 20));
+  for (let done = 0; done < size; ) {
+    const got = readSync(fd, buffer, 0, Math.min(buffer.length, size - done), position + done);
+    if (got === 0) throw new ShortReadError(size, done);
+    done += got;
+    yield buffer.subarray(0, got);
+  }
 }
 
 /**

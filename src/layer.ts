@@ -3,7 +3,7 @@ import { crc32 } from "node:zlib";
 import { encodeHeader } from "./tar/header.js";
 import { TypeFlag } from "./tar/constants.js";
 import { ShortReadError, TarChunker } from "./tar/writer.js";
-import { nixRootHeader, storeEntryHeader } from "./entry.js";
+import { nixRootHeader, storeEntryHeader, ROOT_OWNER, type MemberOwner } from "./entry.js";
 import { walkStorePath, type WalkedEntry } from "./walk.js";
 import { locateStorePath } from "./store-path.js";
 import { CannotArchiveError, displayPath } from "./errors.js";
@@ -27,7 +27,21 @@ export interface EntryRecord {
   readonly inode: number;
 }
 
+/** How a generation of the script writes a store layer (see src/generation.ts). */
+export interface LayerStyle {
+  readonly owner: MemberOwner;
+  /** Mode of the /nix and /nix/store members. */
+  readonly nixRootMode: number;
+  /** A top-level store path that is a symlink is written alone, not walked through. */
+  readonly symlinkedStorePathAlone: boolean;
+}
+
+/** The 2020 script's layers: root-owned, /nix 0555, symlinked store paths walked through. */
+export const LAYER_STYLE_2020: LayerStyle = { owner: ROOT_OWNER, nixRootMode: 0o555, symlinkedStorePathAlone: false };
+
 export interface LayerOptions {
+  /** Which script generation's layer to write (default LAYER_STYLE_2020). */
+  readonly style?: LayerStyle | undefined;
   /** Read `/nix/store/...` from `<root>/nix/store/...`; names in the archive stay `/nix/store/...`. */
   readonly root?: string | undefined;
   /** The CPython whose tarfile bytes to reproduce. */
@@ -95,16 +109,18 @@ export function* layerChunks(
   const profile = profileFor(options.python ?? DEFAULT_PYTHON);
   const format = profile.tarFormat;
   const chunker = new TarChunker(options.reuseChunks, options.nextBuffer);
-  yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime), format));
-  yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime), format));
+  const style = options.style ?? LAYER_STYLE_2020;
+  yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime, style.owner, style.nixRootMode), format));
+  yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime, style.owner, style.nixRootMode), format));
   for (const path of paths) {
     const { fsPath, name } = locate(path, options.root);
     for (const entry of walkStorePath(fsPath, name, {
       root: options.root,
       childNamesFromBytes: profile.rglobChildNamesFromBytes,
       rglobLinkStats: profile.rglobLinkStats,
+      symlinkAlone: style.symlinkedStorePathAlone,
     })) {
-      const header = storeEntryHeader(entry, mtime);
+      const header = storeEntryHeader(entry, mtime, style.owner);
       const headerBytes = encodeHeader(header, format);
       yield* chunker.bytes(headerBytes);
       const regular = header.type === TypeFlag.regular;

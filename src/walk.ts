@@ -122,6 +122,8 @@ export interface WalkOptions {
   readonly childNamesFromBytes?: boolean;
   /** Where rglob stat()s through symlinks and an error ends the reference's run. */
   readonly rglobLinkStats?: RglobLinkStats | undefined;
+  /** The current script's `if path.is_symlink(): files = [path]`: a symlinked starting path is not walked through. */
+  readonly symlinkAlone?: boolean | undefined;
 }
 
 /** Path ordering: component lists compared by code point. */
@@ -148,7 +150,7 @@ export function* walkStorePath(storeFsPath: Buffer, name: string, options: WalkO
   if (stat.isDirectory()) directory = fsPath;
   // The starting path is descended with is_dir(), which follows a symlink;
   // its children keep names under the link's own path.
-  else if (stat.isSymbolicLink()) directory = symlinkedDirectory(fsPath, name, options);
+  else if (stat.isSymbolicLink() && options.symlinkAlone !== true) directory = symlinkedDirectory(fsPath, name, options);
   if (directory === undefined) {
     yield top;
     return;

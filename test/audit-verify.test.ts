@@ -136,7 +136,7 @@ describe("verify", () => {
       assert.equal(d.field, "header field devmajor");
       assert.match(d.outer, /^layer 0 "[0-9a-f]{64}\/layer\.tar"$/);
       assert.deepEqual(result.matchingProfiles, ["3.8"]);
-      assert.match(formatVerifyResult(result, "img.tar", "conf.json"), /^profiles: img\.tar matches what --python 3\.8 produces \(config [0-9a-f]{64}\.json\)$/m);
+      assert.match(formatVerifyResult(result, "img.tar", "conf.json"), /^profiles: img\.tar matches what --generation 2020 --python 3\.8 produces \(config [0-9a-f]{64}\.json\)$/m);
     });
 
     test("a shorter image", async (t) => {
@@ -185,7 +185,7 @@ describe("verify", () => {
       const result = spawnSync(process.execPath, [join(process.cwd(), "dist", "cli.js"), "verify", "--root", store.root, confPath, "-"], { input: altered, env });
       assert.equal(result.status, 1, result.stderr.toString());
       const report = result.stdout.toString();
-      assert.match(report, /^differs: stdin is not what .* produces with --python 3\.13/);
+      assert.match(report, /^differs: stdin is not what .* produces with --generation 2020 --python 3\.13/);
       assert.match(report, /^  inside: {3}inner entry 7 ".*\/bin\/hello"$/m);
       assert.match(report, /^  what: {5}header field mode$/m);
     });

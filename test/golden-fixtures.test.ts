@@ -8,8 +8,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { LAYER_GOLDEN_DIR } from "./support/golden-layers.js";
+import { CURRENT_GOLDEN_DIR } from "./support/golden-current.js";
 import { IMAGE_GOLDEN_DIR } from "./support/golden-images.js";
-import { imageFixturesText, layerFixturesText } from "./support/fixture-descriptions.js";
+import { currentFixturesText, imageFixturesText, layerFixturesText } from "./support/fixture-descriptions.js";
 
 test("golden/layers/fixtures.json describes test/fixtures/layer-fixtures.ts (else: npm run golden -- layers)", () => {
   assert.equal(readFileSync(join(LAYER_GOLDEN_DIR, "fixtures.json"), "utf8"), layerFixturesText());
@@ -17,4 +18,8 @@ test("golden/layers/fixtures.json describes test/fixtures/layer-fixtures.ts (els
 
 test("golden/images/fixtures.json describes test/fixtures/image-fixtures.ts (else: npm run golden -- images)", () => {
   assert.equal(readFileSync(join(IMAGE_GOLDEN_DIR, "fixtures.json"), "utf8"), imageFixturesText());
+});
+
+test("golden/current/fixtures.json describes test/fixtures/current-fixtures.ts (else: npm run golden -- current)", () => {
+  assert.equal(readFileSync(join(CURRENT_GOLDEN_DIR, "fixtures.json"), "utf8"), currentFixturesText());
 });

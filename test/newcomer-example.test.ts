@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { REPO_ROOT, pythonFor, referenceUnavailable, runOurCli, runReferenceImage } from "./support/reference.js";
-import { EXAMPLE_CONF, EXAMPLE_DIGESTS, EXAMPLE_LOG, makeExampleStore } from "./support/example-store.js";
+import { EXAMPLE_CONF, EXAMPLE_CURRENT_IMAGE, EXAMPLE_CURRENT_LOG, EXAMPLE_DIGESTS, EXAMPLE_LOG, makeExampleStore } from "./support/example-store.js";
 import { skipOrFail } from "./support/requirements.js";
 
 describe("npm start: the example image", () => {
@@ -23,7 +23,7 @@ describe("npm start: the example image", () => {
     // What `npm start` runs after building (its output path made explicit, to leave the clone alone).
     const result = spawnSync(process.execPath, [join(REPO_ROOT, "dist", "demo", "example.js"), tarPath], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     assert.equal(result.status, 0, result.stderr);
-    assert.equal(result.stderr, EXAMPLE_LOG, "piped: exactly the reference's lines");
+    assert.equal(result.stderr, EXAMPLE_LOG + EXAMPLE_CURRENT_LOG, "piped: exactly the references' lines, the 2020 script's then the current one's");
     stdout = result.stdout;
   });
   after(() => rmSync(scratch, { recursive: true, force: true }));
@@ -34,6 +34,12 @@ describe("npm start: the example image", () => {
     EXAMPLE_DIGESTS.layers.forEach((digest, num) => assert.ok(stdout.includes(`layer ${num}   sha256:${digest}\n`), `layer ${num} in ${stdout}`));
     assert.match(stdout, /store paths: \['\/nix\/store\/dhcb9jz9r22yrwjj82la99bbl6chybxm-hello-2\.12\.1'\]/);
     for (const hint of ["docker load -i ", "podman load -i ", "skopeo inspect docker-archive:"]) assert.ok(stdout.includes(hint), hint);
+  });
+
+  test("then the same store with a conf in today's shape, written as the current script writes it", () => {
+    assert.match(stdout, /\n\$ stream-layered-image --root \S+ -o \S+example-current\.tar example\/conf-current\.json\n/);
+    assert.ok(stdout.includes(`hello-example:current, 3 layers`), stdout);
+    assert.ok(stdout.includes(`image id  sha256:${EXAMPLE_CURRENT_IMAGE}\n`), stdout);
   });
 
   test("skopeo inspect accepts example.tar", (t) => {

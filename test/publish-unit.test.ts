@@ -76,7 +76,7 @@ describe("WWW-Authenticate", () => {
 describe("manifests", () => {
   const image: ImageDescription = {
     mtime: 0n,
-    layers: [{ sha256: "a".repeat(64), size: 10240, path: "", storePaths: [], customisation: false }],
+    layers: [{ sha256: "a".repeat(64), size: 10240, path: "", storePaths: [], kind: "store", customisation: false }],
     configName: `${"c".repeat(64)}.json`,
     configBytes: Buffer.from("{}"),
     manifestBytes: Buffer.from("[]"),

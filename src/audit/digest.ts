@@ -9,6 +9,7 @@ import { DEFAULT_PYTHON, type PythonVersion } from "../profile.js";
 import type { ImageConf } from "../conf.js";
 import { dumpsPythonJson, parsePythonJson } from "../py/json.js";
 import type { PyValue } from "../py/value.js";
+import type { Generation } from "../generation.js";
 
 export interface LayerDigest {
   /** `sha256:<hex>` of the layer tarball, as in the config's rootfs.diff_ids. */
@@ -23,6 +24,8 @@ export interface LayerDigest {
 
 export interface ImageDigests {
   readonly python: PythonVersion;
+  /** The script generation whose image this is. */
+  readonly generation: Generation;
   /** `sha256:<hex>` of the config JSON: what `docker load` calls the image id. */
   readonly imageId: string;
   /** The config's member name, `<hex>.json`. */
@@ -34,9 +37,10 @@ export interface ImageDigests {
   readonly manifestBytes: Buffer;
 }
 
-export function digestsOf(image: ImageDescription, python: PythonVersion): ImageDigests {
+export function digestsOf(image: ImageDescription, python: PythonVersion, generation: Generation): ImageDigests {
   return {
     python,
+    generation,
     imageId: `sha256:${image.configName.replace(/\.json$/, "")}`,
     config: image.configName,
     layers: image.layers.map((layer) => ({
@@ -55,12 +59,13 @@ export function digestsOf(image: ImageDescription, python: PythonVersion): Image
 /** Runs the hash passes only: nothing is streamed.  Throws ConfError/CannotArchiveError as prepareImage does. */
 export function imageDigests(conf: ImageConf, options: Omit<ImageOptions, "reuseChunks"> = {}): ImageDigests {
   const python = options.python ?? DEFAULT_PYTHON;
-  return digestsOf(prepareImage(conf, { ...options, python }), python);
+  return digestsOf(prepareImage(conf, { ...options, python }), python, conf.generation);
 }
 
 /** The `digest` command's output: pretty JSON, keys in a fixed order. */
 export function formatDigests(digests: ImageDigests): string {
   const document: PyValue = new Map<string, PyValue>([
+    ["generation", digests.generation],
     ["python", digests.python],
     ["image_id", digests.imageId],
     ["config", digests.config],

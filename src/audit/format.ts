@@ -2,7 +2,7 @@
 import type { VerifyResult } from "./verify.js";
 
 export function formatVerifyResult(result: VerifyResult, imageName: string, confName: string): string {
-  const under = `--python ${result.python}`;
+  const under = `--generation ${result.generation} --python ${result.python}`;
   if (result.identical) return `identical: ${imageName} is what ${confName} produces with ${under} (image id ${result.imageId})\n`;
   const d = result.difference!;
   const lines = [
@@ -20,17 +20,17 @@ export function formatVerifyResult(result: VerifyResult, imageName: string, conf
 function profileLines(result: VerifyResult, imageName: string): string[] {
   if (result.imageConfig === undefined) return [`profiles: ${imageName}'s config entry could not be found, so no profile can be matched`];
   const config = result.imageConfig;
-  if (result.matchingProfiles.includes(result.python)) {
-    return [`profiles: ${imageName}'s config ${config} is the one this conf gives with --python ${result.python}: ${imageName} was altered after it was written (its content no longer matches its digests)`];
+  if (result.matchingGeneration === result.generation && result.matchingProfiles.includes(result.python)) {
+    return [`profiles: ${imageName}'s config ${config} is the one this conf gives with --generation ${result.generation} --python ${result.python}: ${imageName} was altered after it was written (its content no longer matches its digests)`];
   }
   const lines: string[] = [];
   if (result.matchingProfiles.length > 0) {
-    lines.push(`profiles: ${imageName} matches what --python ${result.matchingProfiles.join(", ")} produces (config ${config})`);
+    lines.push(`profiles: ${imageName} matches what --generation ${result.matchingGeneration} --python ${result.matchingProfiles.join(", ")} produces (config ${config})`);
   } else {
-    lines.push(`profiles: no --python profile produces ${imageName}'s config ${config}`);
+    lines.push(`profiles: no --generation × --python profile produces ${imageName}'s config ${config}`);
   }
   for (const outcome of result.profiles ?? []) {
-    lines.push(`  --python ${outcome.versions.join(", ")}: ${outcome.config !== undefined ? `config ${outcome.config}` : `rejects the conf: ${outcome.error}`}`);
+    lines.push(`  --generation ${outcome.generation} --python ${outcome.versions.join(", ")}: ${outcome.config !== undefined ? `config ${outcome.config}` : `rejects the conf: ${outcome.error}`}`);
   }
   return lines;
 }

@@ -1,15 +1,22 @@
 /**
- * Which `--python` profile would have written an image: the config member's
- * name is the sha256 of a JSON that lists every layer's diff_id, so equal
- * config names mean equal images.  Profiles often agree, so they are grouped.
+ * Which profile (script generation × `--python`) would have written an
+ * image: the config member's name is the sha256 of a JSON that lists every
+ * layer's diff_id, so equal config names mean equal images.  Profiles often
+ * agree, so they are grouped.
  */
 import { prepareImage } from "../image.js";
 import { PYTHON_VERSIONS, type PythonVersion } from "../profile.js";
 import type { ImageConf } from "../conf.js";
 import type { MicrosecondClock } from "../py/datetime.js";
+import { GENERATIONS, type Generation } from "../generation.js";
+
+/** The conf as read for one profile; `generation` undefined: as detected (or chosen on the command line). */
+export type ConfForProfile = (python: PythonVersion, generation?: Generation) => ImageConf;
 
 export interface ProfileOutcome {
-  /** Profiles that give the same result. */
+  /** The script generation these profiles run. */
+  readonly generation: Generation;
+  /** Profiles (of that generation) that give the same result. */
   readonly versions: readonly PythonVersion[];
   /** The config member name they produce, or undefined when they reject the conf. */
   readonly config: string | undefined;
@@ -21,27 +28,32 @@ export interface ProfileOptions {
   readonly root?: string;
   readonly now?: MicrosecondClock;
   /** A profile whose config name is already known (the one just verified against). */
-  readonly known?: { readonly python: PythonVersion; readonly config: string };
+  readonly known?: { readonly python: PythonVersion; readonly generation: Generation; readonly config: string };
 }
 
-/** Runs the hash passes of every profile (none streamed) and groups them by the config they give. */
-export function profileOutcomes(confFor: (python: PythonVersion) => ImageConf, options: ProfileOptions = {}): ProfileOutcome[] {
-  const groups = new Map<string, { versions: PythonVersion[]; config: string | undefined; error: string | undefined }>();
-  for (const python of PYTHON_VERSIONS) {
-    let config: string | undefined;
-    let error: string | undefined;
-    if (options.known?.python === python) config = options.known.config;
-    else {
-      try {
-        config = prepareImage(confFor(python), { python, root: options.root, now: options.now }).configName;
-      } catch (caught) {
-        error = (caught as Error).message;
+/** Runs the hash passes of every profile (none streamed) and groups them by generation and the config they give. */
+export function profileOutcomes(confFor: ConfForProfile, options: ProfileOptions = {}): ProfileOutcome[] {
+  const groups = new Map<string, { generation: Generation; versions: PythonVersion[]; config: string | undefined; error: string | undefined }>();
+  for (const generation of GENERATIONS) {
+    for (const python of PYTHON_VERSIONS) {
+      let config: string | undefined;
+      let error: string | undefined;
+      if (options.known?.python === python && options.known.generation === generation) config = options.known.config;
+      else {
+        try {
+          const conf = confFor(python, generation);
+          // A caller that hands one fixed conf cannot be asked for another generation's.
+          if (conf.generation !== generation) continue;
+          config = prepareImage(conf, { python, root: options.root, now: options.now }).configName;
+        } catch (caught) {
+          error = (caught as Error).message;
+        }
       }
+      const key = `${generation}:${config ?? `error:${error}`}`;
+      const group = groups.get(key) ?? { generation, versions: [], config, error };
+      group.versions.push(python);
+      groups.set(key, group);
     }
-    const key = config ?? `error:${error}`;
-    const group = groups.get(key) ?? { versions: [], config, error };
-    group.versions.push(python);
-    groups.set(key, group);
   }
   return [...groups.values()];
 }

@@ -12,7 +12,8 @@ import type { ImageConf } from "../conf.js";
 import type { MicrosecondClock } from "../py/datetime.js";
 import { AsyncIterableSource, GeneratorSource, SourceReadError } from "./byte-source.js";
 import { compareImages, type ImageDifference } from "./compare.js";
-import { profileOutcomes, type ProfileOutcome } from "./profiles.js";
+import { profileOutcomes, type ConfForProfile, type ProfileOutcome } from "./profiles.js";
+import type { Generation } from "../generation.js";
 
 export type { ImageDifference } from "./compare.js";
 export type { ProfileOutcome } from "./profiles.js";
@@ -46,6 +47,8 @@ export interface VerifyOptions {
 export interface VerifyResult {
   readonly identical: boolean;
   readonly python: PythonVersion;
+  /** The script generation verified against (the conf's, or the one chosen). */
+  readonly generation: Generation;
   /** The image id CONF gives under `python`: `sha256:<config sha>`. */
   readonly imageId: string;
   readonly difference: ImageDifference | undefined;
@@ -53,12 +56,14 @@ export interface VerifyResult {
   readonly imageConfig: string | undefined;
   /** Every profile's config name, grouped (only when IMAGE differs and otherProfiles is on). */
   readonly profiles: readonly ProfileOutcome[] | undefined;
-  /** The profiles whose image has IMAGE's config name. */
+  /** The profiles whose image has IMAGE's config name (of matchingGeneration). */
   readonly matchingProfiles: readonly PythonVersion[];
+  /** The generation of matchingProfiles (undefined when none matches). */
+  readonly matchingGeneration: Generation | undefined;
 }
 
 /** A conf as parsed for one profile (json.load differs slightly between CPythons), or one conf for all. */
-export type ConfFor = ImageConf | ((python: PythonVersion) => ImageConf);
+export type ConfFor = ImageConf | ConfForProfile;
 
 const CONFIG_NAME = /^[0-9a-f]{64}\.json$/;
 
@@ -69,8 +74,11 @@ export async function verifyImage(conf: ConfFor, image: Readable | AsyncIterable
     if ("destroy" in image && typeof image.destroy === "function") image.destroy();
   });
   let prepared;
+  let generation: Generation;
   try {
-    prepared = prepareImage(confFor(python), { python, root: options.root, now: options.now, reuseChunks: true });
+    const conf = confFor(python);
+    generation = conf.generation;
+    prepared = prepareImage(conf, { python, root: options.root, now: options.now, reuseChunks: true });
   } catch (error) {
     found.close();
     throw error;
@@ -91,13 +99,16 @@ export async function verifyImage(conf: ConfFor, image: Readable | AsyncIterable
   const { difference } = comparison;
   const imageConfig = comparison.imageMembers.find((name) => CONFIG_NAME.test(name));
   if (difference === undefined) {
-    return { identical: true, python, imageId, difference, imageConfig, profiles: undefined, matchingProfiles: [python] };
+    return { identical: true, python, generation, imageId, difference, imageConfig, profiles: undefined, matchingProfiles: [python], matchingGeneration: generation };
   }
   const profiles =
     // Same config name as ours: IMAGE claims our digests, no other profile can be it.
     options.otherProfiles === false || imageConfig === undefined || imageConfig === prepared.configName
       ? undefined
-      : profileOutcomes(confFor, { root: options.root, now: options.now, known: { python, config: prepared.configName } });
-  const matchingProfiles = profiles?.find((p) => p.config === imageConfig)?.versions ?? (imageConfig === prepared.configName ? [python] : []);
-  return { identical: false, python, imageId, difference, imageConfig, profiles, matchingProfiles };
+      : profileOutcomes(confFor, { root: options.root, now: options.now, known: { python, generation, config: prepared.configName } });
+  const match = profiles?.find((p) => p.config === imageConfig);
+  const same = imageConfig === prepared.configName;
+  const matchingProfiles = match?.versions ?? (same ? [python] : []);
+  const matchingGeneration = match?.generation ?? (same ? generation : undefined);
+  return { identical: false, python, generation, imageId, difference, imageConfig, profiles, matchingProfiles, matchingGeneration };
 }

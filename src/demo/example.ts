@@ -17,7 +17,10 @@ import { parseTarLayout } from "../tar/inspect.js";
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const exampleDir = join(repo, "example");
 const confPath = join(exampleDir, "conf.json");
+/** The same image described by a conf in today's shape (nixpkgs' current script: owners, mtime, store_dir...). */
+const currentConfPath = join(exampleDir, "conf-current.json");
 const output = resolve(process.argv[2] ?? join(repo, "example.tar"));
+const currentOutput = output.replace(/(\.tar)?$/, "-current.tar");
 
 /** A path as the user would type it from the current directory. */
 const shown = (path: string): string => {
@@ -76,21 +79,28 @@ async function main(): Promise<number> {
     return 2;
   }
   const root = mkdtempSync(join(tmpdir(), "sli-example-"));
-  try {
-    copyAsNixStore(join(exampleDir, "nix"), join(root, "nix"));
-    const args = ["--root", root, "-o", output, confPath];
-    process.stdout.write(`$ stream-layered-image --root ${root} -o ${shown(output)} ${shown(confPath)}\n`);
-    const code = await runCli(args, {
+  const run = async (conf: string, tar: string): Promise<number> => {
+    process.stdout.write(`$ stream-layered-image --root ${root} -o ${shown(tar)} ${shown(conf)}\n`);
+    return runCli(["--root", root, "-o", tar, conf], {
       stdout: process.stdout,
       stderr: (text) => process.stderr.write(text),
       terminal: process.stderr.isTTY === true && process.env["TERM"] !== "dumb",
       columns: process.stderr.columns,
     });
+  };
+  try {
+    copyAsNixStore(join(exampleDir, "nix"), join(root, "nix"));
+    const code = await run(confPath, output);
     if (code !== 0) return code;
+    process.stdout.write(`\n${describe(output)}\n\n`);
+    // The conf today's nixpkgs writes has the current script's keys: detected, its bytes written.
+    process.stdout.write(`The same store with a conf in today's shape (store_dir, from_image, mtime, uid/gid/uname/gname),\nwritten as nixpkgs' current script writes it (files owned by hello:users, mtime apart from created):\n`);
+    const currentCode = await run(currentConfPath, currentOutput);
+    if (currentCode !== 0) return currentCode;
   } finally {
     removeNixStoreCopy(root);
   }
-  process.stdout.write(`\n${describe(output)}\n${nextSteps(shown(output))}\n`);
+  process.stdout.write(`\n${describe(currentOutput)}\n${nextSteps(shown(output))}\n`);
   return 0;
 }
 

@@ -80,13 +80,14 @@ export class TarChunker {
 
   /**
    * tarfile's `copyfileobj(f, out, size)` plus block padding: exactly `size`
-   * bytes from the file's current position (more is ignored, less raises).
+   * bytes from the file's current position, or from `position` when given
+   * (more is ignored, less raises).
    */
-  *fileContent(fd: number, size: number): Generator<Buffer> {
+  *fileContent(fd: number, size: number, position?: number): Generator<Buffer> {
     let left = size;
     while (left > 0) {
       const want = Math.min(left, CHUNK_SIZE - this.used);
-      const got = readSync(fd, this.chunk, this.used, want, null);
+      const got = readSync(fd, this.chunk, this.used, want, position === undefined ? null : position + size - left);
       if (got === 0) throw new ShortReadError(size, size - left);
       this.used += got;
       left -= got;

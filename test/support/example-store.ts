@@ -18,6 +18,20 @@ export const EXAMPLE_LOG = [
   "",
 ].join("\n");
 
+/** The current script's stderr for example/conf-current.json (checked against it when this was written). */
+export const EXAMPLE_CURRENT_LOG = [
+  "No 'fromImage' provided",
+  "Creating layer 1 from paths: ['/nix/store/a397jcmr3wx77iwdw1awxa8qdjmb9kpm-hello-greetings-1.0']",
+  "Creating layer 2 from paths: ['/nix/store/dhcb9jz9r22yrwjj82la99bbl6chybxm-hello-2.12.1']",
+  "Creating layer 3 with customisation...",
+  "Adding manifests...",
+  "Done.",
+  "",
+].join("\n");
+
+/** example/conf-current.json's image id (the current script under CPython 3.13 wrote the same bytes). */
+export const EXAMPLE_CURRENT_IMAGE = "4bfc2b314d633a55b9eb9691c3f9a4203722ab46847c1064ebaf520cde3b72ae";
+
 /** The example's digests: its store is copied with fixed modes, so they never vary. */
 export const EXAMPLE_DIGESTS = {
   image: "adbfde93515986db895219059074691928473fdabbc52b0a24c9e7d373dfed92",

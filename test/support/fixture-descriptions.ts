@@ -5,6 +5,7 @@
  */
 import { LAYER_CASES, STORES } from "../fixtures/layer-fixtures.js";
 import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.js";
+import { CURRENT_CASES, CURRENT_STORE } from "../fixtures/current-fixtures.js";
 
 export function layerFixturesText(): string {
   return JSON.stringify({ stores: STORES, cases: LAYER_CASES }, null, 1) + "\n";
@@ -12,4 +13,8 @@ export function layerFixturesText(): string {
 
 export function imageFixturesText(): string {
   return JSON.stringify({ store: IMAGE_STORE, cases: IMAGE_CASES }, null, 1) + "\n";
+}
+
+export function currentFixturesText(): string {
+  return JSON.stringify({ store: CURRENT_STORE, cases: CURRENT_CASES }, null, 1) + "\n";
 }

@@ -352,6 +352,12 @@ export class ConfWriter {
     ];
     if (r.chance(0.6)) members.push(["os", r.pick(['"linux"', '"windows"', "null", this.value(2)])]);
     if (r.chance(0.3)) members.push([r.pick(["fromImage", "comment", "", "Config"]), this.value(2)]);
+    return { text: this.objectText(members), created, storeLayers, customisationLayer };
+  }
+
+  /** Members in random order, with duplicate keys (a decoy first), as JSON text. */
+  private objectText(members: [string, string][]): string {
+    const r = this.r;
     r.shuffle(members);
     // Duplicate keys: a decoy first, the real value (the last one wins) later.
     for (let n = r.int(3); n > 0; n--) {
@@ -360,7 +366,64 @@ export class ConfWriter {
       members.splice(r.int(at + 1), 0, [name, this.decoy(name)]);
     }
     const body = members.map(([name, value]) => `${this.ws()}${this.key(name)}${this.ws()}:${this.ws()}${value}${this.ws()}`);
-    const text = `${this.ws()}{${body.join(",")}}${this.ws()}${r.chance(0.5) ? "\n" : ""}`;
-    return { text, created, storeLayers, customisationLayer };
+    return `${this.ws()}{${body.join(",")}}${this.ws()}${r.chance(0.5) ? "\n" : ""}`;
+  }
+
+  /** A uid/gid JSON value that Python's int() accepts, in every spelling it accepts. */
+  private owner(): string {
+    const r = this.r;
+    const n = r.pick([0, 0, 1, 33, 100, 1000, 65534, 8 ** 7 - 1, 8 ** 7, 4294967294, -1, -65534]);
+    switch (r.int(8)) {
+      case 0:
+        return r.pick(["true", "false", "1.9", "-0.5", "1e20", "2097151.99", "123456789012345678901234567890"]);
+      case 1:
+        // Surrounding whitespace (ASCII and Unicode), a sign.
+        // One sign only: "+-1" is refused.
+        return this.str(`${r.pick(["", " ", "\t", "\n", "\u00a0", "\u3000"])}${n >= 0 ? r.pick(["", "+"]) : ""}${n}${r.pick(["", " ", "\r\n", "\u2028"])}`);
+      case 2:
+        // Underscores between digits.
+        return this.str(String(n).replace(/(\d)(?=\d)/g, (d) => (r.chance(0.5) ? `${d}_` : d)));
+      case 3:
+        // Other Unicode decimal digits (Arabic-Indic, fullwidth, Devanagari) known to every CPython 3.8-3.13.
+        return this.str(String(Math.abs(n)).replace(/\d/g, (d) => String.fromCodePoint(r.pick([0x660, 0xff10, 0x966, 0x30]) + Number(d))));
+      default:
+        return String(n);
+    }
+  }
+
+  /** An uname/gname: any str that surrogateescape can write (lone surrogates only in U+DC80..U+DCFF). */
+  private ownerName(): string {
+    const r = this.r;
+    if (r.chance(0.5)) return this.str(r.pick(["root", "root", "nobody", "", "user", "a-name-longer-than-thirty-two-chars", "\u00fcser"]));
+    return this.str(this.randomString(8).replace(/[\ud800-\udc7f\udd00-\udfff]/g, "x"));
+  }
+
+  /**
+   * A conf of today's script: the 2020 keys plus store_dir (a prefix of
+   * every store path), from_image null, mtime (never "now"), uid, gid,
+   * uname, gname; and sometimes -t/--repo_tag on the command line.
+   */
+  currentConf(): RandomConf & { readonly args: readonly string[]; readonly mtime: string } {
+    const r = this.r;
+    const base = this.conf();
+    const mtime = r.pick(CREATED_VALUES);
+    const members: [string, string][] = [
+      ["architecture", this.architecture()],
+      ["config", this.value(0)],
+      ["created", this.str(base.created)],
+      ["mtime", this.str(mtime)],
+      ["uid", this.owner()],
+      ["gid", this.owner()],
+      ["uname", this.ownerName()],
+      ["gname", this.ownerName()],
+      ["store_dir", this.str(r.pick(["/nix/store", "/nix/store", "/nix/store/", "/nix", "/", ""]))],
+      ["from_image", "null"],
+      ["store_layers", this.list(base.storeLayers.map((layer) => this.list(layer.map((path) => this.str(path)))))],
+      ["customisation_layer", this.str(base.customisationLayer)],
+    ];
+    const args = r.chance(0.7) ? [] : r.pick([["-t", "override:tag"], ["--repo_tag", "caf\u00e9:1"], ["--repo_tag="], ["-tx:y"]]);
+    // With a non-empty -t the conf's repo_tag is never read: it may be missing.
+    if (args.length === 0 || args[0] === "--repo_tag=" || r.chance(0.5)) members.push(["repo_tag", this.repoTag()]);
+    return { ...base, text: this.objectText(members), args, mtime };
   }
 }

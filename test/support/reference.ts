@@ -105,3 +105,24 @@ export function runOurCli(args: readonly string[], tz: string | undefined): Proc
   const result = spawnSync(process.execPath, [join(REPO_ROOT, "dist", "cli.js"), ...args], { env, maxBuffer: 1 << 30 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString("utf8") };
 }
+
+/** The current nixpkgs script (public code, never in the repository): its path, from SLI_CURRENT_REFERENCE. */
+export function currentReference(): string | undefined {
+  const path = process.env.SLI_CURRENT_REFERENCE;
+  return path === undefined || path === "" ? undefined : path;
+}
+
+/** Why the current script cannot run here, or undefined when it can. */
+export function currentReferenceUnavailable(): string | undefined {
+  const script = currentReference();
+  if (script === undefined) return "SLI_CURRENT_REFERENCE is not set (the path to today's nixpkgs stream_layered_image.py)";
+  if (!existsSync(script)) return `SLI_CURRENT_REFERENCE names ${JSON.stringify(script)}, which does not exist`;
+  // with-store comes with the 2020 reference (../shared/reference).
+  return referenceUnavailable();
+}
+
+/** Runs the current script as `python SCRIPT [args...] CONF` with `storeRoot/nix` mounted on /nix. */
+export function runCurrentReferenceImage(python: string, storeRoot: string, args: readonly string[], confPath: string): ProcessResult {
+  const result = spawnSync(WITH_STORE, [storeRoot, "--", python, currentReference()!, ...args, confPath], { env: envWithTz("UTC"), maxBuffer: 1 << 30 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString("utf8") };
+}

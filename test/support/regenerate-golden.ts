@@ -1,6 +1,7 @@
 /**
  * Regenerates golden/layers/ and golden/images/ from the reference:
- * `npm run golden` (or `npm run golden -- layers|images`)
+ * `npm run golden` (or `npm run golden -- layers|images|current`; current,
+ * the current nixpkgs script's goldens, needs SLI_CURRENT_REFERENCE=<script>)
  * (root, python interpreters under /root/.pyenv/versions, unshare).
  * Slow part: the 8 GiB sparse case, run under 3.8 and 3.11 only.
  */
@@ -12,11 +13,14 @@ import { PYTHON_VERSIONS } from "../../src/profile.js";
 import type { PythonVersion } from "../../src/py/version.js";
 import { LAYER_CASES, STORES } from "../fixtures/layer-fixtures.js";
 import { buildTree } from "./tree-spec.js";
-import { pythonFor, referenceUnavailable, runReferenceImage, runReferenceLayers } from "./reference.js";
+import { currentReferenceUnavailable, pythonFor, referenceUnavailable, runCurrentReferenceImage, runReferenceImage, runReferenceLayers, type ProcessResult } from "./reference.js";
+import { CURRENT_CASES, CURRENT_STORE } from "../fixtures/current-fixtures.js";
+import { CURRENT_GOLDEN_DIR } from "./golden-current.js";
 import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.js";
 import { IMAGE_GOLDEN_DIR, type ImageManifest } from "./golden-images.js";
 import { LAYER_GOLDEN_DIR, type LayerManifest } from "./golden-layers.js";
-import { imageFixturesText, layerFixturesText } from "./fixture-descriptions.js";
+import { currentFixturesText, imageFixturesText, layerFixturesText } from "./fixture-descriptions.js";
+import type { TreeEntry } from "./tree-spec.js";
 
 /** Profiles whose tarfile bytes differ (3.8 vs the rest) are enough for the slow 8 GiB case. */
 const HUGE_PROFILES: readonly PythonVersion[] = ["3.8", "3.11"];
@@ -98,28 +102,38 @@ class DedupedWriter {
   }
 }
 
-function regenerateImages(): void {
+/**
+ * Runs `run` for every case under every CPython and records, in `dir`, the
+ * image and stderr it wrote, or (on failure) its exit status, stdout size and
+ * last stderr line (a traceback names machine paths).
+ */
+function recordOutcomes<C extends { name: string; conf: string }>(
+  dir: string,
+  store: readonly TreeEntry[],
+  cases: readonly C[],
+  run: (python: string, storeRoot: string, confPath: string, c: C) => ProcessResult,
+  fixturesText: string,
+): void {
   const work = mkdtempSync(join(tmpdir(), "sli-golden-images-"));
   try {
-    const { unavailable } = buildTree(work, IMAGE_STORE);
+    const { unavailable } = buildTree(work, [...store]);
     if (unavailable.length > 0) throw new Error(`cannot build the image fixture store: ${JSON.stringify(unavailable)}`);
-    mkdirSync(IMAGE_GOLDEN_DIR, { recursive: true });
-    for (const file of readdirSync(IMAGE_GOLDEN_DIR)) rmSync(join(IMAGE_GOLDEN_DIR, file));
-    const writer = new DedupedWriter(IMAGE_GOLDEN_DIR);
+    mkdirSync(dir, { recursive: true });
+    for (const file of readdirSync(dir)) rmSync(join(dir, file));
+    const writer = new DedupedWriter(dir);
     const manifest: ImageManifest = {};
-    for (const imageCase of IMAGE_CASES) {
+    for (const imageCase of cases) {
       const confPath = join(work, `${imageCase.name}.json`);
       writeFileSync(confPath, imageCase.conf);
       const entry: ImageManifest[string] = {};
       for (const version of PYTHON_VERSIONS) {
         const python = pythonFor(version);
         if (python === undefined) throw new Error(`python ${version} not found`);
-        const result = runReferenceImage(python, work, confPath, imageCase.tz);
+        const result = run(python, work, confPath, imageCase);
         const base = `${imageCase.name}.${version}`;
         if (result.status === 0) {
           entry[version] = { status: 0, image: writer.write(base, "tar", result.stdout), stderr: writer.write(base, "stderr", Buffer.from(result.stderr)) };
         } else {
-          // A traceback names machine paths: keep its last line and the stdout size only.
           const lines = result.stderr.trimEnd().split("\n");
           entry[version] = { status: result.status ?? -1, stdoutBytes: result.stdout.length, error: lines[lines.length - 1] ?? "" };
         }
@@ -127,11 +141,22 @@ function regenerateImages(): void {
       manifest[imageCase.name] = entry;
       process.stderr.write(`image ${imageCase.name}: ${Object.values(entry).map((e) => e.status).join(",")}\n`);
     }
-    writeFileSync(join(IMAGE_GOLDEN_DIR, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
-    writeFileSync(join(IMAGE_GOLDEN_DIR, "fixtures.json"), imageFixturesText());
+    writeFileSync(join(dir, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+    writeFileSync(join(dir, "fixtures.json"), fixturesText);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+}
+
+function regenerateImages(): void {
+  recordOutcomes(IMAGE_GOLDEN_DIR, IMAGE_STORE, IMAGE_CASES, (python, root, confPath, c) => runReferenceImage(python, root, confPath, c.tz), imageFixturesText());
+}
+
+/** golden/current/: the current nixpkgs script (SLI_CURRENT_REFERENCE), TZ=UTC. */
+function regenerateCurrent(): void {
+  const problem = currentReferenceUnavailable();
+  if (problem !== undefined) throw new Error(`cannot regenerate golden/current: ${problem}`);
+  recordOutcomes(CURRENT_GOLDEN_DIR, CURRENT_STORE, CURRENT_CASES, (python, root, confPath, c) => runCurrentReferenceImage(python, root, c.args, confPath), currentFixturesText());
 }
 
 function main(what: string | undefined): void {
@@ -139,6 +164,9 @@ function main(what: string | undefined): void {
   if (problem !== undefined) throw new Error(`cannot regenerate goldens: ${problem}`);
   if (what === undefined || what === "layers") regenerateLayers();
   if (what === undefined || what === "images") regenerateImages();
+  // The current script is public code kept outside the repository: only with SLI_CURRENT_REFERENCE.
+  if (what === "current" || (what === undefined && currentReferenceUnavailable() === undefined)) regenerateCurrent();
+  else if (what === undefined) process.stderr.write(`golden/current/ left as it is: ${currentReferenceUnavailable()}\n`);
 }
 
 main(process.argv[2]);

@@ -1,0 +1,324 @@
+/**
+ * The current script's `from_image`: a docker-archive base image, opened the
+ * way `tarfile.open(path)` opens it (uncompressed, or gzip), its members
+ * listed as tarfile reads them, `manifest.json` and the config read with
+ * `getmember` + `extractfile` + `json.load`, and each layer the manifest
+ * lists found again with `getmember` (the last member of that name).
+ *
+ * Supported: members with plain ustar/GNU/POSIX headers (what the 2020
+ * script, `docker save` and most tools write for short names).  A member
+ * with a PAX extended header or a GNU long name is refused with one line:
+ * tarfile would carry its records into the new header, which is not done
+ * yet.  bzip2, xz and zstd archives are refused too (no decoder in Node's
+ * zlib; CPython <= 3.13 cannot open zstd either).
+ */
+import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { tmpdir } from "node:os";
+import { join, posix } from "node:path";
+import { BLOCK_SIZE, TypeFlag } from "./tar/constants.js";
+import type { TarHeader } from "./tar/header.js";
+import { fsDecode, fsEncode } from "./py/fsname.js";
+import { parsePythonJson } from "./py/json.js";
+import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "./py/value.js";
+import type { PythonVersion } from "./py/version.js";
+
+/** The base image cannot be used: one line naming the file and what is wrong. */
+export class BaseImageError extends Error {
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super(`from_image ${JSON.stringify(file)}: ${message}`, options);
+    this.name = "BaseImageError";
+  }
+}
+
+/** One archive member as `TarFile.next()` reads it. */
+interface Member {
+  readonly name: string;
+  /** The header tarfile's `addfile` writes again for it. */
+  readonly header: TarHeader;
+  readonly type: number;
+  readonly linkname: string;
+  readonly size: number;
+  readonly dataOffset: number;
+}
+
+/** A base layer: its member's header as read, and where the bytes `extractfile` gives come from. */
+export interface BaseLayer {
+  /** The member's name: the manifest's Layers entry and history comment. */
+  readonly path: string;
+  /** The base config's diff_id without "sha256:". */
+  readonly sha256: string;
+  readonly header: TarHeader;
+  /** Offset of the content in the (decompressed) archive; the size is header.size. */
+  readonly dataOffset: number;
+  /** Bytes `addfile` copies: the member's size (0 for links and directories: header only). */
+  readonly copySize: number;
+}
+
+export interface BaseImage {
+  readonly file: string;
+  readonly layers: readonly BaseLayer[];
+  /** The base config's "config" object (its Env is merged into the image's). */
+  readonly config: PyDict;
+  /** The descriptor the layers are read from; close() releases it and any temporary copy. */
+  readonly fd: number;
+  close(): void;
+}
+
+const REGULAR = new Set([0x30, 0x00, 0x37]); // "0", "\0" (AREGTYPE), "7" (CONTTYPE)
+const SUPPORTED = new Set([...REGULAR, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36]);
+const SYMLINK = 0x32;
+const HARDLINK = 0x31;
+/** Header kinds tarfile turns into fields of the next member, not supported here yet. */
+const EXTENDED: Record<number, string> = { 0x78: "PAX extended", 0x67: "PAX global", 0x4c: "GNU long name", 0x4b: "GNU long link name", 0x53: "GNU sparse" };
+
+function readAt(fd: number, length: number, position: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const got = readSync(fd, buffer, done, length - done, position + done);
+    if (got === 0) break;
+    done += got;
+  }
+  return buffer.subarray(0, done);
+}
+
+/** tarfile's `nts`: up to the first NUL, decoded as the file system encoding with surrogateescape. */
+function nts(block: Buffer, start: number, end: number): string {
+  const field = block.subarray(start, end);
+  const nul = field.indexOf(0);
+  return fsDecode(nul === -1 ? field : field.subarray(0, nul));
+}
+
+/** tarfile's `nti`: base-256 or octal text; undefined where tarfile raises InvalidHeaderError. */
+function nti(block: Buffer, start: number, end: number): bigint | undefined {
+  const field = block.subarray(start, end);
+  if (field[0] === 0o200 || field[0] === 0o377) {
+    let n = 0n;
+    for (let i = 1; i < field.length; i++) n = (n << 8n) + BigInt(field[i]!);
+    return field[0] === 0o377 ? n - (256n ** BigInt(field.length - 1)) : n;
+  }
+  const nul = field.indexOf(0);
+  const text = field.subarray(0, nul === -1 ? field.length : nul).toString("latin1").trim();
+  if (text === "") return 0n;
+  return /^[+-]?[0-7]+$/.test(text) ? BigInt(text.startsWith("-") ? `-0o${text.slice(1)}` : `0o${text.replace(/^\+/, "")}`) : undefined;
+}
+
+function checksumOk(block: Buffer): boolean {
+  const stored = nti(block, 148, 156);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK_SIZE; i++) {
+    const byte = i >= 148 && i < 156 ? 0x20 : block[i]!;
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored !== undefined && (stored === BigInt(unsigned) || stored === BigInt(signed));
+}
+
+/** `TarInfo.frombuf` for one block, or undefined where tarfile stops (or fails at offset 0). */
+function parseMember(block: Buffer, offset: number, file: string): Member | undefined {
+  if (!checksumOk(block)) return undefined;
+  const type = block[156]!;
+  const extended = EXTENDED[type];
+  if (extended !== undefined) throw new BaseImageError(file, `the member at offset ${offset} has a ${extended} header, which base images may not have yet`);
+  const numbers = [nti(block, 100, 108), nti(block, 108, 116), nti(block, 116, 124), nti(block, 124, 136), nti(block, 136, 148), nti(block, 329, 337), nti(block, 337, 345)];
+  if (numbers.some((n) => n === undefined)) return undefined;
+  const [mode, uid, gid, size, mtime, devmajor, devminor] = numbers as bigint[];
+  let name = nts(block, 0, 100);
+  let memberType = type;
+  // Old V7 tar: a regular file whose name ends in "/" is a directory.
+  if (type === 0x00 && name.endsWith("/")) memberType = TypeFlag.directory;
+  if (memberType === TypeFlag.directory) name = name.replace(/\/+$/, "");
+  const prefix = nts(block, 345, 500);
+  if (prefix !== "") name = `${prefix}/${name}`;
+  const sizeNumber = Number(size);
+  const header: TarHeader = {
+    name,
+    mode: Number(mode),
+    uid: uid!,
+    gid: gid!,
+    size: size!,
+    mtime: mtime!,
+    type: memberType as TypeFlag,
+    linkname: nts(block, 157, 257),
+    uname: nts(block, 265, 297),
+    gname: nts(block, 297, 329),
+    devmajor: Number(devmajor),
+    devminor: Number(devminor),
+  };
+  return { name, header, type: memberType, linkname: header.linkname, size: sizeNumber, dataOffset: offset + BLOCK_SIZE };
+}
+
+/** `TarFile.getmembers()`: every member until the end-of-archive block or a header tarfile cannot read. */
+function listMembers(fd: number, file: string): Member[] {
+  const total = fstatSync(fd).size;
+  const members: Member[] = [];
+  let offset = 0;
+  for (;;) {
+    const block = readAt(fd, BLOCK_SIZE, offset);
+    const empty = block.length < BLOCK_SIZE || block.every((byte) => byte === 0);
+    const member = empty ? undefined : parseMember(block, offset, file);
+    if (member === undefined) {
+      if (offset === 0) throw new BaseImageError(file, empty ? "an empty archive" : "not a tar archive (its first header is invalid)");
+      return members;
+    }
+    members.push(member);
+    offset = member.dataOffset;
+    if (REGULAR.has(member.type) || !SUPPORTED.has(member.type)) offset += Math.ceil(member.size / BLOCK_SIZE) * BLOCK_SIZE;
+    if (offset > total) throw new BaseImageError(file, `the archive ends inside member ${JSON.stringify(member.name)}`);
+  }
+}
+
+/** `_getmember(name)`: the last member of that name (normalize: os.path.normpath on both sides). */
+function findMember(members: readonly Member[], name: string, normalize = false, before = members.length): Member | undefined {
+  const wanted = normalize ? posix.normalize(name) : name;
+  for (let i = before - 1; i >= 0; i--) {
+    const candidate = members[i]!;
+    if ((normalize ? posix.normalize(candidate.name) : candidate.name) === wanted) return candidate;
+  }
+  return undefined;
+}
+
+/** `extractfile(member)`'s data: the member's own, or its link target's; undefined where it returns None. */
+function dataMember(members: readonly Member[], member: Member, file: string, depth = 0): Member | undefined {
+  if (REGULAR.has(member.type) || !SUPPORTED.has(member.type)) return member;
+  if (member.type !== SYMLINK && member.type !== HARDLINK) return undefined;
+  const symlink = member.type === SYMLINK;
+  const linkname = symlink ? [posix.dirname(member.name), member.linkname].filter((part) => part !== "" && part !== ".").join("/") : member.linkname;
+  const target = findMember(members, linkname, true, symlink ? members.length : members.indexOf(member));
+  if (target === undefined || depth > 40) throw new BaseImageError(file, `KeyError: linkname ${JSON.stringify(linkname)} of ${JSON.stringify(member.name)} not found`);
+  return dataMember(members, target, file, depth + 1);
+}
+
+/** `json.load(extractfile(getmember(name)))` (UTF-8, a BOM allowed as json.loads(bytes) allows it). */
+function loadJson(fd: number, members: readonly Member[], name: string, file: string, python: PythonVersion): PyValue {
+  const member = findMember(members, name.replace(/\/+$/, ""));
+  if (member === undefined) throw new BaseImageError(file, `KeyError: filename ${JSON.stringify(name)} not found`);
+  const data = dataMember(members, member, file);
+  if (data === undefined) throw new BaseImageError(file, `${JSON.stringify(name)} is not a file`);
+  let text = readAt(fd, data.size, data.dataOffset).toString("utf8");
+  if (text.startsWith("\ufeff")) text = text.slice(1);
+  try {
+    return parsePythonJson(text, { profile: python });
+  } catch (error) {
+    throw new BaseImageError(file, `${JSON.stringify(name)}: invalid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const MAGIC: [Buffer, string][] = [
+  [Buffer.from("BZh"), "bzip2-compressed base images are not supported (Node's zlib has no bzip2)"],
+  [Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), "xz-compressed base images are not supported (Node's zlib has no xz)"],
+  [Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), "a zstd-compressed archive: tarfile.open cannot open it either (CPython <= 3.13 has no zstd)"],
+];
+
+/**
+ * gzip: decompressed once to a temporary file (at zlib's inflate speed, in
+ * constant memory) by a child node process, since Node offers no
+ * synchronous streaming inflate; the layers are then read from that copy.
+ */
+function gunzipToTemporary(path: Buffer, file: string): { fd: number; remove: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "sli-base-"));
+  const target = join(dir, "base.tar");
+  const script =
+    'const {pipeline}=require("node:stream");const fs=require("node:fs");const zlib=require("node:zlib");' +
+    'pipeline(fs.createReadStream(Buffer.from(process.argv[1],"hex")),zlib.createGunzip(),fs.createWriteStream(process.argv[2]),(e)=>{if(e){process.stderr.write(String(e.code||e.message));process.exit(1)}})';
+  const result = spawnSync(process.execPath, ["-e", script, path.toString("hex"), target], { encoding: "utf8" });
+  if (result.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    const reason = result.stderr.trim() || String(result.error);
+    throw new BaseImageError(file, `cannot decompress it as gzip: ${reason === "Z_BUF_ERROR" ? "it is truncated (unexpected end of the compressed data)" : reason}`);
+  }
+  const fd = openSync(target, "r");
+  rmSync(dir, { recursive: true, force: true });
+  return { fd, remove: () => {} };
+}
+
+/** `tarfile.open(path)`: plain tar, or gzip; anything else refused before any byte. */
+function openArchive(path: Buffer, file: string): { fd: number; remove: () => void } {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    throw new BaseImageError(file, `cannot open it: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  const head = readAt(fd, BLOCK_SIZE, 0);
+  if (head.length === BLOCK_SIZE && checksumOk(head)) return { fd, remove: () => {} };
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    closeSync(fd);
+    return gunzipToTemporary(path, file);
+  }
+  closeSync(fd);
+  for (const [magic, message] of MAGIC) if (head.subarray(0, magic.length).equals(magic)) throw new BaseImageError(file, message);
+  throw new BaseImageError(file, head.length === 0 ? "an empty file, not a tar archive" : "not a tar archive (nor gzip-compressed)");
+}
+
+function entry(value: PyValue, key: string | number, file: string, what: string): PyValue {
+  if (typeof key === "number") {
+    if (!isPyList(value) || value[key] === undefined) throw new BaseImageError(file, `${what}: expected a list with an item ${key}, found ${pyTypeName(value)}`);
+    return value[key]!;
+  }
+  if (!isPyDict(value) || !value.has(key)) throw new BaseImageError(file, `${what}: no key ${JSON.stringify(key)}`);
+  return value.get(key)!;
+}
+
+/** Opens and checks the base image: every failure the reference would meet (and some it would not) before any byte. */
+export function loadBaseImage(from: string, root: string | undefined, python: PythonVersion): BaseImage {
+  // --root stands for /nix (what with-store mounts): a base image in the store is read below it, any other path as is.
+  const path = root !== undefined && from.startsWith("/nix/") ? Buffer.concat([Buffer.from(root.replace(/\/+$/, "")), fsEncode(from)]) : fsEncode(from);
+  const { fd, remove } = openArchive(path, from);
+  const close = (): void => {
+    closeSync(fd);
+    remove();
+  };
+  try {
+    const members = listMembers(fd, from);
+    const manifest = loadJson(fd, members, "manifest.json", from, python);
+    const first = entry(manifest, 0, from, "manifest.json");
+    const configName = entry(first, "Config", from, "manifest.json[0]");
+    if (!isPyStr(configName)) throw new BaseImageError(from, `manifest.json[0]["Config"] must be a string, not ${pyTypeName(configName)}`);
+    const image = loadJson(fd, members, configName, from, python);
+    const config = entry(image, "config", from, configName);
+    if (!isPyDict(config)) throw new BaseImageError(from, `${configName}: "config" must be an object, not ${pyTypeName(config)}`);
+    const layerNames = entry(first, "Layers", from, "manifest.json[0]");
+    const diffIds = entry(entry(image, "rootfs", from, configName), "diff_ids", from, `${configName} rootfs`);
+    if (!isPyList(layerNames) || !isPyList(diffIds)) throw new BaseImageError(from, "manifest Layers and config rootfs.diff_ids must be lists");
+    // zip() would drop the layers past the last diff_id: an image missing layers, refused here.
+    if (diffIds.length < layerNames.length) throw new BaseImageError(from, `${layerNames.length} layers but only ${diffIds.length} diff_ids in ${configName}`);
+    const layers = layerNames.map((name, num): BaseLayer => {
+      const diffId = diffIds[num]!;
+      if (!isPyStr(name) || !isPyStr(diffId)) throw new BaseImageError(from, `layer ${num + 1}: its name and diff_id must be strings`);
+      const member = findMember(members, name.replace(/\/+$/, ""));
+      if (member === undefined) throw new BaseImageError(from, `KeyError: filename ${JSON.stringify(name)} not found`);
+      const data = dataMember(members, member, from);
+      if (data !== undefined && data.size < member.size) throw new BaseImageError(from, `layer ${JSON.stringify(name)}: its link target is shorter than the member`);
+      return { path: member.name, sha256: diffId.replace(/^sha256:/, ""), header: member.header, dataOffset: data?.dataOffset ?? 0, copySize: data === undefined ? 0 : member.size };
+    });
+    return { file: from, layers, config, fd, close };
+  } catch (error) {
+    close();
+    throw error;
+  }
+}
+
+/**
+ * `overlay_base_config`: the base config's Env, then the conf's, one entry
+ * per variable name (first position, last value); the key is added at the
+ * end of the conf's config when it had none, and only when there is any Env.
+ */
+export function overlayBaseConfig(base: PyDict, config: PyValue, file: string): PyValue {
+  if (!isPyDict(config)) throw new BaseImageError(file, `the conf's "config" must be an object to merge the base Env into, not ${pyTypeName(config)}`);
+  const baseEnv = base.has("Env") ? base.get("Env")! : [];
+  const ownEnv = config.has("Env") ? config.get("Env")! : [];
+  if (!isPyList(baseEnv) || !isPyList(ownEnv)) throw new BaseImageError(file, `"Env" must be lists to be merged (base: ${pyTypeName(baseEnv)}, conf: ${pyTypeName(ownEnv)})`);
+  const all = [...baseEnv, ...ownEnv];
+  if (all.length === 0) return config;
+  const resolved = new Map<string, PyValue>();
+  for (const item of all) {
+    if (!isPyStr(item)) throw new BaseImageError(file, `an "Env" entry must be a string, not ${pyTypeName(item)}`);
+    resolved.set(item.split("=")[0]!, item);
+  }
+  const merged: PyDict = new Map(config);
+  merged.set("Env", [...resolved.values()]);
+  return merged;
+}
