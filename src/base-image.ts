@@ -5,12 +5,12 @@
  * `getmember` + `extractfile` + `json.load`, and each layer the manifest
  * lists found again with `getmember` (the last member of that name).
  *
- * Supported: members with plain ustar/GNU/POSIX headers (what the 2020
- * script, `docker save` and most tools write for short names).  A member
- * with a PAX extended header or a GNU long name is refused with one line:
- * tarfile would carry its records into the new header, which is not done
- * yet.  bzip2, xz and zstd archives are refused too (no decoder in Node's
- * zlib; CPython <= 3.13 cannot open zstd either).
+ * Supported: ustar/GNU/POSIX headers, a PAX extended header (its records
+ * kept on the member: tarfile writes them again) and GNU long names and
+ * link names.  Refused with one line: PAX global headers, GNU sparse
+ * members, two PAX headers in a row and records the CPython versions read
+ * differently.  bzip2, xz and zstd archives are refused too (no decoder in
+ * Node's zlib; CPython <= 3.13 cannot open zstd either).
  */
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
