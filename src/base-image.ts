@@ -5,12 +5,12 @@
  * `getmember` + `extractfile` + `json.load`, and each layer the manifest
  * lists found again with `getmember` (the last member of that name).
  *
- * Supported: members with plain ustar/GNU/POSIX headers (what the 2020
- * script, `docker save` and most tools write for short names).  A member
- * with a PAX extended header or a GNU long name is refused with one line:
- * tarfile would carry its records into the new header, which is not done
- * yet.  bzip2, xz and zstd archives are refused too (no decoder in Node's
- * zlib; CPython <= 3.13 cannot open zstd either).
+ * Supported: ustar/GNU/POSIX headers, a PAX extended header (its records
+ * kept on the member: tarfile writes them again) and GNU long names and
+ * link names.  Refused with one line: PAX global headers, GNU sparse
+ * members, two PAX headers in a row and records the CPython versions read
+ * differently.  bzip2, xz and zstd archives are refused too (no decoder in
+ * Node's zlib; CPython <= 3.13 cannot open zstd either).
  */
 import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -18,10 +18,12 @@ import { tmpdir } from "node:os";
 import { join, posix } from "node:path";
 import { BLOCK_SIZE, TypeFlag } from "./tar/constants.js";
 import type { TarHeader } from "./tar/header.js";
-import { fsDecode, fsEncode } from "./py/fsname.js";
+import { fsDecode, fsEncode, strFacts } from "./py/fsname.js";
 import { parsePythonJson } from "./py/json.js";
 import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "./py/value.js";
 import type { PythonVersion } from "./py/version.js";
+import { profileFor, type PythonProfile } from "./profile.js";
+import { decodePaxRecords } from "./tar/pax.js";
 
 /** The base image cannot be used: one line naming the file and what is wrong. */
 export class BaseImageError extends Error {
@@ -32,7 +34,7 @@ export class BaseImageError extends Error {
 }
 
 /** One archive member as `TarFile.next()` reads it. */
-interface Member {
+export interface Member {
   readonly name: string;
   /** The header tarfile's `addfile` writes again for it. */
   readonly header: TarHeader;
@@ -40,7 +42,14 @@ interface Member {
   readonly linkname: string;
   readonly size: number;
   readonly dataOffset: number;
+  /** Where the next header starts. */
+  readonly end: number;
+  /** Its fields came through a PAX extended header. */
+  readonly viaPax: boolean;
 }
+
+/** The CPython differences in reading a base archive (see PythonProfile.baseArchive). */
+type BaseArchiveRules = PythonProfile["baseArchive"];
 
 /** A base layer: its member's header as read, and where the bytes `extractfile` gives come from. */
 export interface BaseLayer {
@@ -69,8 +78,13 @@ const REGULAR = new Set([0x30, 0x00, 0x37]); // "0", "\0" (AREGTYPE), "7" (CONTT
 const SUPPORTED = new Set([...REGULAR, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36]);
 const SYMLINK = 0x32;
 const HARDLINK = 0x31;
-/** Header kinds tarfile turns into fields of the next member, not supported here yet. */
-const EXTENDED: Record<number, string> = { 0x78: "PAX extended", 0x67: "PAX global", 0x4c: "GNU long name", 0x4b: "GNU long link name", 0x53: "GNU sparse" };
+const PAX_EXTENDED = 0x78;
+const GNU_LONGNAME = 0x4c;
+const GNU_LONGLINK = 0x4b;
+/** tarfile's GNU_TYPES: their header's prefix field is not part of a name. */
+const GNU_EXTENSIONS = new Set([GNU_LONGNAME, GNU_LONGLINK, 0x53]);
+/** Header kinds tarfile folds into later members in ways not reproduced here. */
+const REFUSED: Record<number, string> = { 0x67: "PAX global", 0x53: "GNU sparse" };
 
 function readAt(fd: number, length: number, position: number): Buffer {
   const buffer = Buffer.alloc(length);
@@ -117,11 +131,9 @@ function checksumOk(block: Buffer): boolean {
 }
 
 /** `TarInfo.frombuf` for one block, or undefined where tarfile stops (or fails at offset 0). */
-function parseMember(block: Buffer, offset: number, file: string): Member | undefined {
+function parseMember(block: Buffer, offset: number): Member | undefined {
   if (!checksumOk(block)) return undefined;
   const type = block[156]!;
-  const extended = EXTENDED[type];
-  if (extended !== undefined) throw new BaseImageError(file, `the member at offset ${offset} has a ${extended} header, which base images may not have yet`);
   const numbers = [nti(block, 100, 108), nti(block, 108, 116), nti(block, 116, 124), nti(block, 124, 136), nti(block, 136, 148), nti(block, 329, 337), nti(block, 337, 345)];
   if (numbers.some((n) => n === undefined)) return undefined;
   const [mode, uid, gid, size, mtime, devmajor, devminor] = numbers as bigint[];
@@ -131,8 +143,7 @@ function parseMember(block: Buffer, offset: number, file: string): Member | unde
   if (type === 0x00 && name.endsWith("/")) memberType = TypeFlag.directory;
   if (memberType === TypeFlag.directory) name = name.replace(/\/+$/, "");
   const prefix = nts(block, 345, 500);
-  if (prefix !== "") name = `${prefix}/${name}`;
-  const sizeNumber = Number(size);
+  if (prefix !== "" && !GNU_EXTENSIONS.has(type)) name = `${prefix}/${name}`;
   const header: TarHeader = {
     name,
     mode: Number(mode),
@@ -147,25 +158,117 @@ function parseMember(block: Buffer, offset: number, file: string): Member | unde
     devmajor: Number(devmajor),
     devminor: Number(devminor),
   };
-  return { name, header, type: memberType, linkname: header.linkname, size: sizeNumber, dataOffset: offset + BLOCK_SIZE };
+  return withHeader(header, offset + BLOCK_SIZE, false);
+}
+
+function padded(size: number): number {
+  return Math.ceil(size / BLOCK_SIZE) * BLOCK_SIZE;
+}
+
+/** A member for a header; `_proc_builtin`'s rule for where the next header starts. */
+function withHeader(header: TarHeader, dataOffset: number, viaPax: boolean): Member {
+  const size = Number(header.size);
+  const end = REGULAR.has(header.type) || !SUPPORTED.has(header.type) ? dataOffset + padded(size) : dataOffset;
+  return { name: header.name, header, type: header.type, linkname: header.linkname, size, dataOffset, end, viaPax };
+}
+
+/** The header after a PAX or GNU long-name header: tarfile raises (ReadError) where it is missing or invalid. */
+function subsequentMember(fd: number, offset: number, file: string, rules: BaseArchiveRules): Member {
+  const block = readAt(fd, BLOCK_SIZE, offset);
+  const member = block.length === BLOCK_SIZE && !block.every((byte) => byte === 0) ? parseMember(block, offset) : undefined;
+  if (member === undefined) throw new BaseImageError(file, `a missing or bad header at offset ${offset}, after an extended header`);
+  return processMember(fd, member, file, rules);
+}
+
+const INT_TEXT = /^[0-9]+$/;
+const FLOAT_TEXT = /^-?[0-9]+(\.[0-9]+)?$/;
+
+/** `_proc_pax`'s records as `TarInfo.pax_headers` holds them (a dict), or a refusal. */
+function readPaxRecords(fd: number, member: Member, file: string): Map<string, string> {
+  const where = `the PAX header at offset ${member.dataOffset - BLOCK_SIZE}`;
+  const raw = decodePaxRecords(readAt(fd, padded(member.size), member.dataOffset));
+  if (typeof raw === "string") throw new BaseImageError(file, `${where}: ${raw}`);
+  // 3.8–3.12 search the whole payload for "<n> hdrcharset=", values included.
+  if (raw.some(({ value }) => value.includes(HDRCHARSET))) throw new BaseImageError(file, `${where}: a value containing "hdrcharset=", which base images may not have yet`);
+  const records = new Map<string, string>();
+  for (const [index, { keyword, value }] of raw.entries()) {
+    const name = fsDecode(keyword);
+    // 3.8–3.12 find hdrcharset anywhere in the payload and put it first; 3.13 takes the first record: they agree only here.
+    if (name === "hdrcharset" && (index !== 0 || value.length === 0)) throw new BaseImageError(file, `${where}: an hdrcharset record that is not the first one, which base images may not have yet`);
+    if (name.startsWith("GNU.sparse.")) throw new BaseImageError(file, `${where}: GNU sparse records, which base images may not have yet`);
+    if (!strFacts(name).utf8) throw new BaseImageError(file, `${where}: a keyword that is not UTF-8 (tarfile cannot write it again)`);
+    const text = fsDecode(value);
+    const numeric = name === "mtime" ? FLOAT_TEXT : PAX_INTEGERS.has(name) ? INT_TEXT : undefined;
+    if (numeric !== undefined && !numeric.test(text)) throw new BaseImageError(file, `${where}: ${name}=${JSON.stringify(text)} is not a plain decimal number, which base images may not have yet`);
+    records.set(name, text);
+  }
+  return records;
+}
+
+const HDRCHARSET = Buffer.from("hdrcharset=");
+const PAX_INTEGERS = new Set(["uid", "gid", "size"]);
+
+/** `_apply_pax_info`: the fields the records replace (path without trailing "/"; numbers through int()/float()). */
+function applyPax(header: TarHeader, records: ReadonlyMap<string, string>): TarHeader {
+  const number = (key: string, fallback: number | bigint): number | bigint => {
+    const text = records.get(key);
+    if (text === undefined) return fallback;
+    return key === "mtime" ? (INT_TEXT.test(text) ? BigInt(text) : Number(text)) : BigInt(text);
+  };
+  return {
+    ...header,
+    name: records.has("path") ? records.get("path")!.replace(/\/+$/, "") : header.name,
+    linkname: records.get("linkpath") ?? header.linkname,
+    uname: records.get("uname") ?? header.uname,
+    gname: records.get("gname") ?? header.gname,
+    uid: number("uid", header.uid),
+    gid: number("gid", header.gid),
+    size: number("size", header.size),
+    mtime: number("mtime", header.mtime),
+    pax: records,
+  };
+}
+
+/** `TarInfo._proc_member`: PAX and GNU long-name headers folded into the member they describe. */
+function processMember(fd: number, member: Member, file: string, rules: BaseArchiveRules): Member {
+  const where = `the member at offset ${member.dataOffset - BLOCK_SIZE}`;
+  const refused = REFUSED[member.type];
+  if (refused !== undefined) throw new BaseImageError(file, `${where} has a ${refused} header, which base images may not have yet`);
+  if (member.type === PAX_EXTENDED) {
+    const records = readPaxRecords(fd, member, file);
+    const next = subsequentMember(fd, member.dataOffset + padded(member.size), file, rules);
+    // The inner header's records would be replaced by the outer's: not reproduced.
+    if (next.viaPax) throw new BaseImageError(file, `${where}: two PAX headers in a row, which base images may not have yet`);
+    const header = applyPax(next.header, records);
+    const patched = withHeader(header, next.dataOffset, true);
+    return records.has("size") ? patched : { ...patched, end: next.end };
+  }
+  if (member.type === GNU_LONGNAME || member.type === GNU_LONGLINK) {
+    const text = nts(readAt(fd, member.size, member.dataOffset), 0, member.size);
+    const next = subsequentMember(fd, member.dataOffset + padded(member.size), file, rules);
+    let header: TarHeader = member.type === GNU_LONGNAME ? { ...next.header, name: text } : { ...next.header, linkname: text };
+    if (rules.longNameDirSlashStripped && header.type === TypeFlag.directory && header.name.endsWith("/")) header = { ...header, name: header.name.slice(0, -1) };
+    return { ...withHeader(header, next.dataOffset, next.viaPax), end: next.end };
+  }
+  return member;
 }
 
 /** `TarFile.getmembers()`: every member until the end-of-archive block or a header tarfile cannot read. */
-function listMembers(fd: number, file: string): Member[] {
+export function listMembers(fd: number, file: string, rules: BaseArchiveRules): Member[] {
   const total = fstatSync(fd).size;
   const members: Member[] = [];
   let offset = 0;
   for (;;) {
     const block = readAt(fd, BLOCK_SIZE, offset);
     const empty = block.length < BLOCK_SIZE || block.every((byte) => byte === 0);
-    const member = empty ? undefined : parseMember(block, offset, file);
-    if (member === undefined) {
+    const first = empty ? undefined : parseMember(block, offset);
+    if (first === undefined) {
       if (offset === 0) throw new BaseImageError(file, empty ? "an empty archive" : "not a tar archive (its first header is invalid)");
       return members;
     }
+    const member = processMember(fd, first, file, rules);
     members.push(member);
-    offset = member.dataOffset;
-    if (REGULAR.has(member.type) || !SUPPORTED.has(member.type)) offset += Math.ceil(member.size / BLOCK_SIZE) * BLOCK_SIZE;
+    offset = member.end;
     if (offset > total) throw new BaseImageError(file, `the archive ends inside member ${JSON.stringify(member.name)}`);
   }
 }
@@ -272,7 +375,7 @@ export function loadBaseImage(from: string, root: string | undefined, python: Py
     remove();
   };
   try {
-    const members = listMembers(fd, from);
+    const members = listMembers(fd, from, profileFor(python).baseArchive);
     const manifest = loadJson(fd, members, "manifest.json", from, python);
     const first = entry(manifest, 0, from, "manifest.json");
     const configName = entry(first, "Config", from, "manifest.json[0]");

@@ -21,6 +21,11 @@ export interface PythonProfile {
    * 3.8–3.12: a symlinked store path; 3.13: nowhere).
    */
   readonly rglobLinkStats: RglobLinkStats;
+  /** How `tarfile.open` reads a `from_image` base archive. */
+  readonly baseArchive: {
+    /** 3.10+ `_proc_gnulong` drops a directory's trailing "/" from a GNU long name; 3.8–3.9 keep it in the name. */
+    readonly longNameDirSlashStripped: boolean;
+  };
 }
 
 /** `version` is `last` or older. */
@@ -34,5 +39,6 @@ export function profileFor(version: PythonVersion): PythonProfile {
     tarFormat: version === "3.8" ? TAR_FORMAT_PY38 : TAR_FORMAT_CURRENT,
     rglobChildNamesFromBytes: version === "3.13",
     rglobLinkStats: { version, storePathLink: upTo(version, "3.12"), childLinks: upTo(version, "3.10") },
+    baseArchive: { longNameDirSlashStripped: !upTo(version, "3.9") },
   };
 }

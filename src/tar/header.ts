@@ -42,6 +42,13 @@ export interface TarHeader {
   readonly gname: string;
   readonly devmajor: number;
   readonly devminor: number;
+  /**
+   * `TarInfo.pax_headers`: the PAX records tarfile read for a member of a
+   * base image, in the order they were read (a Python dict).  `tobuf` writes
+   * them all again first, and a field they name never gets a new record.
+   * Only such a member's `mtime` may be a non-integer (PAX mtime is a float).
+   */
+  readonly pax?: ReadonlyMap<string, string>;
 }
 
 /** The header bytes that differ between CPython versions. */
@@ -51,10 +58,31 @@ export interface TarFormat {
    * headers included); 3.9+ NUL-fills them unless the entry is a device.
    */
   readonly devFieldsInEveryHeader: boolean;
+  /**
+   * A number field (uid, gid, size, mtime) whose keyword is among the records
+   * read: CPython 3.8's `create_pax_header` writes 0 in the ustar field; 3.9+
+   * writes the value (a float rounded half-to-even) when it fits, else 0.
+   */
+  readonly readPaxNumbersZeroed: boolean;
 }
 
-export const TAR_FORMAT_CURRENT: TarFormat = { devFieldsInEveryHeader: false };
-export const TAR_FORMAT_PY38: TarFormat = { devFieldsInEveryHeader: true };
+export const TAR_FORMAT_CURRENT: TarFormat = { devFieldsInEveryHeader: false, readPaxNumbersZeroed: false };
+export const TAR_FORMAT_PY38: TarFormat = { devFieldsInEveryHeader: true, readPaxNumbersZeroed: true };
+
+/** Python's `round(float)`: to the nearest integer, ties to even. */
+function roundHalfEven(value: number): bigint {
+  const floor = Math.floor(value);
+  const rest = value - floor;
+  const rounded = rest > 0.5 || (rest === 0.5 && floor % 2 !== 0) ? floor + 1 : floor;
+  return BigInt(rounded);
+}
+
+/** The ustar value of a number field the read records name (see TarFormat.readPaxNumbersZeroed). */
+function readPaxNumber(value: number | bigint, field: Field, format: TarFormat): number | bigint {
+  if (format.readPaxNumbersZeroed) return 0;
+  const integer = typeof value === "number" && !Number.isInteger(value) ? roundHalfEven(value) : value;
+  return fitsOctal(integer, field) ? integer : 0;
+}
 
 
 export class TarHeaderError extends Error {
@@ -137,6 +165,8 @@ const STRING_FIELDS = [
   ["gname", "gname", GNAME],
 ] as const;
 
+const NO_RECORDS: ReadonlyMap<string, string> = new Map();
+
 const NUMBER_FIELDS = [
   ["uid", UID],
   ["gid", GID],
@@ -169,11 +199,15 @@ export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
         : undefined,
   };
 
-  const records: PaxRecord[] = [];
-  let binary = false;
+  const read = header.pax ?? NO_RECORDS;
+  // The records read come first, as read; a value that is not valid UTF-8
+  // (surrogateescaped) makes the whole header hdrcharset=BINARY.
+  const records: PaxRecord[] = [...read].map(([keyword, value]) => ({ keyword, value: fsEncode(value) }));
+  let binary = [...read.values()].some((value) => !strFacts(value).utf8);
   // A string goes to a record when it is not pure ASCII or longer (in code
-  // points) than its field.
+  // points) than its field, unless the records read name it already.
   for (const [key, keyword, field] of STRING_FIELDS) {
+    if (read.has(keyword)) continue;
     const value = fields[key];
     const facts = strFacts(value);
     if (!facts.ascii || facts.length > field.size) {
@@ -187,7 +221,8 @@ export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
   // too large for the octal field.
   for (const [key, field] of NUMBER_FIELDS) {
     const value = fields[key];
-    if (!fitsOctal(value, field)) {
+    if (read.has(key)) fields[key] = readPaxNumber(value, field, format);
+    else if (!fitsOctal(value, field)) {
       // str(int): via BigInt, since Number#toString switches to exponents at 1e21.
       records.push({ keyword: key, value: Buffer.from(BigInt(value).toString(), "latin1") });
       fields[key] = 0;
