@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { readConfFile, validateConf, type ImageConf } from "./conf.js";
 import { prepareImage, type PreparedImage } from "./image.js";
+import { HashWorkerError } from "./errors.js";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "./profile.js";
 import { ProgressDisplay, formatBytes } from "./progress.js";
 import type { CliIo } from "./cli-run.js";
@@ -185,7 +186,7 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
   let defaultTag: string;
   try {
     if (command === "push") refs = options.targets.map(parseImageReference);
-    const conf = validateConf(readConfFile(options.conf, options.python), options.conf);
+    const conf = validateConf(readConfFile(options.conf, options.python), options.conf, { python: options.python });
     defaultTag = options.tag ?? repoTagTag(conf) ?? "latest";
     // Credentials are read before the hash passes: a bad auth file is bad input.
     const credentials = refs.map((ref) => findCredentials(ref.registry, ref.repository, { creds: options.creds, authFile: options.authFile }));
@@ -193,7 +194,8 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
     image = prepareImage(conf, { python: options.python, root: options.root, progress: display?.event });
   } catch (error) {
     report(error);
-    return 2;
+    // Not the input's fault: the hash worker thread failed.
+    return error instanceof HashWorkerError ? 1 : 2;
   }
   try {
     if (command === "oci") {
