@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, readSync } from "node:fs";
+import { closeSync, fstatSync, readSync, type Stats } from "node:fs";
 import { createHash } from "node:crypto";
 import { encodeHeader, type TarHeader } from "./tar/header.js";
 import { TypeFlag } from "./tar/constants.js";
@@ -9,7 +9,7 @@ import { loadBaseImage, overlayBaseConfig, type BaseImage } from "./base-image.j
 import { LayerChangedError } from "./entry-log.js";
 import { hashPassSteps } from "./hash-passes.js";
 import { YIELD, chunksAsync, chunksSync, runAsync, runSync, type Pause } from "./pause.js";
-import { checkCustomisationLayer, openCustomisationTar } from "./customisation-layer.js";
+import { checkCustomisationLayer, openCustomisationTar, type CustomisationLayer } from "./customisation-layer.js";
 import type { Writable } from "node:stream";
 import { StreamSink, type Sink } from "./sinks.js";
 import { acquireLayerHasher, releaseLayerHasher } from "./hash/layer-hasher.js";
@@ -255,9 +255,19 @@ export interface PreparedImage extends ImageDescription {
 
 type Prepared = ReturnType<typeof prepare> extends Generator<Pause, infer T> ? T : never;
 
-function preparedImage(conf: ImageConf, options: ImageOptions, python: PythonVersion, prepared: Prepared, hooks: ImageTestHooks): PreparedImage {
-  const items = () => streamImageItems(conf, options, python, prepared, hooks);
-  const layerItems = (index: number) => oneLayerItems(index, conf, options, python, prepared, hooks);
+/** What streaming a prepared image needs: the conf, the caller's options, the profile, the hash passes' results. */
+interface ImageRun {
+  readonly conf: ImageConf;
+  readonly options: ImageOptions;
+  readonly python: PythonVersion;
+  readonly prepared: Prepared;
+  readonly hooks: ImageTestHooks;
+}
+
+function preparedImage(run: ImageRun): PreparedImage {
+  const { prepared } = run;
+  const items = () => streamImageItems(run);
+  const layerItems = (index: number) => oneLayerItems(run, index);
   return {
     ...prepared.description,
     chunks: () => chunksSync(items()),
@@ -282,14 +292,7 @@ export function prepareImage(conf: ImageConf, options: ImageOptions = {}): Prepa
  * the hash pass's entry log and the whole layer's CRC-32 with the hash pass's,
  * so a store change between the passes fails naming the path.
  */
-function* storeLayerItems(
-  num: number,
-  paths: readonly string[],
-  options: ImageOptions,
-  python: PythonVersion,
-  prepared: Prepared,
-  hooks: ImageTestHooks,
-): Generator<Buffer | Pause, void> {
+function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: number, paths: readonly string[]): Generator<Buffer | Pause, void> {
   const { crc32, size, entries } = prepared.hashed[num]!;
   const { mtime } = prepared.description;
   // A layer may be streamed again (a retried upload): compare from its first member.
@@ -334,14 +337,8 @@ function* storeLayerItems(
  * customisation layer's layer.tar.  Chunks are reused: each is valid only
  * until the next is requested.  Each kind of layer is one branch here.
  */
-function* oneLayerItems(
-  index: number,
-  conf: ImageConf,
-  options: ImageOptions,
-  python: PythonVersion,
-  prepared: Prepared,
-  hooks: ImageTestHooks,
-): Generator<Buffer | Pause, void> {
+function* oneLayerItems(run: ImageRun, index: number): Generator<Buffer | Pause, void> {
+  const { conf, prepared } = run;
   const layer = prepared.description.layers[index];
   if (layer === undefined) throw new RangeError(`no layer ${index}: the image has ${prepared.description.layers.length}`);
   const baseCount = prepared.base?.layers.length ?? 0;
@@ -350,22 +347,11 @@ function* oneLayerItems(
     return;
   }
   if (layer.kind === "store") {
-    yield* storeLayerItems(index - baseCount, conf.storeLayers[index - baseCount]!, options, python, prepared, hooks);
+    yield* storeLayerItems(run, index - baseCount, conf.storeLayers[index - baseCount]!);
     return;
   }
-  const { customisation } = prepared;
-  const fd = openCustomisationTar(customisation);
-  try {
-    const { size } = fstatSync(fd);
-    if (size !== customisation.size) throw new ShortReadError(customisation.size, size);
-    // The file's bytes as they are (no tar padding: the blob is the file).
-    yield* fileBytes(fd, size, 0);
-  } catch (error) {
-    if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(customisation.tarShownAs), `file changed size while being read (${error.message})`, { cause: error });
-    throw error;
-  } finally {
-    closeSync(fd);
-  }
+  // The file's bytes as they are (no tar padding: the blob is the file).
+  yield* customisationTarBytes(prepared.customisation, (fd, stat) => fileBytes(fd, stat.size, 0));
 }
 
 /** prepareImage letting the event loop run between chunks (a server embedding the library keeps serving). */
@@ -376,22 +362,17 @@ export function prepareImageAsync(conf: ImageConf, options: ImageOptions = {}): 
 /** prepareImage with the tests' fault injection. */
 export function prepareImageWithHooks(conf: ImageConf, options: ImageOptions, hooks: ImageTestHooks): PreparedImage {
   const python = options.python ?? DEFAULT_PYTHON;
-  return preparedImage(conf, options, python, runSync(prepare(conf, python, options)), hooks);
+  return preparedImage({ conf, options, python, prepared: runSync(prepare(conf, python, options)), hooks });
 }
 
 /** prepareImageAsync with the tests' fault injection. */
 export async function prepareImageAsyncWithHooks(conf: ImageConf, options: ImageOptions, hooks: ImageTestHooks): Promise<PreparedImage> {
   const python = options.python ?? DEFAULT_PYTHON;
-  return preparedImage(conf, options, python, await runAsync(prepare(conf, python, options)), hooks);
+  return preparedImage({ conf, options, python, prepared: await runAsync(prepare(conf, python, options)), hooks });
 }
 
-function* streamImageItems(
-  conf: ImageConf,
-  options: ImageOptions,
-  python: PythonVersion,
-  prepared: Prepared,
-  hooks: ImageTestHooks,
-): Generator<Buffer | Pause, void> {
+function* streamImageItems(run: ImageRun): Generator<Buffer | Pause, void> {
+  const { conf, options, python, prepared, hooks } = run;
   const { description, customisation, hashed, base } = prepared;
   const generation = generationProfile(conf.generation);
   const { tarFormat } = profileFor(python);
@@ -415,7 +396,7 @@ function* streamImageItems(
     yield* outer.bytes(encodeHeader(plainMember(description.layers[baseCount + num]!.path, size, mtime), tarFormat));
 
     let streamed = 0;
-    for (const item of storeLayerItems(num, paths, options, python, prepared, hooks)) {
+    for (const item of storeLayerItems(run, num, paths)) {
       if (!Buffer.isBuffer(item)) {
         yield item;
         continue;
@@ -429,9 +410,7 @@ function* streamImageItems(
   }
 
   log(generation.customisationLine(baseCount + layers));
-  const fd = openCustomisationTar(customisation);
-  try {
-    const stat = fstatSync(fd);
+  yield* customisationTarBytes(customisation, function* (fd, stat) {
     // gettarinfo: mode, ids and names from the file; the script sets name and mtime.
     const header: TarHeader = {
       ...plainMember(description.layers[baseCount + layers]!.path, stat.size, mtime),
@@ -441,15 +420,9 @@ function* streamImageItems(
       uname: userName(stat.uid),
       gname: groupName(stat.gid),
     };
-    if (stat.size !== customisation.size) throw new ShortReadError(customisation.size, stat.size);
     yield* outer.bytes(encodeHeader(header, tarFormat));
     yield* outer.fileContent(fd, stat.size);
-  } catch (error) {
-    if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(customisation.tarShownAs), `file changed size while being read (${error.message})`, { cause: error });
-    throw error;
-  } finally {
-    closeSync(fd);
-  }
+  });
 
   log("Adding manifests...");
   yield* outer.bytes(encodeHeader(plainMember(description.configName, description.configBytes.length, mtime), tarFormat));
@@ -472,12 +445,7 @@ function* baseLayerChunks(base: BaseImage, outer: TarChunker, tarFormat: ReturnT
   try {
     for (const [num, layer] of base.layers.entries()) {
       yield* outer.bytes(encodeHeader(layer.header, tarFormat));
-      try {
-        yield* outer.fileContent(base.fd, layer.copySize, layer.dataOffset);
-      } catch (error) {
-        if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(base.file), `the base image changed while being read (${error.message})`, { cause: error });
-        throw error;
-      }
+      yield* namingShortRead(JSON.stringify(base.file), "the base image changed while being read", outer.fileContent(base.fd, layer.copySize, layer.dataOffset));
       log(`Adding base layer ${num + 1} from ${layer.path}`);
     }
   } finally {
@@ -495,11 +463,38 @@ function* baseLayerBlob(base: BaseImage, index: number): Generator<Buffer> {
   if (layer.header.type !== TypeFlag.regular || layer.copySize !== Number(layer.header.size)) {
     throw new CannotArchiveError(JSON.stringify(base.file), `base layer ${layer.path} is a link in the base archive: it cannot be published as a blob`);
   }
+  yield* namingShortRead(JSON.stringify(base.file), "the base image changed while being read", fileBytes(base.fd, layer.copySize, layer.dataOffset));
+}
+
+/** Runs `reading`, turning a short read (the file changed under it) into CannotArchiveError naming `shownAs`. */
+function* namingShortRead(shownAs: string, what: string, reading: Generator<Buffer>): Generator<Buffer> {
   try {
-    yield* fileBytes(base.fd, layer.copySize, layer.dataOffset);
+    yield* reading;
   } catch (error) {
-    if (error instanceof ShortReadError) throw new CannotArchiveError(JSON.stringify(base.file), `the base image changed while being read (${error.message})`, { cause: error });
+    if (error instanceof ShortReadError) throw new CannotArchiveError(shownAs, `${what} (${error.message})`, { cause: error });
     throw error;
+  }
+}
+
+/**
+ * The customisation layer's layer.tar, opened for `read` and closed after:
+ * its size must still be the one checked before the first byte, and a change
+ * while it is read names it.
+ */
+function* customisationTarBytes(customisation: CustomisationLayer, read: (fd: number, stat: Stats) => Generator<Buffer>): Generator<Buffer> {
+  const fd = openCustomisationTar(customisation);
+  try {
+    yield* namingShortRead(
+      JSON.stringify(customisation.tarShownAs),
+      "file changed size while being read",
+      (function* () {
+        const stat = fstatSync(fd);
+        if (stat.size !== customisation.size) throw new ShortReadError(customisation.size, stat.size);
+        yield* read(fd, stat);
+      })(),
+    );
+  } finally {
+    closeSync(fd);
   }
 }
 

@@ -28,10 +28,6 @@ export const YIELD: Pause = {
   },
 };
 
-export function isPause(value: unknown): value is Pause {
-  return typeof value === "object" && value !== null && "waitAsync" in value;
-}
-
 /** Runs steps to their result, blocking at each pause. */
 export function runSync<T>(steps: Generator<Pause, T>): T {
   for (;;) {

@@ -19,9 +19,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PythonVersion } from "../src/py/version.js";
 import { currentReferenceUnavailable, pythonFor, runCurrentReferenceImage, runOurCli } from "./support/reference.js";
-import { buildDifferentialStore, keepImages } from "./support/differential-store.js";
+import { buildDifferentialStore, mismatchReport } from "./support/differential-store.js";
 import { ConfWriter } from "./support/random-conf.js";
-import { compare } from "./support/image-compare.js";
 
 const CONFS = Math.max(1, Number(process.env.SLI_DIFF_CURRENT_CONFS ?? 8));
 const REQUIRED_PROFILES: readonly PythonVersion[] = ["3.11", "3.12", "3.13"];
@@ -53,19 +52,11 @@ test(`differential image, current script: ${CONFS} random confs x profiles ${[..
       for (const python of profiles) {
         const reference = runCurrentReferenceImage(pythonFor(python)!, store.root, conf.args, file);
         const ours = runOurCli(["--python", python, "--root", store.root, ...conf.args, file], "UTC");
-        const problems = compare(reference, ours);
         compared++;
-        if (problems.length === 0) continue;
-        const stem = join(store.root, `conf-${i}-py${python}`);
-        keepImages(stem, reference, ours);
-        failures.push(
-          [
-            `conf ${i}, python ${python}, args ${JSON.stringify(conf.args)} (SLI_SEED=${seed}):`,
-            ...problems.map((line) => `  ${line}`),
-            `  conf text: ${JSON.stringify(conf.text)}`,
-            `  files: ${file}, ${stem}-{reference,ours}.tar (store under ${store.root})`,
-          ].join("\n"),
-        );
+        const report = mismatchReport(store, { conf: i, python, file }, reference, ours, `conf ${i}, python ${python}, args ${JSON.stringify(conf.args)} (SLI_SEED=${seed}):`, [
+          `  conf text: ${JSON.stringify(conf.text)}`,
+        ]);
+        if (report !== undefined) failures.push(report);
       }
     }
     t.diagnostic(`seed ${seed}: ${compared} (conf, profile) pairs over profiles ${profiles.join(", ")}`);

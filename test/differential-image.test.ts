@@ -20,8 +20,7 @@ import type { PythonVersion } from "../src/py/version.js";
 import { pythonFor, referenceUnavailable, runReferenceImage } from "./support/reference.js";
 import { runOurCliInProcess } from "./support/cli-in-process.js";
 import { isRequired, missingMessage, skipOrFail } from "./support/requirements.js";
-import { compare } from "./support/image-compare.js";
-import { buildDifferentialStore, keepImages } from "./support/differential-store.js";
+import { buildDifferentialStore, mismatchReport } from "./support/differential-store.js";
 import { ConfWriter, type RandomConf } from "./support/random-conf.js";
 
 /** SLI_DIFF_CONFS raises it for a longer soak run. */
@@ -68,20 +67,12 @@ test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFIL
         const tz = TZS[(i + p) % TZS.length]!;
         const reference = runReferenceImage(pythonFor(python)!, store.root, conf.file, tz);
         const ours = await runOurCliInProcess(["--python", python, "--root", store.root, conf.file], tz);
-        const problems = compare(reference, ours);
         compared++;
-        if (problems.length === 0) continue;
-        const stem = join(store.root, `conf-${i}-py${python}`);
-        keepImages(stem, reference, ours);
-        failures.push(
-          [
-            `conf ${i}, python ${python}, TZ=${tz} (SLI_SEED=${seed}):`,
-            ...problems.map((line) => `  ${line}`),
-            `  conf text: ${JSON.stringify(conf.text)}`,
-            `  store layers: ${JSON.stringify(conf.storeLayers)}, customisation layer: ${JSON.stringify(conf.customisationLayer)}, created: ${JSON.stringify(conf.created)}`,
-            `  files: ${conf.file}, ${stem}-{reference,ours}.tar (store under ${store.root})`,
-          ].join("\n"),
-        );
+        const report = mismatchReport(store, { conf: i, python, file: conf.file }, reference, ours, `conf ${i}, python ${python}, TZ=${tz} (SLI_SEED=${seed}):`, [
+          `  conf text: ${JSON.stringify(conf.text)}`,
+          `  store layers: ${JSON.stringify(conf.storeLayers)}, customisation layer: ${JSON.stringify(conf.customisationLayer)}, created: ${JSON.stringify(conf.created)}`,
+        ]);
+        if (report !== undefined) failures.push(report);
       }
     }
     t.diagnostic(`seed ${seed}: ${compared} (conf, profile) pairs over profiles ${profiles.join(", ")} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

@@ -13,7 +13,7 @@ import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { RingHasher, closeHashWorkers, hashWorkerThreads, liveHashWorkers } from "../src/hash/layer-hasher.js";
+import { RingHasher, closeHashWorkers, hashWorkerThreads } from "../src/hash/layer-hasher.js";
 import { HashWorkerError } from "../src/errors.js";
 import { prepareImageAsync, streamImage } from "../src/image.js";
 import { runSync } from "../src/pause.js";
@@ -84,10 +84,10 @@ test("a worker that exits mid-pass: the async API rejects with HashWorkerError (
 
 test("the pool gives its workers back: idle ones end on their own, closeHashWorkers() ends them at once", async () => {
   await closeHashWorkers();
-  assert.equal(liveHashWorkers(), 0);
+  assert.equal(hashWorkerThreads().length, 0);
   const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
   await streamImage(smallImageConf(), sink, { root: store.root });
-  assert.ok(liveHashWorkers() > 0, "the passes ran on workers");
+  assert.ok(hashWorkerThreads().length > 0, "the passes ran on workers");
   // Left alone, idle workers end after a short idle time.  (Idle workers and
   // their timer do not keep a process alive: this test has to.)
   const keepAlive = setInterval(() => {}, 1000);
@@ -96,12 +96,12 @@ test("the pool gives its workers back: idle ones end on their own, closeHashWork
   } finally {
     clearInterval(keepAlive);
   }
-  assert.equal(liveHashWorkers(), 0);
+  assert.equal(hashWorkerThreads().length, 0);
 
   await streamImage(smallImageConf(), sink, { root: store.root });
-  assert.ok(liveHashWorkers() > 0);
+  assert.ok(hashWorkerThreads().length > 0);
   await closeHashWorkers();
-  assert.equal(liveHashWorkers(), 0);
+  assert.equal(hashWorkerThreads().length, 0);
 });
 
 test("a failed write: the CLI closes the layer's open file and gives its hasher back", async () => {
@@ -125,6 +125,6 @@ test("a failed write: the CLI closes the layer's open file and gives its hasher 
   await closeHashWorkers();
   // (Were one held, its referenced worker would keep this file's process alive after the failure.)
   for (const worker of hashWorkerThreads()) worker.unref();
-  assert.equal(liveHashWorkers(), 0);
+  assert.equal(hashWorkerThreads().length, 0);
   assert.equal(openFiles(), before, "every file the passes opened is closed (and every worker's descriptors)");
 });

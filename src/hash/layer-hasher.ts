@@ -231,11 +231,7 @@ export class RingHasher implements LayerHasher {
 /** Worker threads not yet exited, pooled or in use (for tests: the pool must give them back). */
 const liveWorkers = new Set<Worker>();
 
-export function liveHashWorkers(): number {
-  return liveWorkers.size;
-}
-
-/** The worker threads themselves, for the tests that make one fail. */
+/** The worker threads themselves (for the tests: how many, and making one fail). */
 export function hashWorkerThreads(): readonly Worker[] {
   return [...liveWorkers];
 }
@@ -257,13 +253,28 @@ function closeIdleHashers(): Promise<void> {
 }
 
 /**
+ * A worker's hasher; where this Node cannot start a worker thread at all
+ * (the constructor throws: no worker support, no resources), the same
+ * digests on this thread.  A missing worker file is a broken install, not
+ * such a case: its HashWorkerError goes up.
+ */
+function newHasher(): LayerHasher {
+  try {
+    return new RingHasher();
+  } catch (error) {
+    if (error instanceof HashWorkerError) throw error;
+    return new InThreadHasher();
+  }
+}
+
+/**
  * A hasher for one pass over one layer, on a worker thread where possible.
  * Give it back with releaseLayerHasher: passes of images streamed at the same
  * time (two `verify`s, say) each hold their own.  Throws HashWorkerError when
  * the worker cannot be started.
  */
 export function acquireLayerHasher(): LayerHasher {
-  const hasher = idle.pop() ?? new RingHasher();
+  const hasher = idle.pop() ?? newHasher();
   // While a pass may await the worker, it must keep the process alive.
   if (hasher instanceof RingHasher) hasher.worker.ref();
   return hasher;

@@ -7,7 +7,9 @@ import { writeFileSync } from "node:fs";
 import { randomStore } from "./random-tree.js";
 import { randomCustomisationLayers } from "./random-conf.js";
 import { makeFixtureStore, type FixtureStore } from "./fixture-store.js";
+import { join } from "node:path";
 import type { ProcessResult } from "./reference.js";
+import { compare } from "./image-compare.js";
 
 const STORE_PATHS = 25;
 const CUSTOMISATION_LAYERS = 4;
@@ -39,4 +41,24 @@ export function buildDifferentialStore(seed: number, label: string): Differentia
 export function keepImages(stem: string, reference: ProcessResult, ours: ProcessResult): void {
   if (reference.stdout.length > 0) writeFileSync(`${stem}-reference.tar`, reference.stdout);
   if (ours.stdout.length > 0) writeFileSync(`${stem}-ours.tar`, ours.stdout);
+}
+
+/**
+ * One (conf, profile) pair of a differential run: undefined when our output
+ * equals the reference's, else a report headed by `heading`, with `details`,
+ * and both images kept beside the conf as `conf-<i>-py<python>-*.tar`.
+ */
+export function mismatchReport(
+  store: FixtureStore,
+  pair: { readonly conf: number; readonly python: string; readonly file: string },
+  reference: ProcessResult,
+  ours: ProcessResult,
+  heading: string,
+  details: readonly string[],
+): string | undefined {
+  const problems = compare(reference, ours);
+  if (problems.length === 0) return undefined;
+  const stem = join(store.root, `conf-${pair.conf}-py${pair.python}`);
+  keepImages(stem, reference, ours);
+  return [heading, ...problems.map((line) => `  ${line}`), ...details, `  files: ${pair.file}, ${stem}-{reference,ours}.tar (store under ${store.root})`].join("\n");
 }
