@@ -4,10 +4,11 @@
  * `tar -c | cat`, side by side in one run, warm cache, median of 3 rounds.
  * First checks that our image equals the reference's byte for byte.
  * Then `verify` of our image of the realistic store: its wall time and peak
- * RSS (the README's "constant memory" claim for `verify`).
+ * RSS (the README's "constant memory" claim for `verify`), and a gzip
+ * from_image's copy against zlib's inflate.
  * --scale adds a store of many small entries and one 8 GiB sparse file.
  * Then the publish line (bench/publish.ts): push vs the skopeo pipeline to a
- * local docker-registry; --publish-only runs just that.
+ * local docker-registry; --publish-only runs just that, --gzip-only the gzip line.
  *
  * Needs root (with-store), python3, GNU time, tar, openssl, docker-registry, skopeo.  The store is
  * built once under $SLI_BENCH_DIR (default /tmp/sli-bench) and reused.
@@ -204,6 +205,53 @@ function benchVerify(label: string, store: Store): void {
   }
 }
 
+/**
+ * A current conf whose from_image is the realistic store as one gzip base
+ * layer (gzip -1), no store layer: the copy of a base image's layers against
+ * Node's zlib inflating the same file to nowhere, with its default chunks
+ * and with 1 MiB ones; checked against the current script when
+ * SLI_CURRENT_REFERENCE names it.
+ */
+function benchGzipBase(store: Store): void {
+  const dir = join(BENCH_DIR, "gzip-base");
+  const gzip = join(dir, "base.tar.gz");
+  if (!existsSync(gzip)) {
+    mkdirSync(dir, { recursive: true });
+    const oneLayer = join(dir, "base-conf.json");
+    writeFileSync(oneLayer, JSON.stringify({ ...JSON.parse(sh(`cat '${store.conf}'`)), store_layers: [store.paths] }));
+    sh(`node '${CLI}' --quiet --root '${store.root}' -o '${dir}/base.tar' '${oneLayer}' && gzip -1 -k -f '${dir}/base.tar'`);
+  }
+  const conf = join(dir, "conf.json");
+  const custom = (JSON.parse(sh(`cat '${store.conf}'`)) as { customisation_layer: string }).customisation_layer;
+  writeFileSync(
+    conf,
+    JSON.stringify({
+      architecture: "amd64", config: { Cmd: ["/bin/sh"] }, created: "2024-01-01T00:00:00+00:00", mtime: "2024-01-01T00:00:00+00:00", repo_tag: "bench:gzip",
+      store_layers: [], customisation_layer: custom, store_dir: "/nix/store", from_image: gzip, uid: 0, gid: 0, uname: "root", gname: "root",
+    }),
+  );
+  const current = process.env.SLI_CURRENT_REFERENCE;
+  if (current !== undefined && current !== "") {
+    const theirs = sha256Of(`'${WITH_STORE}' '${store.root}' -- python3 '${current}' '${conf}'`);
+    const mine = sha256Of(`node '${CLI}' --root '${store.root}' '${conf}'`);
+    if (theirs !== mine) throw new Error(`gzip base: output differs from the current script: ${theirs} vs ${mine}`);
+    process.stderr.write(`bench: gzip base image equals the current script's (sha256 ${mine})\n`);
+  } else process.stderr.write("bench: SLI_CURRENT_REFERENCE unset: the gzip base image is not compared with the current script\n");
+  const inflate = (chunk: number) => `${TIME} node '${join(REPO_ROOT, "build", "bench", "inflate.js")}' '${gzip}' ${chunk} 2>&1 | tail -1 >&2`;
+  const runs: Record<string, string> = { ours: ours({ ...store, conf }), "zlib inflate, default 16 KiB chunks": inflate(16384), "zlib inflate, 1 MiB chunks": inflate(1 << 20) };
+  measure(runs["zlib inflate, 1 MiB chunks"]!);
+  const rows: Record<string, Measurement[]> = Object.fromEntries(Object.keys(runs).map((name) => [name, []]));
+  for (let round = 0; round < ROUNDS; round++) for (const [name, script] of Object.entries(runs)) rows[name]!.push(measure(script));
+  const wall = (name: string) => median(rows[name]!.map((m) => m.seconds));
+  console.log(`
+## gzip base image: ${(statSync(gzip).size / 1e6).toFixed(0)} MB gzip (-1) of ${(statSync(gzip.replace(/\.gz$/, "")).size / 1e9).toFixed(2)} GB, no store layer`);
+  console.log("| run | wall (median of 3) | peak RSS |");
+  console.log("|---|---|---|");
+  for (const name of Object.keys(runs)) console.log(`| ${name} | ${wall(name).toFixed(2)} s | ${(Math.max(...rows[name]!.map((m) => m.peakRssKb ?? 0)) / 1024).toFixed(0)} MB |`);
+  console.log(`
+ours / inflate (16 KiB) = ${(wall("ours") / wall("zlib inflate, default 16 KiB chunks")).toFixed(2)}, ours / inflate (1 MiB) = ${(wall("ours") / wall("zlib inflate, 1 MiB chunks")).toFixed(2)}`);
+}
+
 /** The library's async API on the same store: the longest stall of a 10 ms timer in the caller's event loop. */
 function eventLoopGap(store: Store): void {
   const { seconds, ticks, longestGapMs } = JSON.parse(execFileSync(process.execPath, [join(REPO_ROOT, "build", "bench", "event-loop-gap.js"), store.root, store.conf], { encoding: "utf8" })) as {
@@ -221,12 +269,18 @@ async function main(): Promise<void> {
     await benchPublish(realisticStore(), ROUNDS);
     return;
   }
+  // --gzip-only: just the gzip base image line.
+  if (process.argv.includes("--gzip-only")) {
+    benchGzipBase(realisticStore());
+    return;
+  }
   const problem = referenceUnavailable();
   if (problem !== undefined) throw new Error(`bench needs the reference: ${problem}`);
   const realistic = realisticStore();
   benchStore("realistic store, 3 layers", realistic, true);
   eventLoopGap(realistic);
   benchVerify("realistic store", realistic);
+  benchGzipBase(realistic);
   await benchPublish(realistic, ROUNDS);
   if (process.argv.includes("--scale")) {
     const count = Number(process.env.SLI_BENCH_ENTRIES ?? 1_000_000);

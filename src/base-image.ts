@@ -12,10 +12,10 @@
  * differently.  bzip2, xz and zstd archives are refused too (no decoder in
  * Node's zlib; CPython <= 3.13 cannot open zstd either).
  */
-import { closeSync, fstatSync, mkdtempSync, openSync, readSync, rmSync } from "node:fs";
-import { spawnSync } from "node:child_process";
-import { tmpdir } from "node:os";
-import { join, posix } from "node:path";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { GunzipFailure, startGunzip, type Decompression } from "./base/gunzip.js";
+import type { Pause } from "./pause.js";
+import { posix } from "node:path";
 import { BLOCK_SIZE, TypeFlag } from "./tar/constants.js";
 import type { TarHeader } from "./tar/header.js";
 import { fsDecode, fsEncode, strFacts } from "./py/fsname.js";
@@ -69,7 +69,7 @@ export interface BaseImage {
   readonly layers: readonly BaseLayer[];
   /** The base config's "config" object (its Env is merged into the image's). */
   readonly config: PyDict;
-  /** The descriptor the layers are read from; close() releases it and any temporary copy. */
+  /** The descriptor the layers are read from (a gzip archive's: its unlinked decompressed copy); close() releases it, once. */
   readonly fd: number;
   close(): void;
 }
@@ -315,30 +315,11 @@ const MAGIC: [Buffer, string][] = [
   [Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), "a zstd-compressed archive: tarfile.open cannot open it either (CPython <= 3.13 has no zstd)"],
 ];
 
-/**
- * gzip: decompressed once to a temporary file (at zlib's inflate speed, in
- * constant memory) by a child node process, since Node offers no
- * synchronous streaming inflate; the layers are then read from that copy.
- */
-function gunzipToTemporary(path: Buffer, file: string): { fd: number; remove: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), "sli-base-"));
-  const target = join(dir, "base.tar");
-  const script =
-    'const {pipeline}=require("node:stream");const fs=require("node:fs");const zlib=require("node:zlib");' +
-    'pipeline(fs.createReadStream(Buffer.from(process.argv[1],"hex")),zlib.createGunzip(),fs.createWriteStream(process.argv[2]),(e)=>{if(e){process.stderr.write(String(e.code||e.message));process.exit(1)}})';
-  const result = spawnSync(process.execPath, ["-e", script, path.toString("hex"), target], { encoding: "utf8" });
-  if (result.status !== 0) {
-    rmSync(dir, { recursive: true, force: true });
-    const reason = result.stderr.trim() || String(result.error);
-    throw new BaseImageError(file, `cannot decompress it as gzip: ${reason === "Z_BUF_ERROR" ? "it is truncated (unexpected end of the compressed data)" : reason}`);
-  }
-  const fd = openSync(target, "r");
-  rmSync(dir, { recursive: true, force: true });
-  return { fd, remove: () => {} };
-}
+/** What `tarfile.open(path)` found: a plain tar to read now, or gzip being decompressed meanwhile. */
+type OpenedArchive = { readonly fd: number } | { readonly decompression: Decompression };
 
 /** `tarfile.open(path)`: plain tar, or gzip; anything else refused before any byte. */
-function openArchive(path: Buffer, file: string): { fd: number; remove: () => void } {
+function openArchive(path: Buffer, file: string): OpenedArchive {
   let fd: number;
   try {
     fd = openSync(path, "r");
@@ -346,12 +327,9 @@ function openArchive(path: Buffer, file: string): { fd: number; remove: () => vo
     throw new BaseImageError(file, `cannot open it: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
   const head = readAt(fd, BLOCK_SIZE, 0);
-  if (head.length === BLOCK_SIZE && checksumOk(head)) return { fd, remove: () => {} };
-  if (head[0] === 0x1f && head[1] === 0x8b) {
-    closeSync(fd);
-    return gunzipToTemporary(path, file);
-  }
+  if (head.length === BLOCK_SIZE && checksumOk(head)) return { fd };
   closeSync(fd);
+  if (head[0] === 0x1f && head[1] === 0x8b) return { decompression: startGunzip(path) };
   for (const [magic, message] of MAGIC) if (head.subarray(0, magic.length).equals(magic)) throw new BaseImageError(file, message);
   throw new BaseImageError(file, head.length === 0 ? "an empty file, not a tar archive" : "not a tar archive (nor gzip-compressed)");
 }
@@ -365,14 +343,64 @@ function entry(value: PyValue, key: string | number, file: string, what: string)
   return value.get(key)!;
 }
 
-/** Opens and checks the base image: every failure the reference would meet (and some it would not) before any byte. */
-export function loadBaseImage(from: string, root: string | undefined, python: PythonVersion): BaseImage {
+/** A base image opened and recognised; a gzip one is being decompressed until load() has finished. */
+export interface OpenedBaseImage {
+  readonly file: string;
+  /** Whether load() may have to wait (for the decompression). */
+  readonly pending: boolean;
+  /** Lists the members and checks manifest, config and layers (BaseImageError), pausing for a decompression. */
+  load(): Generator<Pause, BaseImage>;
+  /** Releases what an image never loaded holds. */
+  cancel(): void;
+}
+
+/**
+ * Opens the base image and recognises its format (BaseImageError for what
+ * tarfile.open cannot open); a gzip archive starts decompressing on another
+ * thread at once.
+ */
+export function openBaseImage(from: string, root: string | undefined, python: PythonVersion): OpenedBaseImage {
   // --root stands for /nix (what with-store mounts): a base image in the store is read below it, any other path as is.
   const path = root !== undefined && from.startsWith("/nix/") ? Buffer.concat([Buffer.from(root.replace(/\/+$/, "")), fsEncode(from)]) : fsEncode(from);
-  const { fd, remove } = openArchive(path, from);
+  const archive = openArchive(path, from);
+  const release = (): void => {
+    if ("fd" in archive) closeSync(archive.fd);
+    else archive.decompression.cancel();
+  };
+  let done = false;
+  return {
+    file: from,
+    pending: "decompression" in archive,
+    *load() {
+      if (done) throw new Error("openBaseImage: load() runs once");
+      done = true;
+      let opened = false;
+      try {
+        const fd = "fd" in archive ? archive.fd : yield* archive.decompression.finish();
+        opened = true;
+        return readBaseImage(fd, from, python);
+      } catch (error) {
+        throw error instanceof GunzipFailure ? new BaseImageError(from, `cannot decompress it as gzip: ${error.message}`, { cause: error }) : error;
+      } finally {
+        // A failed or abandoned wait (the caller gave up on the image).
+        if (!opened) release();
+      }
+    },
+    cancel() {
+      if (done) return;
+      done = true;
+      release();
+    },
+  };
+}
+
+/** Reads the archive's members, manifest and config; closes `fd` when it throws. */
+function readBaseImage(fd: number, from: string, python: PythonVersion): BaseImage {
+  let open = true;
   const close = (): void => {
+    if (!open) return;
+    open = false;
     closeSync(fd);
-    remove();
   };
   try {
     const members = listMembers(fd, from, profileFor(python).baseArchive);

@@ -232,5 +232,7 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
   } catch (error) {
     report(error);
     return 1;
+  } finally {
+    image.close();
   }
 }

@@ -330,5 +330,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     report(error);
     return EXIT_STREAM_FAULT;
+  } finally {
+    image.close();
   }
 }

@@ -5,7 +5,7 @@ import { TypeFlag } from "./tar/constants.js";
 import { ShortReadError, TarChunker } from "./tar/writer.js";
 import { layerChunks, LAYER_STYLE_2020, type EntryRecord, type LayerStyle } from "./layer.js";
 import { generationProfile } from "./generation.js";
-import { loadBaseImage, overlayBaseConfig, type BaseImage } from "./base-image.js";
+import { openBaseImage, overlayBaseConfig, type BaseImage } from "./base-image.js";
 import { LayerChangedError } from "./entry-log.js";
 import { hashPassSteps } from "./hash-passes.js";
 import { YIELD, chunksAsync, chunksSync, runAsync, runSync, type Pause } from "./pause.js";
@@ -182,17 +182,28 @@ function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions)
   const style = layerStyleOf(conf);
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
   const fromImage = conf.current?.fromImage;
-  const base = fromImage === undefined ? undefined : loadBaseImage(fromImage, options.root, python);
+  const opened = fromImage === undefined ? undefined : openBaseImage(fromImage, options.root, python);
+  let base: BaseImage | undefined;
   let hashed;
   let config: PyValue;
-  let done = false;
+  let complete = false;
   try {
+    // A plain archive is read at once; a gzip one decompresses on another thread during the hash passes.
+    if (opened !== undefined && !opened.pending) base = yield* opened.load();
+    try {
+      hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style });
+    } catch (error) {
+      // The script reads its base image before any store layer: a bad one is the error to report.
+      if (opened !== undefined && base === undefined) base = yield* opened.load();
+      throw error;
+    }
+    if (opened !== undefined && base === undefined) base = yield* opened.load();
     config = base === undefined ? conf.config : overlayBaseConfig(base.config, conf.config, base.file);
-    hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style });
-    done = true;
+    complete = true;
   } finally {
-    // Also when the steps are abandoned midway.
-    if (!done) base?.close();
+    // Also when abandoned midway (the async caller's wait rejected): nothing may stay open or running.
+    opened?.cancel();
+    if (!complete) base?.close();
   }
   // Base layers first, as the script's add_base_layers writes them.
   const baseLayers: ImageLayer[] = (base?.layers ?? []).map((layer) => ({
@@ -251,7 +262,16 @@ export interface PreparedImage extends ImageDescription {
   layerChunks(index: number): Generator<Buffer>;
   /** The same bytes, letting the event loop run between chunks. */
   asyncLayerChunks(index: number): AsyncGenerator<Buffer>;
+  /**
+   * Releases the base image's file (`from_image`), held open from the checks
+   * to the last layer so it is read as it was checked; after close() only the
+   * description stays usable.  Also done when the object is garbage collected.
+   */
+  close(): void;
 }
+
+/** The backstop for a caller that forgets close(): a descriptor per prepared image would pile up. */
+const unclosed = new FinalizationRegistry<BaseImage>((base) => base.close());
 
 type Prepared = ReturnType<typeof prepare> extends Generator<Pause, infer T> ? T : never;
 
@@ -268,13 +288,22 @@ function preparedImage(run: ImageRun): PreparedImage {
   const { prepared } = run;
   const items = () => streamImageItems(run);
   const layerItems = (index: number) => oneLayerItems(run, index);
-  return {
+  const { base } = prepared;
+  const image: PreparedImage = {
     ...prepared.description,
     chunks: () => chunksSync(items()),
     asyncChunks: () => chunksAsync(items()),
     layerChunks: (index) => chunksSync(layerItems(index)),
     asyncLayerChunks: (index) => chunksAsync(layerItems(index)),
+    close: () => {
+      if (base === undefined) return;
+      unclosed.unregister(base);
+      base.close();
+    },
   };
+  // Keyed on run, which every generator of this image holds too: never closed under a running stream.
+  if (base !== undefined) unclosed.register(run, base, base);
+  return image;
 }
 
 /**
@@ -439,17 +468,13 @@ function* streamImageItems(run: ImageRun): Generator<Buffer | Pause, void> {
 /**
  * `add_base_layers`: each base layer's member header as tarfile read it,
  * written again, then the bytes extractfile gives (none for a link or a
- * directory), then the line; the base archive is closed after the last.
+ * directory), then the line.
  */
 function* baseLayerChunks(base: BaseImage, outer: TarChunker, tarFormat: ReturnType<typeof profileFor>["tarFormat"], log: (line: string) => void): Generator<Buffer> {
-  try {
-    for (const [num, layer] of base.layers.entries()) {
-      yield* outer.bytes(encodeHeader(layer.header, tarFormat));
-      yield* namingShortRead(JSON.stringify(base.file), "the base image changed while being read", outer.fileContent(base.fd, layer.copySize, layer.dataOffset));
-      log(`Adding base layer ${num + 1} from ${layer.path}`);
-    }
-  } finally {
-    base.close();
+  for (const [num, layer] of base.layers.entries()) {
+    yield* outer.bytes(encodeHeader(layer.header, tarFormat));
+    yield* namingShortRead(JSON.stringify(base.file), "the base image changed while being read", outer.fileContent(base.fd, layer.copySize, layer.dataOffset));
+    log(`Adding base layer ${num + 1} from ${layer.path}`);
   }
 }
 
@@ -515,9 +540,13 @@ function* fileBytes(fd: number, size: number, position: number): Generator<Buffe
  */
 export async function writeImage(conf: ImageConf, sink: Sink, options: ImageOptions = {}): Promise<void> {
   const image = await prepareImageAsync(conf, options);
-  for await (const chunk of image.asyncChunks()) {
-    const wait = sink.write(chunk);
-    if (wait !== undefined) await wait;
+  try {
+    for await (const chunk of image.asyncChunks()) {
+      const wait = sink.write(chunk);
+      if (wait !== undefined) await wait;
+    }
+  } finally {
+    image.close();
   }
 }
 

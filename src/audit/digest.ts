@@ -59,7 +59,9 @@ export function digestsOf(image: ImageDescription, python: PythonVersion, genera
 /** Runs the hash passes only: nothing is streamed.  Throws ConfError/CannotArchiveError as prepareImage does. */
 export function imageDigests(conf: ImageConf, options: Omit<ImageOptions, "reuseChunks"> = {}): ImageDigests {
   const python = options.python ?? DEFAULT_PYTHON;
-  return digestsOf(prepareImage(conf, { ...options, python }), python, conf.generation);
+  const image = prepareImage(conf, { ...options, python });
+  image.close();
+  return digestsOf(image, python, conf.generation);
 }
 
 /** The `digest` command's output: pretty JSON, keys in a fixed order. */

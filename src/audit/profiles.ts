@@ -44,7 +44,9 @@ export function profileOutcomes(confFor: ConfForProfile, options: ProfileOptions
           const conf = confFor(python, generation);
           // A caller that hands one fixed conf cannot be asked for another generation's.
           if (conf.generation !== generation) continue;
-          config = prepareImage(conf, { python, root: options.root, now: options.now }).configName;
+          const image = prepareImage(conf, { python, root: options.root, now: options.now });
+          image.close();
+          config = image.configName;
         } catch (caught) {
           error = (caught as Error).message;
         }

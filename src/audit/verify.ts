@@ -94,6 +94,7 @@ export async function verifyImage(conf: ConfFor, image: Readable | AsyncIterable
   } finally {
     expected.close();
     found.close();
+    prepared.close();
   }
   const imageId = `sha256:${prepared.configName.replace(/\.json$/, "")}`;
   const { difference } = comparison;
