@@ -14,10 +14,10 @@
  * built once under $SLI_BENCH_DIR (default /tmp/sli-bench) and reused.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, rmSync, statSync, writeFileSync, openSync, closeSync, ftruncateSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, openSync, closeSync, ftruncateSync, writeSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { cpus, totalmem } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { REFERENCE_DIR, REPO_ROOT, WITH_STORE, referenceUnavailable } from "../test/support/reference.js";
 import { storePath } from "../test/fixtures/layer-fixtures.js";
 import { benchPublish } from "./publish.js";
@@ -87,6 +87,34 @@ function realisticStore(): Store {
   return { root, conf: writeConf(root, layers, storePath(90, "customisation-layer")), paths };
 }
 
+/**
+ * The realistic store cut the way nixpkgs layers images: every top-level
+ * entry of its four trees becomes a store path of its own (hard links, no
+ * copy), and the paths, in name order, are dealt into 99 store layers like
+ * cards (nixpkgs' default maxLayers of 100, less the customisation layer).
+ */
+function layered99Store(realistic: Store): Store {
+  const root = join(BENCH_DIR, "layered99");
+  const paths: string[] = [];
+  const marker = join(root, "complete");
+  const sources = realistic.paths.flatMap((parent) => readdirSync(join(realistic.root, parent)).sort().map((child) => join(parent, child)));
+  sources.forEach((source, index) => {
+    const hash = [...createHash("sha256").update(`layered99-${index}`).digest()].slice(0, 32).map((byte) => "0123456789abcdfghijklmnpqrsvwxyz"[byte % 32]).join("");
+    paths.push(`/nix/store/${hash}-${basename(source).replace(/[^A-Za-z0-9+._?=-]/g, "-").replace(/^\./, "_")}`);
+  });
+  if (!existsSync(marker)) {
+    rmSync(root, { recursive: true, force: true });
+    mkdirSync(join(root, "nix", "store"), { recursive: true });
+    process.stderr.write(`bench: linking ${sources.length} store paths for the 99-layer cut\n`);
+    sources.forEach((source, index) => sh(`cp -al '${join(realistic.root, source)}' '${join(root, paths[index]!)}'`));
+    sh(`cp -a '${join(realistic.root, storePath(90, "customisation-layer"))}' '${join(root, "nix", "store")}/'`);
+    writeFileSync(marker, "");
+  }
+  const layers: string[][] = Array.from({ length: 99 }, () => []);
+  paths.forEach((path, index) => layers[index % 99]!.push(path));
+  return { root, conf: writeConf(root, layers, storePath(90, "customisation-layer")), paths };
+}
+
 /** `count` small files in directories of 1000, one layer. */
 function manyEntriesStore(count: number): Store {
   const root = join(BENCH_DIR, `entries-${count}`);
@@ -140,10 +168,17 @@ function ours(store: Store): string {
   return `${TIME} node '${CLI}' --root '${store.root}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
 }
 
+/** The store paths, relative to the root, one per line (99 layers' worth is too long for one command line). */
+function pathList(store: Store): string {
+  const list = join(store.root, "paths.txt");
+  writeFileSync(list, store.paths.map((p) => p.slice(1)).join("\n") + "\n");
+  return list;
+}
+
 /** F2: what any hash-then-stream design must at least do. */
 function floor(store: Store): string {
-  const dirs = store.paths.map((p) => `'${p.slice(1)}'`).join(" ");
-  return `start=$(date +%s.%N); tar -C '${store.root}' -cf - ${dirs} | openssl dgst -sha256 >/dev/null; tar -C '${store.root}' -cf - ${dirs} | cat >/dev/null; end=$(date +%s.%N); echo "$(echo "$end - $start" | bc) 0" >&2`;
+  const list = pathList(store);
+  return `start=$(date +%s.%N); tar -C '${store.root}' -cf - -T '${list}' | openssl dgst -sha256 >/dev/null; tar -C '${store.root}' -cf - -T '${list}' | cat >/dev/null; end=$(date +%s.%N); echo "$(echo "$end - $start" | bc) 0" >&2`;
 }
 
 function median(values: number[]): number {
@@ -169,7 +204,7 @@ function compareWithReference(store: Store): void {
 function benchStore(label: string, store: Store, withReference: boolean): void {
   if (withReference) compareWithReference(store);
   const bytes = imageBytes(store);
-  const entries = Number(sh(`cd '${store.root}' && find ${store.paths.map((p) => `'${p.slice(1)}'`).join(" ")} | wc -l`).trim());
+  const entries = Number(sh(`cd '${store.root}' && xargs -d '\\n' -a '${pathList(store)}' find | wc -l`).trim());
   // Warm the page cache once before timing.
   measure(floor(store));
   const rows: Record<string, Measurement[]> = { reference: [], ours: [], F2: [] };
@@ -269,6 +304,11 @@ async function main(): Promise<void> {
     await benchPublish(realisticStore(), ROUNDS);
     return;
   }
+  // --layers99-only: just the 99-layer line.
+  if (process.argv.includes("--layers99-only")) {
+    benchStore("realistic store, 99 layers", layered99Store(realisticStore()), !process.argv.includes("--no-reference"));
+    return;
+  }
   // --gzip-only: just the gzip base image line.
   if (process.argv.includes("--gzip-only")) {
     benchGzipBase(realisticStore());
@@ -278,6 +318,7 @@ async function main(): Promise<void> {
   if (problem !== undefined) throw new Error(`bench needs the reference: ${problem}`);
   const realistic = realisticStore();
   benchStore("realistic store, 3 layers", realistic, true);
+  benchStore("realistic store, 99 layers", layered99Store(realistic), true);
   eventLoopGap(realistic);
   benchVerify("realistic store", realistic);
   benchGzipBase(realistic);

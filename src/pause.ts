@@ -28,6 +28,28 @@ export const YIELD: Pause = {
   },
 };
 
+/** Atomics.waitAsync is in Node 20's V8 but not in TypeScript's ES2022 lib. */
+type WaitAsync = (array: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
+const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
+
+/**
+ * Waits while `array[index]` still holds `seen` (another thread changes it
+ * and notifies): blocking in slices of a second, so a missed wake-up cannot
+ * hang a thread that also reads a failure flag; or awaited alongside
+ * `ended`, which settles when that thread fails or exits.
+ */
+export function pauseWhile(array: Int32Array, index: number, seen: number, ended: Promise<unknown>): Pause {
+  return {
+    waitSync: () => {
+      Atomics.wait(array, index, seen, 1000);
+    },
+    waitAsync: async () => {
+      const wait = waitAsync(array, index, seen);
+      if (wait.async) await Promise.race([wait.value, ended]);
+    },
+  };
+}
+
 /** Runs steps to their result, blocking at each pause. */
 export function runSync<T>(steps: Generator<Pause, T>): T {
   for (;;) {

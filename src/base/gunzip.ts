@@ -13,14 +13,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import type { Pause } from "../pause.js";
+import { pauseWhile, type Pause } from "../pause.js";
 import { CHUNK_BYTES, DONE, FAILED, RUNNING, STATE, STATE_BYTES } from "./gunzip-protocol.js";
 
 const WORKER_URL = new URL("./gunzip-worker.js", import.meta.url);
 
-/** Atomics.waitAsync is in Node 20's V8 but not in TypeScript's ES2022 lib. */
-type WaitAsync = (array: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 /** Why the decompression failed, in words (zlib's Z_BUF_ERROR is the end of a truncated stream). */
 export class GunzipFailure extends Error {
@@ -111,19 +108,11 @@ function threaded(path: Buffer, fd: number): Decompression | undefined {
     closeSync(fd);
   };
   const failure = (): GunzipFailure => lost ?? new GunzipFailure((receiveMessageOnPort(port1)?.message as string | undefined) ?? "the decompression thread failed");
-  const pause: Pause = {
-    // Slices of a second: the worker's exit handler wakes us too, this only bounds a missed wake-up.
-    waitSync: () => {
-      Atomics.wait(state, STATE, RUNNING, 1000);
-    },
-    waitAsync: async () => {
-      const wait = waitAsync(state, STATE, RUNNING);
-      if (wait.async) await Promise.race([wait.value, ended]);
-    },
-  };
+  // The worker's exit handler wakes us too.
+  const pause = (): Pause => pauseWhile(state, STATE, RUNNING, ended);
   return {
     *finish() {
-      while (Atomics.load(state, STATE) === RUNNING && lost === undefined) yield pause;
+      while (Atomics.load(state, STATE) === RUNNING && lost === undefined) yield pause();
       if (Atomics.load(state, STATE) === DONE) {
         // The copy is the caller's now.
         open = false;

@@ -19,7 +19,7 @@ import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { HashWorkerError } from "../errors.js";
-import type { Pause } from "../pause.js";
+import { pauseWhile, type Pause } from "../pause.js";
 import { CRC_ONLY, CRC_RESULT, DIGEST_OFFSET, FAILED, FINISH_REQUEST, HEAD, LENGTHS, MODE, RESULT_READY, SHARED_BYTES, SLOT_BYTES, SLOTS, SLOTS_OFFSET, TAIL, WITH_SHA256 } from "./protocol.js";
 
 export interface LayerDigest {
@@ -76,9 +76,6 @@ export class InThreadHasher implements LayerHasher {
 
 const WORKER_URL = new URL("./hash-worker.js", import.meta.url);
 
-/** Atomics.waitAsync is in Node 20's V8 but not in TypeScript's ES2022 lib. */
-type WaitAsync = (array: Int32Array, index: number, value: number) => { async: false; value: string } | { async: true; value: Promise<string> };
-const waitAsync = (Atomics as unknown as { waitAsync: WaitAsync }).waitAsync;
 
 export class RingHasher implements LayerHasher {
   private readonly shared = new SharedArrayBuffer(SHARED_BYTES);
@@ -141,16 +138,8 @@ export class RingHasher implements LayerHasher {
 
   /** Waits while control[index] still holds `seen`, failing when the worker does. */
   private pauseWhile(index: number, seen: number): Pause {
-    return {
-      // Slices of a second: the worker's FAILED flag wakes us too, this only bounds a missed wake-up.
-      waitSync: () => {
-        Atomics.wait(this.control, index, seen, 1000);
-      },
-      waitAsync: async () => {
-        const wait = waitAsync(this.control, index, seen);
-        if (wait.async) await Promise.race([wait.value, this.ended]);
-      },
-    };
+    // The worker's FAILED flag wakes us too.
+    return pauseWhile(this.control, index, seen, this.ended);
   }
 
   /** Until fewer than `limit` committed slots are still being digested. */
