@@ -13,7 +13,7 @@ import { YIELD, chunksAsync, chunksSync, runAsync, runSync, type Pause } from ".
 import { checkCustomisationLayer, openCustomisationTar, type CustomisationLayer } from "./customisation-layer.js";
 import type { Writable } from "node:stream";
 import { StreamSink, type Sink } from "./sinks.js";
-import { InThreadHasher, acquireLayerHasher, releaseLayerHasher } from "./hash/layer-hasher.js";
+import { InThreadHasher, acquireLayerHasher, releaseLayerHasher, type LayerHasher } from "./hash/layer-hasher.js";
 import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
 import { ConfError, type ImageConf } from "./conf.js";
 import { CannotArchiveError } from "./errors.js";
@@ -187,8 +187,12 @@ interface StoreLayerResults {
   hashed(num: number): Generator<Pause, HashedLayer>;
   /** The sum of the store layers' sizes (for progress), known from the checks. */
   readonly totalBytes: number;
-  /** Whether the stream pass should compute its CRC-32 on this thread (the other core is busy hashing). */
-  readonly crcOnThisThread: boolean;
+  /**
+   * Where the stream pass computes its check: on this thread (the other core
+   * is busy hashing; one hasher and buffer for every layer), or undefined
+   * for a pooled worker's hasher.
+   */
+  readonly checkHasher: LayerHasher | undefined;
   close(): void;
 }
 
@@ -240,10 +244,10 @@ function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions,
             return results![num]!;
           },
           totalBytes: results!.reduce((total, layer) => total + layer.size, 0),
-          crcOnThisThread: false,
+          checkHasher: undefined,
           close: () => {},
         }
-      : { hashed: (num) => thread.layer(num), totalBytes: sizes!.reduce((total, size) => total + size, 0), crcOnThisThread: true, close: () => thread.close() };
+      : { hashed: (num) => thread.layer(num), totalBytes: sizes!.reduce((total, size) => total + size, 0), checkHasher: new InThreadHasher(false), close: () => thread.close() };
   return { conf, python, created, mtime, customisation, style, base, config, layers, hashed };
 }
 
@@ -380,13 +384,13 @@ function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: n
   // of the whole layer, ten times cheaper than a second sha256, catches any
   // accidental change (a deliberate collision needs write access to the
   // store, which could change a file before the hash pass just as well).
-  // Streaming alongside the hash thread, the CRC-32 stays here: the other core is busy.
-  const hasher = prepared.layers.crcOnThisThread ? new InThreadHasher() : acquireLayerHasher();
+  // Alongside the hash thread, the check is computed on this thread (see StoreLayerResults).
+  const hasher = prepared.layers.checkHasher ?? acquireLayerHasher();
   // Empty files were opened in the hash pass; one made unreadable since
   // changed its mode or ctime, which the entry check reports.
   const layer = layerChunks(paths, mtime, { root: options.root, python, style: prepared.style, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
   try {
-    yield* hasher.begin(false);
+    yield* hasher.begin(crc32 === undefined);
     for (;;) {
       // The walk asks for a buffer in this step: make sure one is free.
       yield* hasher.room();
@@ -401,11 +405,12 @@ function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: n
     }
     entries.checkComplete(num);
     if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
-    if ((yield* hasher.finish()).crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
+    const digest = yield* hasher.finish();
+    if (crc32 === undefined ? digest.sha256 !== hashed.sha256 : digest.crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
   } finally {
     // Also when the consumer stops early (for-of break, verify's first difference).
     layer.return(undefined);
-    if (!(hasher instanceof InThreadHasher)) releaseLayerHasher(hasher);
+    if (hasher !== prepared.layers.checkHasher) releaseLayerHasher(hasher);
   }
 }
 

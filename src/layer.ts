@@ -135,11 +135,12 @@ export function* layerChunks(
 ): Generator<Buffer> {
   const profile = profileFor(options.python ?? DEFAULT_PYTHON);
   const format = profile.tarFormat;
-  const chunker = new TarChunker(options.reuseChunks, options.nextBuffer);
+  // A check produces headers alone: no 1 MiB output buffer for it.
+  const chunker = options.checkOnly === true ? undefined : new TarChunker(options.reuseChunks, options.nextBuffer);
   const style = options.style ?? LAYER_STYLE_2020;
   for (const root of ["/nix", "/nix/store"] as const) {
     const header = encodeHeader(nixRootHeader(root, mtime, style.owner, style.nixRootMode), format);
-    if (options.checkOnly === true) yield header;
+    if (chunker === undefined) yield header;
     else yield* chunker.bytes(header);
   }
   for (const path of paths) {
@@ -154,7 +155,7 @@ export function* layerChunks(
       const headerBytes = encodeHeader(header, format);
       const regular = header.type === TypeFlag.regular;
       const size = regular ? Number(header.size) : 0;
-      if (options.checkOnly === true) {
+      if (chunker === undefined) {
         // The header alone (checkLayer adds the content's padded size from the record).
         if (regular && (size > 0 || options.openEmptyFiles !== false)) openCheck(entry);
         yield headerBytes;
@@ -175,7 +176,7 @@ export function* layerChunks(
       });
     }
   }
-  if (options.checkOnly !== true) yield* chunker.finish();
+  if (chunker !== undefined) yield* chunker.finish();
 }
 
 /** `archive_paths_to(obj, paths, mtime)`: writes one layer tarball to `sink`. */

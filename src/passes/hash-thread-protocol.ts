@@ -27,7 +27,7 @@ export type HashThreadMessage =
   /** Every layer passed the up-front checks; the size each layer's tarball will have. */
   | { readonly kind: "checked"; readonly sizes: readonly number[] }
   /** One layer's hash pass. */
-  | { readonly kind: "hashed"; readonly num: number; readonly sha256: string; readonly crc32: number; readonly size: number; readonly entries: Uint8Array; readonly entryCount: number }
+  | { readonly kind: "hashed"; readonly num: number; readonly sha256: string; readonly size: number; readonly entries: Uint8Array; readonly entryCount: number }
   /** The up-front checks (phase "check") or a layer's hash pass (phase "hash", layer num) failed. */
   | { readonly kind: "failed"; readonly phase: "check" | "hash"; readonly num: number; readonly error: SentError };
 

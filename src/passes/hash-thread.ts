@@ -57,7 +57,9 @@ export class HashThread {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     this.port.unref();
-    this.worker = new Worker(WORKER_URL, { workerData: { shared: this.seq.buffer, port: port2, job }, transferList: [port2] });
+    // A small young generation: the walk's garbage is short-lived, and each MiB of nursery is resident memory.
+    // (The old generation is left unbounded: a directory of a million entries must not run it out of memory.)
+    this.worker = new Worker(WORKER_URL, { workerData: { shared: this.seq.buffer, port: port2, job }, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     this.ended = new Promise<void>((resolve) => {
       this.worker.once("error", (error) => {
         this.failure ??= { phase: "hash", num: -1, error: new HashWorkerError(`the hash pass thread failed: ${error.message}`, { cause: error }) };
@@ -86,7 +88,7 @@ export class HashThread {
       const event = message.message as HashThreadMessage;
       if (event.kind === "checked") this.sizes = event.sizes;
       else if (event.kind === "hashed") {
-        this.results.set(event.num, { sha256: event.sha256, crc32: event.crc32, size: event.size, entries: EntryLog.fromBytes(event.entries, event.entryCount) });
+        this.results.set(event.num, { sha256: event.sha256, crc32: undefined, size: event.size, entries: EntryLog.fromBytes(event.entries, event.entryCount) });
       } else this.failure ??= { phase: event.phase, num: event.num, error: received(event.error) };
     }
   }
