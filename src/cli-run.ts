@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
 import { readConfFile, validateConf } from "./conf.js";
-import { startImageStreamAsyncWithHooks, type ImageTestHooks, type StreamingImage } from "./image.js";
+import { prepareImageAsyncWithHooks, type ImageTestHooks, type PreparedImage } from "./image.js";
 import { HashWorkerError } from "./errors.js";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile.js";
 import { ProgressDisplay } from "./progress.js";
@@ -296,7 +296,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     io.stderr(`stream-layered-image: ${(error as Error).message}\n`);
     if (debug) io.stderr(`${(error as Error).stack}\n`);
   };
-  let image: StreamingImage;
+  let image: PreparedImage;
   let output: OutputFile | undefined;
   try {
     const conf = validateConf(readConfFile(options.conf, options.python), options.conf, {
@@ -307,7 +307,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (options.output !== undefined) output = OutputFile.create(options.output);
     // Every check that can be made up front runs here, so bad input never
     // replaces the output file nor writes a byte to stdout.
-    image = await startImageStreamAsyncWithHooks(
+    image = await prepareImageAsyncWithHooks(
       conf,
       { python: options.python, root: options.root, log, progress: display?.event, reuseChunks: true },
       io.hooks ?? {},

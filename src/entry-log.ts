@@ -100,20 +100,6 @@ export class EntryLog {
     return { name: this.cursorName.slice(0, shared) + rest, size, fingerprint: print, next: at + 4 };
   }
 
-  /** The records as bytes, to hand to another thread (see fromBytes). */
-  toBytes(): { readonly bytes: Uint8Array; readonly length: number } {
-    return { bytes: this.bytes.subarray(0, this.used), length: this.length };
-  }
-
-  /** A log made on another thread, ready for the stream pass's checks. */
-  static fromBytes(bytes: Uint8Array, length: number): EntryLog {
-    const log = new EntryLog();
-    log.bytes = Buffer.from(bytes);
-    log.used = bytes.byteLength;
-    log.length = length;
-    return log;
-  }
-
   /** Starts the comparison again from the first member (a layer streamed twice). */
   rewind(): void {
     this.cursor = 0;

@@ -19,12 +19,8 @@ import { YIELD, runSync, type Pause } from "./pause.js";
 /** A store layer after its hash pass: what the stream pass must reproduce. */
 export interface HashedLayer {
   readonly sha256: string;
-  /**
-   * CRC-32 of the same bytes: what the stream pass checks its bytes against;
-   * undefined when it checks them against the sha256 instead (a hash pass
-   * on another thread alongside the stream: see passes/hash-thread.ts).
-   */
-  readonly crc32: number | undefined;
+  /** CRC-32 of the same bytes: what the stream pass checks its bytes against. */
+  readonly crc32: number;
   readonly size: number;
   readonly entries: EntryLog;
 }

@@ -7,13 +7,12 @@ import { layerChunks, LAYER_STYLE_2020, type EntryRecord, type LayerStyle } from
 import { generationProfile } from "./generation.js";
 import { openBaseImage, overlayBaseConfig, type BaseImage } from "./base-image.js";
 import { LayerChangedError } from "./entry-log.js";
-import { hashPassSteps, type HashedLayer } from "./hash-passes.js";
-import { HashThread } from "./passes/hash-thread.js";
+import { hashPassSteps } from "./hash-passes.js";
 import { YIELD, chunksAsync, chunksSync, runAsync, runSync, type Pause } from "./pause.js";
 import { checkCustomisationLayer, openCustomisationTar, type CustomisationLayer } from "./customisation-layer.js";
 import type { Writable } from "node:stream";
 import { StreamSink, type Sink } from "./sinks.js";
-import { InThreadHasher, acquireLayerHasher, releaseLayerHasher, type LayerHasher } from "./hash/layer-hasher.js";
+import { acquireLayerHasher, releaseLayerHasher } from "./hash/layer-hasher.js";
 import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
 import { ConfError, type ImageConf } from "./conf.js";
 import { CannotArchiveError } from "./errors.js";
@@ -173,30 +172,7 @@ export function layerStyleOf(conf: ImageConf): LayerStyle {
   return { owner: conf.current.owner, nixRootMode: profile.nixRootMode, symlinkedStorePathAlone: profile.symlinkedStorePathAlone };
 }
 
-/**
- * Where the store layers' hash passes run: all of them before the first
- * byte ("first": a PreparedImage knows every digest up front), or on a worker
- * thread alongside the stream ("overlap": only the up-front checks come
- * first; layer k is hashed while layer k-1 streams).
- */
-type HashMode = "first" | "overlap";
-
-/** The store layers' hash passes as the stream needs them, one layer at a time. */
-interface StoreLayerResults {
-  /** Layer `num`'s hash pass result, waiting for it if it is still running. */
-  hashed(num: number): Generator<Pause, HashedLayer>;
-  /** The sum of the store layers' sizes (for progress), known from the checks. */
-  readonly totalBytes: number;
-  /**
-   * Where the stream pass computes its check: on this thread (the other core
-   * is busy hashing; one hasher and buffer for every layer), or undefined
-   * for a pooled worker's hasher.
-   */
-  readonly checkHasher: LayerHasher | undefined;
-  close(): void;
-}
-
-function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions, mode: HashMode = "first") {
+function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions) {
   // The current script reads the clock once: "now" in created and in mtime is one instant.
   const instant = (options.now ?? systemClock)();
   const now: MicrosecondClock = () => instant;
@@ -208,18 +184,14 @@ function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions,
   const fromImage = conf.current?.fromImage;
   const opened = fromImage === undefined ? undefined : openBaseImage(fromImage, options.root, python);
   let base: BaseImage | undefined;
-  let hashed: HashedLayer[] | undefined;
-  let thread: HashThread | undefined;
-  let sizes: readonly number[] | undefined;
+  let hashed;
   let config: PyValue;
   let complete = false;
   try {
     // A plain archive is read at once; a gzip one decompresses on another thread during the hash passes.
     if (opened !== undefined && !opened.pending) base = yield* opened.load();
     try {
-      if (mode === "overlap" && conf.storeLayers.length > 0) thread = HashThread.start({ layers: conf.storeLayers, mtime, root: options.root, python, style }, options.progress);
-      if (thread !== undefined) sizes = yield* thread.checked();
-      else hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style });
+      hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style });
     } catch (error) {
       // The script reads its base image before any store layer: a bad one is the error to report.
       if (opened !== undefined && base === undefined) base = yield* opened.load();
@@ -231,29 +203,8 @@ function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions,
   } finally {
     // Also when abandoned midway (the async caller's wait rejected): nothing may stay open or running.
     opened?.cancel();
-    if (!complete) {
-      base?.close();
-      thread?.close();
-    }
+    if (!complete) base?.close();
   }
-  const results: readonly HashedLayer[] | undefined = hashed;
-  const layers: StoreLayerResults =
-    thread === undefined
-      ? {
-          *hashed(num) {
-            return results![num]!;
-          },
-          totalBytes: results!.reduce((total, layer) => total + layer.size, 0),
-          checkHasher: undefined,
-          close: () => {},
-        }
-      : { hashed: (num) => thread.layer(num), totalBytes: sizes!.reduce((total, size) => total + size, 0), checkHasher: new InThreadHasher(false), close: () => thread.close() };
-  return { conf, python, created, mtime, customisation, style, base, config, layers, hashed };
-}
-
-/** The image's layers in manifest order, from the store layers' hash passes. */
-function imageLayers(prepared: Prepared, hashed: readonly HashedLayer[]): ImageLayer[] {
-  const { conf, base, customisation } = prepared;
   // Base layers first, as the script's add_base_layers writes them.
   const baseLayers: ImageLayer[] = (base?.layers ?? []).map((layer) => ({
     sha256: layer.sha256,
@@ -263,7 +214,7 @@ function imageLayers(prepared: Prepared, hashed: readonly HashedLayer[]): ImageL
     kind: "base" as const,
     customisation: false,
   }));
-  return [
+  const layers: ImageLayer[] = [
     ...baseLayers,
     ...hashed.map(({ sha256, size }, num) => ({
       sha256,
@@ -273,20 +224,17 @@ function imageLayers(prepared: Prepared, hashed: readonly HashedLayer[]): ImageL
       kind: "store" as const,
       customisation: false,
     })),
-    {
-      sha256: customisation.checksum,
-      size: customisation.size,
-      path: `${customisation.checksum}/layer.tar`,
-      storePaths: [conf.customisationLayer],
-      kind: "customisation" as const,
-      customisation: true,
-    },
   ];
-}
-
-/** The config JSON and manifest once every store layer is hashed. */
-function describePrepared(prepared: Prepared, hashed: readonly HashedLayer[]): ImageDescription {
-  return describeImage(prepared.conf, prepared.python, prepared.created, prepared.mtime, imageLayers(prepared, hashed), prepared.config);
+  layers.push({
+    sha256: customisation.checksum,
+    size: customisation.size,
+    path: `${customisation.checksum}/layer.tar`,
+    storePaths: [conf.customisationLayer],
+    kind: "customisation",
+    customisation: true,
+  });
+  const description = describeImage(conf, python, created, mtime, layers, config);
+  return { description, customisation, hashed, style, base };
 }
 
 /**
@@ -342,7 +290,7 @@ function preparedImage(run: ImageRun): PreparedImage {
   const layerItems = (index: number) => oneLayerItems(run, index);
   const { base } = prepared;
   const image: PreparedImage = {
-    ...describePrepared(prepared, prepared.hashed!),
+    ...prepared.description,
     chunks: () => chunksSync(items()),
     asyncChunks: () => chunksAsync(items()),
     layerChunks: (index) => chunksSync(layerItems(index)),
@@ -373,9 +321,9 @@ export function prepareImage(conf: ImageConf, options: ImageOptions = {}): Prepa
  * the hash pass's entry log and the whole layer's CRC-32 with the hash pass's,
  * so a store change between the passes fails naming the path.
  */
-function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: number, paths: readonly string[], hashed: HashedLayer): Generator<Buffer | Pause, void> {
-  const { crc32, size, entries } = hashed;
-  const { mtime } = prepared;
+function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: number, paths: readonly string[]): Generator<Buffer | Pause, void> {
+  const { crc32, size, entries } = prepared.hashed[num]!;
+  const { mtime } = prepared.description;
   // A layer may be streamed again (a retried upload): compare from its first member.
   entries.rewind();
   let streamed = 0;
@@ -384,13 +332,12 @@ function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: n
   // of the whole layer, ten times cheaper than a second sha256, catches any
   // accidental change (a deliberate collision needs write access to the
   // store, which could change a file before the hash pass just as well).
-  // Alongside the hash thread, the check is computed on this thread (see StoreLayerResults).
-  const hasher = prepared.layers.checkHasher ?? acquireLayerHasher();
+  const hasher = acquireLayerHasher();
   // Empty files were opened in the hash pass; one made unreadable since
   // changed its mode or ctime, which the entry check reports.
   const layer = layerChunks(paths, mtime, { root: options.root, python, style: prepared.style, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
   try {
-    yield* hasher.begin(crc32 === undefined);
+    yield* hasher.begin(false);
     for (;;) {
       // The walk asks for a buffer in this step: make sure one is free.
       yield* hasher.room();
@@ -405,12 +352,11 @@ function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: n
     }
     entries.checkComplete(num);
     if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
-    const digest = yield* hasher.finish();
-    if (crc32 === undefined ? digest.sha256 !== hashed.sha256 : digest.crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
+    if ((yield* hasher.finish()).crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
   } finally {
     // Also when the consumer stops early (for-of break, verify's first difference).
     layer.return(undefined);
-    if (hasher !== prepared.layers.checkHasher) releaseLayerHasher(hasher);
+    releaseLayerHasher(hasher);
   }
 }
 
@@ -422,16 +368,15 @@ function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: n
  */
 function* oneLayerItems(run: ImageRun, index: number): Generator<Buffer | Pause, void> {
   const { conf, prepared } = run;
-  const layers = imageLayers(prepared, prepared.hashed!);
-  const layer = layers[index];
-  if (layer === undefined) throw new RangeError(`no layer ${index}: the image has ${layers.length}`);
+  const layer = prepared.description.layers[index];
+  if (layer === undefined) throw new RangeError(`no layer ${index}: the image has ${prepared.description.layers.length}`);
   const baseCount = prepared.base?.layers.length ?? 0;
   if (layer.kind === "base") {
     yield* baseLayerBlob(prepared.base!, index);
     return;
   }
   if (layer.kind === "store") {
-    yield* storeLayerItems(run, index - baseCount, conf.storeLayers[index - baseCount]!, prepared.hashed![index - baseCount]!);
+    yield* storeLayerItems(run, index - baseCount, conf.storeLayers[index - baseCount]!);
     return;
   }
   // The file's bytes as they are (no tar padding: the blob is the file).
@@ -455,50 +400,16 @@ export async function prepareImageAsyncWithHooks(conf: ImageConf, options: Image
   return preparedImage({ conf, options, python, prepared: await runAsync(prepare(conf, python, options)), hooks });
 }
 
-/**
- * An image whose up-front checks passed (the base image, the customisation
- * layer, every store layer's walk, headers and opens), its store layers'
- * hash passes running on another thread while it streams: layer k is
- * written as soon as its own hash pass is done.  What PreparedImage knows up
- * front (digests, config, manifest) is known here only at the end.
- */
-export interface StreamingImage {
-  /** The outer tarball's bytes, blocking this thread while it waits. */
-  chunks(): Generator<Buffer>;
-  /** The same bytes, letting the event loop run meanwhile. */
-  asyncChunks(): AsyncGenerator<Buffer>;
-  /** Stops the hash thread and releases the base image's file. */
-  close(): void;
-}
-
-/** The CLI's and streamImage's way: the up-front checks, then a stream overlapping the hash passes (see StreamingImage). */
-export async function startImageStreamAsyncWithHooks(conf: ImageConf, options: ImageOptions, hooks: ImageTestHooks): Promise<StreamingImage> {
-  const python = options.python ?? DEFAULT_PYTHON;
-  const run: ImageRun = { conf, options, python, prepared: await runAsync(prepare(conf, python, options, "overlap")), hooks };
-  const { base, layers } = run.prepared;
-  if (base !== undefined) unclosed.register(run, base, base);
-  return {
-    chunks: () => chunksSync(streamImageItems(run)),
-    asyncChunks: () => chunksAsync(streamImageItems(run)),
-    close: () => {
-      layers.close();
-      if (base === undefined) return;
-      unclosed.unregister(base);
-      base.close();
-    },
-  };
-}
-
 function* streamImageItems(run: ImageRun): Generator<Buffer | Pause, void> {
   const { conf, options, python, prepared, hooks } = run;
-  const { customisation, base, mtime } = prepared;
+  const { description, customisation, hashed, base } = prepared;
   const generation = generationProfile(conf.generation);
   const { tarFormat } = profileFor(python);
+  const { mtime } = description;
   const log = options.log ?? (() => {});
   const outer = new TarChunker(options.reuseChunks);
-  const layers = conf.storeLayers.length;
-  const imageBytesTotal = prepared.layers.totalBytes;
-  const hashed: HashedLayer[] = [];
+  const layers = hashed.length;
+  const imageBytesTotal = hashed.reduce((total, layer) => total + layer.size, 0);
   let imageBytesDone = 0;
 
   const baseCount = base?.layers.length ?? 0;
@@ -508,15 +419,13 @@ function* streamImageItems(run: ImageRun): Generator<Buffer | Pause, void> {
   const firstNumber = generation.firstStoreLayerNumber(baseCount);
   for (const [num, paths] of conf.storeLayers.entries()) {
     log(`Creating layer ${num + firstNumber} from paths: ${layerText(conf, num, python)}`);
-    const layer = yield* prepared.layers.hashed(num);
-    hashed.push(layer);
-    const { size } = layer;
+    const { size } = hashed[num]!;
     hooks.betweenPasses?.(num);
 
-    yield* outer.bytes(encodeHeader(plainMember(`${layer.sha256}/layer.tar`, size, mtime), tarFormat));
+    yield* outer.bytes(encodeHeader(plainMember(description.layers[baseCount + num]!.path, size, mtime), tarFormat));
 
     let streamed = 0;
-    for (const item of storeLayerItems(run, num, paths, layer)) {
+    for (const item of storeLayerItems(run, num, paths)) {
       if (!Buffer.isBuffer(item)) {
         yield item;
         continue;
@@ -530,7 +439,6 @@ function* streamImageItems(run: ImageRun): Generator<Buffer | Pause, void> {
   }
 
   log(generation.customisationLine(baseCount + layers));
-  const description = describePrepared(prepared, hashed);
   yield* customisationTarBytes(customisation, function* (fd, stat) {
     // gettarinfo: mode, ids and names from the file; the script sets name and mtime.
     const header: TarHeader = {
@@ -631,7 +539,7 @@ function* fileBytes(fd: number, size: number, position: number): Generator<Buffe
  * streams), letting the event loop run between chunks of every pass.
  */
 export async function writeImage(conf: ImageConf, sink: Sink, options: ImageOptions = {}): Promise<void> {
-  const image = await startImageStreamAsyncWithHooks(conf, options, {});
+  const image = await prepareImageAsync(conf, options);
   try {
     for await (const chunk of image.asyncChunks()) {
       const wait = sink.write(chunk);

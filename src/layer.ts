@@ -1,7 +1,7 @@
 import { closeSync, openSync } from "node:fs";
 import { crc32 } from "node:zlib";
 import { encodeHeader } from "./tar/header.js";
-import { BLOCK_SIZE, RECORD_SIZE, TypeFlag } from "./tar/constants.js";
+import { TypeFlag } from "./tar/constants.js";
 import { ShortReadError, TarChunker } from "./tar/writer.js";
 import { nixRootHeader, storeEntryHeader, ROOT_OWNER, type MemberOwner } from "./entry.js";
 import { walkStorePath, type WalkedEntry } from "./walk.js";
@@ -57,33 +57,6 @@ export interface LayerOptions {
    * unreadable empty file fails there.  A second pass may skip them.
    */
   readonly openEmptyFiles?: boolean | undefined;
-  /**
-   * Only check what the script would stumble on (the walk, each header, each
-   * regular file opened): no content is read and no chunk produced.  The
-   * up-front checks of a stream whose hash passes run alongside it.
-   */
-  readonly checkOnly?: boolean | undefined;
-}
-
-const padded = (size: number): number => Math.ceil(size / BLOCK_SIZE) * BLOCK_SIZE;
-
-/**
- * The up-front checks of one layer (see LayerOptions.checkOnly), and the
- * size its tarball will have: headers, padded contents, and tarfile's
- * closing blocks up to a whole record.
- */
-export function checkLayer(paths: readonly (string | Uint8Array)[], mtime: number | bigint, options: Omit<LayerOptions, "checkOnly" | "onEntry"> = {}): number {
-  let size = 0;
-  const onEntry = (record: EntryRecord): void => {
-    size += padded(record.size);
-  };
-  for (const header of layerChunks(paths, mtime, { ...options, checkOnly: true, onEntry })) size += header.length;
-  return Math.ceil((size + 2 * BLOCK_SIZE) / RECORD_SIZE) * RECORD_SIZE;
-}
-
-/** Opens and closes the file, as the script's open() before its read (an unreadable file fails there). */
-function openCheck(entry: WalkedEntry): void {
-  closeSync(openForReading(entry));
 }
 
 function openForReading(entry: WalkedEntry): number {
@@ -135,14 +108,10 @@ export function* layerChunks(
 ): Generator<Buffer> {
   const profile = profileFor(options.python ?? DEFAULT_PYTHON);
   const format = profile.tarFormat;
-  // A check produces headers alone: no 1 MiB output buffer for it.
-  const chunker = options.checkOnly === true ? undefined : new TarChunker(options.reuseChunks, options.nextBuffer);
+  const chunker = new TarChunker(options.reuseChunks, options.nextBuffer);
   const style = options.style ?? LAYER_STYLE_2020;
-  for (const root of ["/nix", "/nix/store"] as const) {
-    const header = encodeHeader(nixRootHeader(root, mtime, style.owner, style.nixRootMode), format);
-    if (chunker === undefined) yield header;
-    else yield* chunker.bytes(header);
-  }
+  yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime, style.owner, style.nixRootMode), format));
+  yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime, style.owner, style.nixRootMode), format));
   for (const path of paths) {
     const { fsPath, name } = locate(path, options.root);
     for (const entry of walkStorePath(fsPath, name, {
@@ -153,16 +122,9 @@ export function* layerChunks(
     })) {
       const header = storeEntryHeader(entry, mtime, style.owner);
       const headerBytes = encodeHeader(header, format);
+      yield* chunker.bytes(headerBytes);
       const regular = header.type === TypeFlag.regular;
       const size = regular ? Number(header.size) : 0;
-      if (chunker === undefined) {
-        // The header alone (checkLayer adds the content's padded size from the record).
-        if (regular && (size > 0 || options.openEmptyFiles !== false)) openCheck(entry);
-        yield headerBytes;
-        options.onEntry?.({ name: entry.name, size, crc: 0, ctimeMs: 0, inode: 0 });
-        continue;
-      }
-      yield* chunker.bytes(headerBytes);
       // Every regular file is opened, empty ones too, as the script does.
       if (regular && (size > 0 || options.openEmptyFiles !== false)) yield* regularFileContent(chunker, entry, size);
       // ctime/inode only for file content: a directory's ctime moves whenever
@@ -176,7 +138,7 @@ export function* layerChunks(
       });
     }
   }
-  if (chunker !== undefined) yield* chunker.finish();
+  yield* chunker.finish();
 }
 
 /** `archive_paths_to(obj, paths, mtime)`: writes one layer tarball to `sink`. */

@@ -25,8 +25,8 @@ import { CRC_ONLY, CRC_RESULT, DIGEST_OFFSET, FAILED, FINISH_REQUEST, HEAD, LENG
 export interface LayerDigest {
   /** Hex sha256, when begin() asked for it. */
   readonly sha256: string | undefined;
-  /** CRC-32 of the same bytes (unsigned); undefined from an InThreadHasher made without it. */
-  readonly crc32: number | undefined;
+  /** CRC-32 of the same bytes (unsigned). */
+  readonly crc32: number;
 }
 
 export interface LayerHasher {
@@ -49,9 +49,6 @@ export class InThreadHasher implements LayerHasher {
   private crc = 0;
   private readonly buffer = Buffer.allocUnsafe(SLOT_BYTES);
 
-  /** `withCrc` false: only the sha256 (a stream pass that checks against it needs no CRC-32). */
-  constructor(private readonly withCrc = true) {}
-
   *begin(withSha256: boolean): Generator<Pause, void> {
     this.hash = withSha256 ? createHash("sha256") : undefined;
     this.crc = 0;
@@ -68,12 +65,12 @@ export class InThreadHasher implements LayerHasher {
   }
 
   update(chunk: Buffer): void {
-    if (this.withCrc) this.crc = crc32(chunk, this.crc);
+    this.crc = crc32(chunk, this.crc);
     this.hash?.update(chunk);
   }
 
   *finish(): Generator<Pause, LayerDigest> {
-    return { sha256: this.hash?.digest("hex"), crc32: this.withCrc ? this.crc >>> 0 : undefined };
+    return { sha256: this.hash?.digest("hex"), crc32: this.crc >>> 0 };
   }
 }
 
