@@ -1,9 +1,10 @@
 /**
  * The hash passes of all store layers, run before the first byte is written.
- * Two layers are hashed at a time, each by its own worker, while the main
- * thread walks both: sha256 is the slow part of a hash pass (no SHA
- * instructions on many CPUs), and a second worker puts the second core to
- * work on it.  The main thread feeds whichever layer's worker has room.
+ * Without SHA instructions, two layers are hashed at a time, each by its own
+ * worker, while the main thread walks both: sha256 is the slow part of a
+ * hash pass, and a second worker puts the second core to work on it.  The
+ * main thread feeds whichever layer's worker has room.  With them, one
+ * layer at a time on the main thread (see hashPlacement).
  *
  * Errors come out as if the layers were hashed one after the other: when a
  * layer fails, the layers before it still run to their end, and the first
@@ -11,7 +12,7 @@
  */
 import { layerChunks, type EntryRecord, type LayerStyle } from "./layer.js";
 import { EntryLog } from "./entry-log.js";
-import { acquireLayerHasher, releaseLayerHasher, type LayerHasher } from "./hash/layer-hasher.js";
+import { acquireLayerHasher, hashPlacement, releaseLayerHasher, type LayerHasher } from "./hash/layer-hasher.js";
 import type { PythonVersion } from "./profile.js";
 import type { ProgressEvent } from "./image.js";
 import { YIELD, runSync, type Pause } from "./pause.js";
@@ -31,7 +32,7 @@ export interface HashPassOptions {
   readonly progress: ((event: ProgressEvent) => void) | undefined;
   /** The script generation's way of writing a layer (default: the 2020 script's). */
   readonly style?: LayerStyle | undefined;
-  /** Layers hashed at a time (default 2: one per core). */
+  /** Layers hashed at a time (default 2 on workers, one per core; 1 on this thread). */
   readonly concurrency?: number;
 }
 
@@ -80,7 +81,8 @@ export function* hashPassSteps(layers: readonly (readonly string[])[], mtime: bi
   let running: RunningPass[] = [];
   let failure: { num: number; error: unknown } | undefined;
   let hashedBytes = 0;
-  const concurrency = Math.max(1, options.concurrency ?? 2);
+  // Two layers at a time keep two workers busy; hashing on this thread, one at a time is as fast.
+  const concurrency = Math.max(1, options.concurrency ?? (hashPlacement() === "worker" ? 2 : 1));
   try {
     for (;;) {
       while (running.length < concurrency && waiting.length > 0 && (failure === undefined || waiting[0]! < failure.num)) {

@@ -22,6 +22,9 @@ import { REPO_ROOT } from "./support/reference.js";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
 import { SMALL_IMAGE_ENTRIES, smallImageConf } from "./support/small-image.js";
 
+// These tests are about the worker threads: use them even where SHA instructions would keep hashing on the main thread.
+process.env["SLI_HASH_PLACEMENT"] = "worker";
+
 let store: FixtureStore;
 let confPath: string;
 before(() => {

@@ -14,7 +14,7 @@
  * in the synchronous API, awaited in the asynchronous one (see pause.ts).
  */
 import { createHash, type Hash } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
@@ -248,6 +248,7 @@ function closeIdleHashers(): Promise<void> {
  * such a case: its HashWorkerError goes up.
  */
 function newHasher(): LayerHasher {
+  if (hashPlacement() === "thread") return new InThreadHasher();
   try {
     return new RingHasher();
   } catch (error) {
@@ -256,8 +257,40 @@ function newHasher(): LayerHasher {
   }
 }
 
+/** Where a pass's sha256 and CRC-32 run: a pooled worker thread, or the walking thread itself. */
+export type HashPlacement = "worker" | "thread";
+
+let placement: HashPlacement | undefined;
+
+/** Whether this CPU has SHA-256 instructions (Linux: x86's sha_ni flag, arm64's sha2 feature). */
+function cpuHasShaInstructions(): boolean {
+  try {
+    return /^(flags|Features)\s*:.*\b(sha_ni|sha2)\b/m.test(readFileSync("/proc/cpuinfo", "latin1"));
+  } catch {
+    return false;
+  }
+}
+
 /**
- * A hasher for one pass over one layer, on a worker thread where possible.
+ * Decided once per process.  With SHA instructions sha256 on the walking
+ * thread costs about what handing each MiB to a worker saves, and the
+ * worker's isolate and ring cost 30 MB: the bench measured the same time
+ * and 84-90 MB instead of 118-122 MB peak RSS.  Without them sha256 is
+ * the slow part, and a worker on the other core halves a pass.
+ * SLI_HASH_PLACEMENT=worker|thread overrides (the bench and the tests
+ * compare both on one machine).
+ */
+export function hashPlacement(): HashPlacement {
+  if (placement === undefined) {
+    const forced = process.env["SLI_HASH_PLACEMENT"];
+    placement = forced === "worker" || forced === "thread" ? forced : cpuHasShaInstructions() ? "thread" : "worker";
+  }
+  return placement;
+}
+
+/**
+ * A hasher for one pass over one layer, on a worker thread where that pays
+ * (see hashPlacement) and possible.
  * Give it back with releaseLayerHasher: passes of images streamed at the same
  * time (two `verify`s, say) each hold their own.  Throws HashWorkerError when
  * the worker cannot be started.
