@@ -8,7 +8,8 @@
  * from_image's copy against zlib's inflate.
  * --scale adds a store of many small entries and one 8 GiB sparse file.
  * Then the publish line (bench/publish.ts): push vs the skopeo pipeline to a
- * local docker-registry; --publish-only runs just that, --gzip-only the gzip line.
+ * local docker-registry; --publish-only runs just that, --gzip-only the gzip line,
+ * --layers99-only the 99-layer line, --scale-only the scale stores.
  *
  * Needs root (with-store), python3, GNU time, tar, openssl, docker-registry, skopeo.  The store is
  * built once under $SLI_BENCH_DIR (default /tmp/sli-bench) and reused.
@@ -307,6 +308,13 @@ async function main(): Promise<void> {
   // --layers99-only: just the 99-layer line.
   if (process.argv.includes("--layers99-only")) {
     benchStore("realistic store, 99 layers", layered99Store(realisticStore()), !process.argv.includes("--no-reference"));
+    return;
+  }
+  // --scale-only: just the scale stores (many entries, sparse file).
+  if (process.argv.includes("--scale-only")) {
+    const count = Number(process.env.SLI_BENCH_ENTRIES ?? 1_000_000);
+    benchStore(`${count} small entries`, manyEntriesStore(count), false);
+    benchStore("one 8 GiB sparse file", sparseStore(), false);
     return;
   }
   // --gzip-only: just the gzip base image line.
