@@ -274,8 +274,8 @@ function cpuHasShaInstructions(): boolean {
 /**
  * Decided once per process.  With SHA instructions sha256 on the walking
  * thread costs about what handing each MiB to a worker saves, and the
- * worker's isolate and ring cost 30 MB: the bench measured the same time
- * and 84-90 MB instead of 118-122 MB peak RSS.  Without them sha256 is
+ * worker's isolate and ring cost about 33 MB: the bench measured the same
+ * time and 82-88 MB instead of 115-122 MB peak RSS.  Without them sha256 is
  * the slow part, and a worker on the other core halves a pass.
  * SLI_HASH_PLACEMENT=worker|thread overrides (the bench and the tests
  * compare both on one machine).
