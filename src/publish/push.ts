@@ -7,6 +7,7 @@
  * resumed where the registry says it stopped.
  */
 import type { PreparedImage, ProgressEvent } from "../image.js";
+import { staleCacheEntry } from "./cached-layer.js";
 import { RegistryError } from "./errors.js";
 import { buildManifest, type ManifestFormat } from "./manifest.js";
 import { formatImageReference, type ImageReference } from "./reference.js";
@@ -208,12 +209,16 @@ export async function pushImage(image: PreparedImage, ref: ImageReference, optio
       }
       const session = opened ?? (await withRetries(policy, () => client.startUpload(repository)));
       let layerDone = 0;
-      await uploadLayer(client, repository, image, index, session, options, (bytes) => {
-        bytesSent += bytes;
-        layerDone += bytes;
-        bytesDone += bytes;
-        options.progress?.({ phase: "uploading", layer: index, layers: count, layerBytesDone: layerDone, layerBytesTotal: layer.size, imageBytesDone: Math.min(bytesDone, missingBytes), imageBytesTotal: missingBytes });
-      });
+      try {
+        await uploadLayer(client, repository, image, index, session, options, (bytes) => {
+          bytesSent += bytes;
+          layerDone += bytes;
+          bytesDone += bytes;
+          options.progress?.({ phase: "uploading", layer: index, layers: count, layerBytesDone: layerDone, layerBytesTotal: layer.size, imageBytesDone: Math.min(bytesDone, missingBytes), imageBytesTotal: missingBytes });
+        });
+      } catch (error) {
+        throw staleCacheEntry(image, index, error, error instanceof RegistryError && error.code === "DIGEST_INVALID") ?? error;
+      }
       options.log?.(`${name}: uploaded ${layer.size} bytes`);
       return "uploaded";
     });
