@@ -1,62 +1,93 @@
 /**
  * Where a first push's time goes (not part of `npm run bench`; run by hand:
- * `node build/bench/publish-profile.js ROOT CONF [chunk-bytes]`): the hash
- * passes alone, the push's per-layer upload times, and two floors on the
- * same local docker-registry: `curl -T` of each layer blob (already on
- * disk) in one monolithic PUT, and reading the blobs with `cat` (what the
- * disk and page cache give).  Prints one JSON object.
+ * `node build/bench/publish-profile.js ROOT CONF [ROUNDS]`): the hash passes
+ * alone; then, on one image prepared once, uploads to fresh repositories of
+ * a local docker-registry with several PATCH sizes, side by side with two
+ * floors: `curl -T` of every layer blob (already on disk) in one
+ * monolithic PUT each, and `cat` of the blobs (what the page cache gives).
+ * The registry's CPU time for each is read from /proc.  Prints a table.
  */
 import { execFileSync } from "node:child_process";
-import { createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { once } from "node:events";
 import { readConfFile, validateConf } from "../src/conf.js";
 import { prepareImage } from "../src/image.js";
 import { pushImage } from "../src/publish/push.js";
 import { parseImageReference } from "../src/publish/reference.js";
 import { startRegistry } from "../test/support/registry.js";
 
-const [root, confFile, chunkText] = process.argv.slice(2);
-if (root === undefined || confFile === undefined) throw new Error("usage: publish-profile ROOT CONF [chunk-bytes]");
-const seconds = (start: bigint): number => Number(process.hrtime.bigint() - start) / 1e9;
+const [root, confFile, roundsText] = process.argv.slice(2);
+if (root === undefined || confFile === undefined) throw new Error("usage: publish-profile ROOT CONF [ROUNDS]");
+const rounds = Number(roundsText ?? 3);
+
+/** utime + stime of the docker-registry serving from `dir`, in seconds. */
+function registryCpu(dir: string): number {
+  const pids = execFileSync("pgrep", ["-f", `docker-registry serve ${dir}`], { encoding: "utf8" }).trim().split("\n");
+  return pids.reduce((total, pid) => {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+      return total + (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return total;
+    }
+  }, 0);
+}
+
+async function timed(work: () => Promise<void> | void, dir = ""): Promise<{ wall: number; registry: number }> {
+  const cpu = dir === "" ? 0 : registryCpu(dir);
+  const start = process.hrtime.bigint();
+  await work();
+  return { wall: Number(process.hrtime.bigint() - start) / 1e9, registry: dir === "" ? 0 : registryCpu(dir) - cpu };
+}
 
 const conf = validateConf(readConfFile(confFile, "3.13"), confFile);
-let start = process.hrtime.bigint();
+const hashing = await timed(() => {
+  prepareImage(conf, { root }).close();
+});
 const image = prepareImage(conf, { root });
-const hashPasses = seconds(start);
 const registry = await startRegistry();
 const work = mkdtempSync(join(tmpdir(), "sli-profile-"));
 try {
-  const ref = parseImageReference(`docker://${registry.endpoint}/profile/app:1`);
-  const marks: { line: string; at: number }[] = [];
-  start = process.hrtime.bigint();
-  await pushImage(image, ref, { chunkSize: chunkText === undefined ? undefined : Number(chunkText), log: (line) => marks.push({ line: line.slice(0, 40), at: seconds(start) }) });
-  const push = seconds(start);
-
-  // The blobs on disk, then the floors.
-  const blobs: string[] = [];
-  for (const [index] of image.layers.entries()) {
+  const blobs = image.layers.map((_, index) => {
     const file = join(work, `layer${index}`);
-    const out = createWriteStream(file);
-    for (const chunk of image.layerChunks(index)) if (!out.write(chunk)) await once(out, "drain");
-    out.end();
-    await once(out, "close");
-    blobs.push(file);
+    const fd = openSync(file, "w");
+    for (const chunk of image.layerChunks(index)) writeSync(fd, chunk);
+    closeSync(fd);
+    return file;
+  });
+  const rows: Record<string, { wall: number; registry: number }[]> = {};
+  const add = (name: string, result: { wall: number; registry: number }): void => void (rows[name] ??= []).push(result);
+  const timedHere = (work: () => Promise<void> | void) => timed(work, registry.dir);
+  const chunkSizes: [string, number][] = [
+    ["push, 16 MiB PATCHes", 16 << 20],
+    ["push, 64 MiB PATCHes", 64 << 20],
+    ["push, 256 MiB PATCHes", 256 << 20],
+    ["push, one PATCH per layer", 2 ** 40],
+  ];
+  for (let round = 0; round < rounds; round++) {
+    add("cat of the blobs", await timedHere(() => void execFileSync("bash", ["-c", `cat ${blobs.join(" ")} > /dev/null`])));
+    add(
+      "curl -T, one PUT per blob",
+      await timedHere(() => {
+        for (const [index, file] of blobs.entries()) {
+          const location = execFileSync("bash", ["-c", `curl -s -i -X POST http://${registry.endpoint}/v2/floor${round}/app/blobs/uploads/ | tr -d '\\r' | sed -n 's/^Location: //Ip'`], { encoding: "utf8" }).trim();
+          const url = new URL(location, `http://${registry.endpoint}/`);
+          url.searchParams.set("digest", `sha256:${image.layers[index]!.sha256}`);
+          execFileSync("curl", ["-s", "-f", "-T", file, "-H", "Content-Type: application/octet-stream", url.href]);
+        }
+      }),
+    );
+    for (const [name, chunkSize] of chunkSizes) {
+      add(name, await timedHere(() => pushImage(image, parseImageReference(`docker://${registry.endpoint}/p${round}-${chunkSize}/app:1`), { chunkSize }).then(() => {})));
+    }
   }
-  start = process.hrtime.bigint();
-  execFileSync("bash", ["-c", `cat ${blobs.map((b) => `'${b}'`).join(" ")} > /dev/null`]);
-  const cat = seconds(start);
-  start = process.hrtime.bigint();
-  for (const [index, file] of blobs.entries()) {
-    const location = execFileSync("bash", ["-c", `curl -s -i -X POST http://${registry.endpoint}/v2/floor/app/blobs/uploads/ | tr -d '\\r' | sed -n 's/^Location: //Ip'`], { encoding: "utf8" }).trim();
-    const url = new URL(location, `http://${registry.endpoint}/`);
-    url.searchParams.set("digest", `sha256:${image.layers[index]!.sha256}`);
-    execFileSync("curl", ["-s", "-f", "-T", file, "-H", "Content-Type: application/octet-stream", url.href]);
-  }
-  const curl = seconds(start);
-  const bytes = blobs.reduce((total, file) => total + statSync(file).size, 0);
-  console.log(JSON.stringify({ bytes, hashPasses, push, marks, floorCatSeconds: cat, floorCurlPutSeconds: curl }, null, 1));
+  const bytes = image.layers.reduce((total, layer) => total + layer.size, 0);
+  console.log(`${(bytes / 2 ** 20).toFixed(0)} MiB in ${image.layers.length} layers; hash passes alone: ${hashing.wall.toFixed(2)} s`);
+  console.log(`| upload of a prepared image (${rounds} rounds) | wall | registry CPU |`);
+  console.log("|---|---|---|");
+  const range = (values: number[]): string => `${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)} s`;
+  for (const [name, results] of Object.entries(rows)) console.log(`| ${name} | ${range(results.map((r) => r.wall))} | ${range(results.map((r) => r.registry))} |`);
 } finally {
   rmSync(work, { recursive: true, force: true });
   await registry.stop();

@@ -60,7 +60,7 @@ push only:
   --from-repo REPO     mount missing layers from REPO on the same registry (repeatable)
   --retry-times N      retries of a call that failed on a reset, refusal or 5xx (default 3)
   --retry-delay SECS   first wait before a retry, doubled each time (default 1)
-  --chunk-size BYTES   bytes per PATCH request (default 64 MiB): a broken-off upload
+  --chunk-size BYTES   bytes per PATCH request (default 256 MiB): a broken-off upload
                        resumes after the last whole one the registry has
   -q, --quiet          no per-layer lines, no progress line, no summary
   --debug              print the stack trace of an error
