@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { runTool, toolMissing } from "./support/client-tools.js";
 import { EDITED_PATH, makePublishStore, useTemporaryCacheHome, type PublishStore } from "./support/publish-store.js";
 import { registryMissing, runCliAsync, skipOrFailClients, startCountingProxy, startRegistry, type CountingProxy, type RunningRegistry } from "./support/registry.js";
-import { prepareImage, type ProgressEvent } from "../src/image.js";
+import { prepareImage, prepareImageAsync, type ProgressEvent } from "../src/image.js";
 import { readConfFile, validateConf } from "../src/conf.js";
 import { DigestCache, layerCacheKey, type CachedDigest, type LayerKeyParts } from "../src/digest-cache.js";
 import { LAYER_STYLE_2020 } from "../src/layer.js";
@@ -107,6 +107,8 @@ describe("the digest cache against a registry", () => {
     assert.deepEqual([...second.cachedLayers].sort(), [0, 1, 2]);
     assert.deepEqual(second.layers, first.layers);
     assert.deepEqual(second.configBytes, first.configBytes);
+    const viaAsync = await prepareImageAsync(conf(), { root: store.root, digestCache: new DigestCache(cacheDir), progress: (event) => events.push(event) });
+    assert.deepEqual([viaAsync.layers, [...viaAsync.cachedLayers].sort()], [first.layers, [0, 1, 2]], "the async API takes the same entries");
     proxy.reset();
     const again = await pushImage(second, parseImageReference(`${ref("cache/app")}:2`), { progress: (event) => events.push(event) });
     assert.deepEqual(again.layers.map((layer) => layer.outcome), ["skipped", "skipped", "skipped", "skipped"]);
