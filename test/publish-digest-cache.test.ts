@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTool, toolMissing } from "./support/client-tools.js";
@@ -145,6 +145,26 @@ describe("the digest cache against a registry", () => {
     } finally {
       store.edit("first version\n");
     }
+  });
+
+  test("a cached layer's store path gone: the hash pass's error, exit 2, nothing sent", async (t) => {
+    if (missing !== undefined) return skipOrFailClients(t, missing);
+    prepare();
+    const expected = await runCliAsync(["push", "--quiet", "--no-digest-cache", "--root", store.root, store.conf, ref("gone/app:1")]);
+    const path = join(store.root, EDITED_PATH);
+    renameSync(path, `${path}.away`);
+    try {
+      const withoutCache = await runCliAsync(["push", "--quiet", "--no-digest-cache", "--root", store.root, store.conf, ref("gone/app:1")]);
+      proxy.reset();
+      const withCache = await runCliAsync(["push", "--quiet", "--digest-cache", cacheDir, "--root", store.root, store.conf, ref("gone/app:1")]);
+      assert.equal(withCache.status, 2, withCache.stderr);
+      assert.equal(withCache.stderr, withoutCache.stderr);
+      assert.match(withCache.stderr, new RegExp(EDITED_PATH));
+      assert.equal(proxy.requests.length, 0, "nothing sent");
+    } finally {
+      renameSync(`${path}.away`, path);
+    }
+    assert.equal(expected.status, 0, expected.stderr);
   });
 
   const staleCases: [string, (entry: CachedDigest) => CachedDigest, RegExp][] = [
