@@ -121,7 +121,11 @@ export class DigestCache {
       writeFileSync(temporary, `${JSON.stringify({ format: FORMAT, key, ...value, check: entryCheck(key, value), paths })}\n`, { mode: 0o600 });
       renameSync(temporary, target);
     } catch {
-      rmSync(temporary, { force: true });
+      try {
+        rmSync(temporary, { force: true });
+      } catch {
+        // Its directory is not one (ENOTDIR): there is no temporary file.
+      }
     }
   }
 

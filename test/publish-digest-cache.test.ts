@@ -238,7 +238,7 @@ describe("the digest cache against a registry", () => {
     assert.equal(existsSync(join(cacheDir, `${key}.json`)), false);
   });
 
-  test("the default cache is $XDG_CACHE_HOME's; --no-digest-cache reads and writes none; both options together are bad usage", async (t) => {
+  test("the default cache is $XDG_CACHE_HOME's; --no-digest-cache reads and writes none; an unwritable one is none; both options together are bad usage", async (t) => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
     rmSync(defaultCache, { recursive: true, force: true });
     const none = await runCliAsync(["push", "--quiet", "--no-digest-cache", "--root", store.root, store.conf, ref("nocache/app:1")]);
@@ -247,6 +247,10 @@ describe("the digest cache against a registry", () => {
     const filled = await runCliAsync(["push", "--quiet", "--root", store.root, store.conf, ref("nocache/app:2")]);
     assert.equal(filled.status, 0, filled.stderr);
     assert.equal(readdirSync(defaultCache).length, 3);
+    // A cache that cannot be written is no cache: the push goes on.
+    const unwritable = await runCliAsync(["push", "--quiet", "--digest-cache", join(store.conf, "under-a-file"), "--root", store.root, store.conf, ref("nocache/app:4")]);
+    assert.equal(unwritable.status, 0, unwritable.stderr);
+    assert.equal(unwritable.stderr, "");
     const both = await runCliAsync(["push", "--digest-cache", cacheDir, "--no-digest-cache", store.conf, ref("nocache/app:3")]);
     assert.equal(both.status, 2);
     assert.match(both.stderr, /^stream-layered-image: push: --digest-cache and --no-digest-cache exclude each other\n$/);
