@@ -96,48 +96,6 @@ function locate(path: string | Uint8Array, root: string | undefined) {
   }
 }
 
-/** One member of a layer as the walk meets it: its header, encoded. */
-interface LayerMember {
-  readonly entry: WalkedEntry;
-  readonly headerBytes: Buffer;
-  /** Content bytes (0 for anything but regular files). */
-  readonly size: number;
-  readonly regular: boolean;
-}
-
-/**
- * `/nix`, `/nix/store`, then for each store path in the order given
- * `sorted(chain([path], path.rglob("*")))`: every member's header, in the
- * layer's order.  Yields the two root headers as plain buffers.
- */
-function* layerMembers(paths: readonly (string | Uint8Array)[], mtime: number | bigint, options: LayerOptions): Generator<Buffer | LayerMember> {
-  const profile = profileFor(options.python ?? DEFAULT_PYTHON);
-  const format = profile.tarFormat;
-  const style = options.style ?? LAYER_STYLE_2020;
-  yield encodeHeader(nixRootHeader("/nix", mtime, style.owner, style.nixRootMode), format);
-  yield encodeHeader(nixRootHeader("/nix/store", mtime, style.owner, style.nixRootMode), format);
-  for (const path of paths) {
-    const { fsPath, name } = locate(path, options.root);
-    for (const entry of walkStorePath(fsPath, name, {
-      root: options.root,
-      childNamesFromBytes: profile.rglobChildNamesFromBytes,
-      rglobLinkStats: profile.rglobLinkStats,
-      symlinkAlone: style.symlinkedStorePathAlone,
-    })) {
-      const header = storeEntryHeader(entry, mtime, style.owner);
-      const regular = header.type === TypeFlag.regular;
-      yield { entry, headerBytes: encodeHeader(header, format), size: regular ? Number(header.size) : 0, regular };
-    }
-  }
-}
-
-/** What the hash and stream passes remember of a member (see EntryRecord). */
-function entryRecord({ entry, headerBytes, size, regular }: LayerMember): EntryRecord {
-  // ctime/inode only for file content: a directory's ctime moves whenever
-  // a child comes or goes, which the walk reports by the child's name.
-  return { name: entry.name, size, crc: crc32(headerBytes), ctimeMs: regular ? entry.stat.ctimeMs : 0, inode: regular ? entry.stat.ino : 0 };
-}
-
 /**
  * The bytes of the reference's `archive_paths_to(obj, paths, mtime)`, as a
  * lazy sequence of chunks: `/nix`, `/nix/store`, then for each store path in
@@ -148,27 +106,60 @@ export function* layerChunks(
   mtime: number | bigint,
   options: LayerOptions = {},
 ): Generator<Buffer> {
+  const profile = profileFor(options.python ?? DEFAULT_PYTHON);
+  const format = profile.tarFormat;
   const chunker = new TarChunker(options.reuseChunks, options.nextBuffer);
-  for (const member of layerMembers(paths, mtime, options)) {
-    if (Buffer.isBuffer(member)) {
-      yield* chunker.bytes(member);
-      continue;
+  const style = options.style ?? LAYER_STYLE_2020;
+  yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime, style.owner, style.nixRootMode), format));
+  yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime, style.owner, style.nixRootMode), format));
+  for (const path of paths) {
+    const { fsPath, name } = locate(path, options.root);
+    for (const entry of walkStorePath(fsPath, name, {
+      root: options.root,
+      childNamesFromBytes: profile.rglobChildNamesFromBytes,
+      rglobLinkStats: profile.rglobLinkStats,
+      symlinkAlone: style.symlinkedStorePathAlone,
+    })) {
+      const header = storeEntryHeader(entry, mtime, style.owner);
+      const headerBytes = encodeHeader(header, format);
+      yield* chunker.bytes(headerBytes);
+      const regular = header.type === TypeFlag.regular;
+      const size = regular ? Number(header.size) : 0;
+      // Every regular file is opened, empty ones too, as the script does.
+      if (regular && (size > 0 || options.openEmptyFiles !== false)) yield* regularFileContent(chunker, entry, size);
+      // ctime/inode only for file content: a directory's ctime moves whenever
+      // a child comes or goes, which the walk reports by the child's name.
+      options.onEntry?.({
+        name: entry.name,
+        size,
+        crc: crc32(headerBytes),
+        ctimeMs: regular ? entry.stat.ctimeMs : 0,
+        inode: regular ? entry.stat.ino : 0,
+      });
     }
-    yield* chunker.bytes(member.headerBytes);
-    // Every regular file is opened, empty ones too, as the script does.
-    if (member.regular && (member.size > 0 || options.openEmptyFiles !== false)) yield* regularFileContent(chunker, member.entry, member.size);
-    options.onEntry?.(entryRecord(member));
   }
   yield* chunker.finish();
 }
 
 /**
- * The records layerChunks would give `onEntry`, from the walk alone: no file
- * is opened or read.  What the digest cache checks a layer's store paths
- * against (same names, sizes, headers, ctimes and inodes: same bytes).
+ * The records layerChunks gives `onEntry`, from the walk alone: no file is
+ * opened or read.  What the digest cache checks a layer's store paths
+ * against (same names, sizes, headers, ctimes and inodes: same bytes).  A
+ * loop of its own: layerChunks's is the hot path of every pass.
  */
 export function* layerEntryRecords(paths: readonly (string | Uint8Array)[], mtime: number | bigint, options: LayerOptions = {}): Generator<EntryRecord> {
-  for (const member of layerMembers(paths, mtime, options)) if (!Buffer.isBuffer(member)) yield entryRecord(member);
+  const profile = profileFor(options.python ?? DEFAULT_PYTHON);
+  const style = options.style ?? LAYER_STYLE_2020;
+  for (const path of paths) {
+    const { fsPath, name } = locate(path, options.root);
+    const walkOptions = { root: options.root, childNamesFromBytes: profile.rglobChildNamesFromBytes, rglobLinkStats: profile.rglobLinkStats, symlinkAlone: style.symlinkedStorePathAlone };
+    for (const entry of walkStorePath(fsPath, name, walkOptions)) {
+      const header = storeEntryHeader(entry, mtime, style.owner);
+      const regular = header.type === TypeFlag.regular;
+      // As layerChunks records them: ctime/inode only for file content.
+      yield { name: entry.name, size: regular ? Number(header.size) : 0, crc: crc32(encodeHeader(header, profile.tarFormat)), ctimeMs: regular ? entry.stat.ctimeMs : 0, inode: regular ? entry.stat.ino : 0 };
+    }
+  }
 }
 
 /** `archive_paths_to(obj, paths, mtime)`: writes one layer tarball to `sink`. */

@@ -17,7 +17,11 @@ import { registryMissing, runCliAsync, skipOrFailClients, startCountingProxy, st
 import { prepareImage, prepareImageAsync, type ProgressEvent } from "../src/image.js";
 import { readConfFile, validateConf } from "../src/conf.js";
 import { DigestCache, layerCacheKey, type CachedDigest, type LayerKeyParts } from "../src/digest-cache.js";
-import { LAYER_STYLE_2020 } from "../src/layer.js";
+import { LAYER_STYLE_2020, layerChunks, layerEntryRecords, type EntryRecord } from "../src/layer.js";
+import { PYTHON_VERSIONS } from "../src/profile.js";
+import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
+import { GOLDEN_DIR } from "./support/reference.js";
+import type { TreeEntry } from "./support/tree-spec.js";
 import { pushImage } from "../src/publish/push.js";
 import { parseImageReference } from "../src/publish/reference.js";
 
@@ -48,6 +52,36 @@ describe("digest cache keys", () => {
       assert.equal(keys.get(key), undefined, `${name} gives the key of ${keys.get(key)}`);
       keys.set(key, name);
     }
+  });
+});
+
+describe("the digest cache's walk", () => {
+  const fixtures = JSON.parse(readFileSync(join(GOLDEN_DIR, "current", "fixtures.json"), "utf8")) as { store: TreeEntry[] };
+  let store: FixtureStore;
+  before(() => {
+    store = makeFixtureStore(fixtures.store, "cache-walk");
+  });
+  after(() => store?.remove());
+
+  test("layerEntryRecords gives, without reading a file, the records layerChunks gives its onEntry", () => {
+    const paths = [...new Set(fixtures.store.map((entry) => entry.path.split("/").slice(0, 4).join("/")))];
+    let compared = 0;
+    for (const python of PYTHON_VERSIONS) {
+      for (const style of [LAYER_STYLE_2020, { owner: { uid: 1000, gid: 100, uname: "u", gname: "g" }, nixRootMode: 0o755, symlinkedStorePathAlone: true }]) {
+        for (const path of paths) {
+          const options = { root: store.root, python, style };
+          const expected: EntryRecord[] = [];
+          try {
+            for (const _ of layerChunks([path], 1704067200n, { ...options, onEntry: (record) => expected.push(record) }));
+          } catch {
+            continue; // a path the hash pass refuses: the walk refuses it too, or the hash pass would have
+          }
+          assert.deepEqual([...layerEntryRecords([path], 1704067200n, options)], expected, `${path} under ${python}`);
+          compared++;
+        }
+      }
+    }
+    assert.ok(compared >= paths.length, `compared ${compared} layers`);
   });
 });
 
