@@ -49,7 +49,7 @@ options:
   --digest-cache DIR   keep store layers' digests in DIR (default
                        $XDG_CACHE_HOME/stream-layered-image/digests, else ~/.cache/...):
                        an unchanged layer (its store paths walked, no file read) is
-                       not hashed again; the upload checks the cached digest
+                       not hashed again; the registry (oci: the writer) checks its digest
   --no-digest-cache    hash every layer, read and write no cache
 push only:
   --creds USER:PASS    credentials (else $REGISTRY_AUTH_FILE, \${XDG_RUNTIME_DIR}/containers/auth.json,
