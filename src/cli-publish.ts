@@ -8,6 +8,7 @@
 import { parseArgs } from "node:util";
 import { readConfFile, validateConf, type ImageConf } from "./conf.js";
 import { prepareImage, type PreparedImage } from "./image.js";
+import { DigestCache, defaultDigestCacheDir } from "./digest-cache.js";
 import { HashWorkerError } from "./errors.js";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "./profile.js";
 import { ProgressDisplay, formatBytes } from "./progress.js";
@@ -45,6 +46,11 @@ options:
   --format oci|docker  manifest format: OCI (default) or Docker schema 2
   --tag TAG            the tag to push (push) or the index.json ref name (oci), whatever
                        IMAGE-REF or repo_tag say
+  --digest-cache DIR   keep store layers' digests in DIR (default
+                       $XDG_CACHE_HOME/stream-layered-image/digests, else ~/.cache/...):
+                       an unchanged layer (its store paths walked, no file read) is
+                       not hashed again; the registry (oci: the writer) checks its digest
+  --no-digest-cache    hash every layer, read and write no cache
 push only:
   --creds USER:PASS    credentials (else $REGISTRY_AUTH_FILE, \${XDG_RUNTIME_DIR}/containers/auth.json,
                        ~/.docker/config.json, as podman and skopeo read them)
@@ -54,7 +60,7 @@ push only:
   --from-repo REPO     mount missing layers from REPO on the same registry (repeatable)
   --retry-times N      retries of a call that failed on a reset, refusal or 5xx (default 3)
   --retry-delay SECS   first wait before a retry, doubled each time (default 1)
-  --chunk-size BYTES   bytes per PATCH request (default 64 MiB): a broken-off upload
+  --chunk-size BYTES   bytes per PATCH request (default 256 MiB): a broken-off upload
                        resumes after the last whole one the registry has
   -q, --quiet          no per-layer lines, no progress line, no summary
   --debug              print the stack trace of an error
@@ -67,7 +73,8 @@ exit codes:
   0  pushed / written
   1  the registry refused or could not be reached, the connection broke off
      past the retries, the layout directory could not be written, or a store
-     file changed since the hash pass: the tag was not moved, DIR not replaced
+     file changed since the hash pass, or a digest cache entry was stale (it is
+     dropped): the tag was not moved, DIR not replaced
   2  bad usage or bad input (conf, store paths, IMAGE-REF, credentials)
 `;
 
@@ -86,6 +93,8 @@ const OPTIONS = {
   "retry-times": { type: "string" },
   "retry-delay": { type: "string" },
   "chunk-size": { type: "string" },
+  "digest-cache": { type: "string" },
+  "no-digest-cache": { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
   debug: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -120,6 +129,8 @@ function parsePublishArgs(command: PublishCommand, argv: readonly string[]) {
     const pushOnly = ["creds", "authfile", "tls-verify", "plain-http", "from-repo", "retry-times", "retry-delay", "chunk-size"].filter((name) => values[name as keyof typeof values] !== undefined);
     if (pushOnly.length > 0) throw new PublishUsageError(`oci: --${pushOnly[0]} is an option of push only (see oci --help)`);
   }
+  if (values["digest-cache"] !== undefined && values["no-digest-cache"] === true) throw new PublishUsageError(`${command}: --digest-cache and --no-digest-cache exclude each other`);
+  if (values["digest-cache"] === "") throw new PublishUsageError(`${command}: --digest-cache needs a directory`);
   const wanted = command === "push" ? positionals.length >= 2 : positionals.length === 2;
   if (!wanted) throw new PublishUsageError(`${command}: expected ${command === "push" ? "CONF and IMAGE-REF arguments" : "CONF and DIR arguments"}, got ${positionals.length} (see ${command} --help)`);
   const retryDelay = number("retry-delay", false);
@@ -136,6 +147,7 @@ function parsePublishArgs(command: PublishCommand, argv: readonly string[]) {
     retries: number("retry-times", true),
     chunkSize: number("chunk-size", true),
     retryDelayMs: retryDelay === undefined ? undefined : retryDelay * 1000,
+    digestCache: values["no-digest-cache"] === true ? undefined : (values["digest-cache"] ?? defaultDigestCacheDir()),
     quiet: values.quiet ?? false,
     debug: values.debug ?? false,
     conf: positionals[0]!,
@@ -191,7 +203,8 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
     // Credentials are read before the hash passes: a bad auth file is bad input.
     const credentials = refs.map((ref) => findCredentials(ref.registry, ref.repository, { creds: options.creds, authFile: options.authFile }));
     credentialsFor = (ref) => credentials[refs.indexOf(ref)];
-    image = prepareImage(conf, { python: options.python, root: options.root, progress: display?.event });
+    const digestCache = options.digestCache === undefined ? undefined : new DigestCache(options.digestCache);
+    image = prepareImage(conf, { python: options.python, root: options.root, progress: display?.event, digestCache });
   } catch (error) {
     report(error);
     // Not the input's fault: the hash worker thread failed.

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { EntryRecord } from "./layer.js";
 import { comparePaths } from "./walk.js";
 import { displayPath } from "./errors.js";
@@ -98,6 +99,15 @@ export class EntryLog {
     const size = readVarint();
     const print = this.bytes.readUInt32LE(at);
     return { name: this.cursorName.slice(0, shared) + rest, size, fingerprint: print, next: at + 4 };
+  }
+
+  /**
+   * sha256 of every record so far: names, sizes and fingerprints.  Equal for
+   * two walks of the same members with the same headers, ctimes and inodes
+   * (what the digest cache compares).
+   */
+  digest(): string {
+    return createHash("sha256").update(this.bytes.subarray(0, this.used)).digest("hex");
   }
 
   /** Starts the comparison again from the first member (a layer streamed twice). */

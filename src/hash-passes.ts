@@ -34,6 +34,8 @@ export interface HashPassOptions {
   readonly style?: LayerStyle | undefined;
   /** Layers hashed at a time (default 2 on workers, one per core; 1 on this thread). */
   readonly concurrency?: number;
+  /** A layer already known (the digest cache), or undefined to hash it. */
+  readonly known?: ((num: number) => Generator<Pause, HashedLayer | undefined>) | undefined;
 }
 
 interface RunningPass {
@@ -87,7 +89,16 @@ export function* hashPassSteps(layers: readonly (readonly string[])[], mtime: bi
     for (;;) {
       while (running.length < concurrency && waiting.length > 0 && (failure === undefined || waiting[0]! < failure.num)) {
         const num = waiting.shift()!;
-        running.push(yield* startPass(num, layers[num]!, mtime, options));
+        let known: HashedLayer | undefined;
+        try {
+          if (options.known !== undefined) known = yield* options.known(num);
+        } catch (error) {
+          // Below any failure so far (see the loop's condition); a running pass's, of a lower layer, still comes first.
+          failure = { num, error };
+          continue;
+        }
+        if (known !== undefined) results[num] = known;
+        else running.push(yield* startPass(num, layers[num]!, mtime, options));
       }
       if (running.length === 0) break;
       // The lowest layer first, unless its worker is busy and another's is not.

@@ -8,6 +8,7 @@ import { generationProfile } from "./generation.js";
 import { openBaseImage, overlayBaseConfig, type BaseImage } from "./base-image.js";
 import { LayerChangedError } from "./entry-log.js";
 import { hashPassSteps } from "./hash-passes.js";
+import { ImageDigestCache, type DigestCache } from "./digest-cache.js";
 import { YIELD, chunksAsync, chunksSync, runAsync, runSync, type Pause } from "./pause.js";
 import { checkCustomisationLayer, openCustomisationTar, type CustomisationLayer } from "./customisation-layer.js";
 import type { Writable } from "node:stream";
@@ -39,6 +40,13 @@ export interface ImageOptions {
   readonly reuseChunks?: boolean;
   /** Called as each output-sized chunk of a layer is hashed or streamed (for progress displays). */
   readonly progress?: (event: ProgressEvent) => void;
+  /**
+   * Take store layers' digests from this cache when their store paths are
+   * unchanged (no hash pass), and record the ones hashed (see
+   * src/digest-cache.ts).  For publishing, where the registry checks the
+   * digest of what is uploaded; the tarball streams do not use it.
+   */
+  readonly digestCache?: DigestCache | undefined;
 }
 
 /**
@@ -181,6 +189,7 @@ function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions)
   const mtime = timestampSeconds(conf.current === undefined ? created : parseTimeKey("mtime", conf.current.mtime, python, now));
   const style = layerStyleOf(conf);
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
+  const cache = options.digestCache === undefined ? undefined : new ImageDigestCache(options.digestCache, conf.storeLayers, { python, style, mtime, root: options.root });
   const fromImage = conf.current?.fromImage;
   const opened = fromImage === undefined ? undefined : openBaseImage(fromImage, options.root, python);
   let base: BaseImage | undefined;
@@ -191,13 +200,14 @@ function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions)
     // A plain archive is read at once; a gzip one decompresses on another thread during the hash passes.
     if (opened !== undefined && !opened.pending) base = yield* opened.load();
     try {
-      hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style });
+      hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style, known: cache === undefined ? undefined : (num) => cache.known(num) });
     } catch (error) {
       // The script reads its base image before any store layer: a bad one is the error to report.
       if (opened !== undefined && base === undefined) base = yield* opened.load();
       throw error;
     }
     if (opened !== undefined && base === undefined) base = yield* opened.load();
+    cache?.remember(hashed);
     config = base === undefined ? conf.config : overlayBaseConfig(base.config, conf.config, base.file);
     complete = true;
   } finally {
@@ -234,7 +244,7 @@ function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions)
     customisation: true,
   });
   const description = describeImage(conf, python, created, mtime, layers, config);
-  return { description, customisation, hashed, style, base };
+  return { description, customisation, hashed, style, base, cache };
 }
 
 /**
@@ -263,6 +273,14 @@ export interface PreparedImage extends ImageDescription {
   /** The same bytes, letting the event loop run between chunks. */
   asyncLayerChunks(index: number): AsyncGenerator<Buffer>;
   /**
+   * Indexes in `layers` of the store layers whose digest, size and CRC-32
+   * came from the digest cache, not a hash pass: their bytes were not read,
+   * and an upload is what checks them.
+   */
+  readonly cachedLayers: ReadonlySet<number>;
+  /** Drops layer `index`'s digest cache entry (an upload found it stale): the next run hashes the layer. */
+  forgetCachedDigest(index: number): void;
+  /**
    * Releases the base image's file (`from_image`), held open from the checks
    * to the last layer so it is read as it was checked; after close() only the
    * description stays usable.  Also done when the object is garbage collected.
@@ -288,13 +306,16 @@ function preparedImage(run: ImageRun): PreparedImage {
   const { prepared } = run;
   const items = () => streamImageItems(run);
   const layerItems = (index: number) => oneLayerItems(run, index);
-  const { base } = prepared;
+  const { base, cache } = prepared;
+  const baseCount = base?.layers.length ?? 0;
   const image: PreparedImage = {
     ...prepared.description,
     chunks: () => chunksSync(items()),
     asyncChunks: () => chunksAsync(items()),
     layerChunks: (index) => chunksSync(layerItems(index)),
     asyncLayerChunks: (index) => chunksAsync(layerItems(index)),
+    cachedLayers: new Set([...(cache?.reused ?? [])].map((num) => baseCount + num)),
+    forgetCachedDigest: (index) => cache?.forget(index - baseCount),
     close: () => {
       if (base === undefined) return;
       unclosed.unregister(base);

@@ -17,4 +17,5 @@ export { writeOciLayout, type OciLayoutOptions, type OciLayoutSummary } from "./
 export { parseImageReference, formatImageReference, type ImageReference } from "./publish/reference.js";
 export { buildManifest, type ImageManifest, type ManifestFormat, type Descriptor } from "./publish/manifest.js";
 export { findCredentials, parseCreds, type Credentials } from "./publish/credentials.js";
-export { RegistryError, ImageRefError, CredentialsError, LayoutError } from "./publish/errors.js";
+export { RegistryError, ImageRefError, CredentialsError, LayoutError, StaleDigestCacheError } from "./publish/errors.js";
+export { DigestCache, defaultDigestCacheDir } from "./digest-cache.js";

@@ -141,6 +141,27 @@ export function* layerChunks(
   yield* chunker.finish();
 }
 
+/**
+ * The records layerChunks gives `onEntry`, from the walk alone: no file is
+ * opened or read.  What the digest cache checks a layer's store paths
+ * against (same names, sizes, headers, ctimes and inodes: same bytes).  A
+ * loop of its own: layerChunks's is the hot path of every pass.
+ */
+export function* layerEntryRecords(paths: readonly (string | Uint8Array)[], mtime: number | bigint, options: LayerOptions = {}): Generator<EntryRecord> {
+  const profile = profileFor(options.python ?? DEFAULT_PYTHON);
+  const style = options.style ?? LAYER_STYLE_2020;
+  for (const path of paths) {
+    const { fsPath, name } = locate(path, options.root);
+    const walkOptions = { root: options.root, childNamesFromBytes: profile.rglobChildNamesFromBytes, rglobLinkStats: profile.rglobLinkStats, symlinkAlone: style.symlinkedStorePathAlone };
+    for (const entry of walkStorePath(fsPath, name, walkOptions)) {
+      const header = storeEntryHeader(entry, mtime, style.owner);
+      const regular = header.type === TypeFlag.regular;
+      // As layerChunks records them: ctime/inode only for file content.
+      yield { name: entry.name, size: regular ? Number(header.size) : 0, crc: crc32(encodeHeader(header, profile.tarFormat)), ctimeMs: regular ? entry.stat.ctimeMs : 0, inode: regular ? entry.stat.ino : 0 };
+    }
+  }
+}
+
 /** `archive_paths_to(obj, paths, mtime)`: writes one layer tarball to `sink`. */
 export async function archivePathsTo(
   sink: Sink,

@@ -17,6 +17,10 @@ import { runTool, toolMissing } from "./support/client-tools.js";
 import { skipOrFail } from "./support/requirements.js";
 import { GOLDEN_DIR } from "./support/reference.js";
 import type { TreeEntry } from "./support/tree-spec.js";
+import { useTemporaryCacheHome } from "./support/publish-store.js";
+
+// oci keeps a digest cache by default: here, not in the user's.
+useTemporaryCacheHome();
 
 interface CurrentFixtures {
   readonly store: TreeEntry[];

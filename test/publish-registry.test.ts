@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { parseTarLayout } from "../src/tar/inspect.js";
 import { runTool, toolMissing } from "./support/client-tools.js";
 import { runOurCli } from "./support/reference.js";
-import { EDITED_PATH, makePublishStore, type PublishStore } from "./support/publish-store.js";
+import { EDITED_PATH, makePublishStore, useTemporaryCacheHome, type PublishStore } from "./support/publish-store.js";
 import { LayerChangedError, prepareImage } from "../src/image.js";
 import { readConfFile, validateConf } from "../src/conf.js";
 import { pushImage } from "../src/publish/push.js";
@@ -32,6 +32,9 @@ import {
   type CountingProxy,
   type RunningRegistry,
 } from "./support/registry.js";
+
+// push keeps a digest cache by default: here, not in the user's.
+useTemporaryCacheHome();
 
 const missing = registryMissing() ?? toolMissing("skopeo")?.replace(/^SKIPPED: /, "");
 

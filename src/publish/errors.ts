@@ -28,10 +28,26 @@ export class RegistryError extends Error {
     readonly registry: string,
     readonly detail: string,
     readonly retryable = false,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; code?: string | undefined },
   ) {
     super(`registry ${registry}: ${detail}`, options);
     this.name = "RegistryError";
+    this.code = options?.code;
+  }
+
+  /** The first error code of the registry's answer (`DIGEST_INVALID`, `BLOB_UNKNOWN`...), when it gave one. */
+  readonly code: string | undefined;
+}
+
+/**
+ * A layer whose digest came from the digest cache was not what the entry
+ * said: the registry computed another digest, or the stream pass another
+ * size or CRC-32.  The entry is dropped; the next push hashes the layer.
+ */
+export class StaleDigestCacheError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "StaleDigestCacheError";
   }
 }
 

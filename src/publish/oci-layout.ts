@@ -11,6 +11,7 @@ import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, re
 import { basename, dirname, join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
 import type { PreparedImage } from "../image.js";
+import { staleCacheEntry } from "./cached-layer.js";
 import { LayoutError } from "./errors.js";
 import { buildManifest, type ManifestFormat } from "./manifest.js";
 import type { LayerOutcome } from "./push.js";
@@ -41,6 +42,9 @@ function fail(action: string, path: string, error: unknown): never {
   throw new LayoutError(`Cannot write OCI layout: ${action} ${JSON.stringify(path)}: ${code ?? (error as Error).message}`, { cause: error });
 }
 
+/** A blob's bytes whose sha256 is not the name it was to be written under. */
+class BlobDigestError extends LayoutError {}
+
 /** Writes `chunks` to blobs/sha256/<hex> through a temporary file; checks the sha256 when `verify`. */
 function writeBlob(blobs: string, hex: string, chunks: Iterable<Buffer>, verify: boolean): void {
   const temporary = join(blobs, temporaryName());
@@ -57,7 +61,7 @@ function writeBlob(blobs: string, hex: string, chunks: Iterable<Buffer>, verify:
       for (let done = 0; done < chunk.length; ) done += writeSync(fd, chunk, done);
     }
     const actual = hash?.digest("hex");
-    if (actual !== undefined && actual !== hex) throw new LayoutError(`Cannot write OCI layout: blob sha256:${hex} has sha256:${actual} (its checksum file does not match the layer)`);
+    if (actual !== undefined && actual !== hex) throw new BlobDigestError(`Cannot write OCI layout: blob sha256:${hex} has sha256:${actual} (the digest it was written for does not match its bytes)`);
     fsyncSync(fd);
     closeSync(fd);
     fd = -1;
@@ -113,8 +117,14 @@ export function writeOciLayout(image: PreparedImage, directory: string, options:
         options.log?.(`Layer ${index + 1}/${image.layers.length} ${digest}: skipped, the layout has it`);
         return { digest, size: layer.size, outcome: "skipped" as const };
       }
-      // A store layer's stream pass checks its own CRC; a customisation layer is trusted by the reference, so check it here.
-      writeBlob(blobs, layer.sha256, image.layerChunks(index), layer.customisation);
+      // A store layer's stream pass checks its own CRC; a customisation layer
+      // is trusted by the reference, and a cached digest by no one: check them here.
+      const cached = image.cachedLayers.has(index);
+      try {
+        writeBlob(blobs, layer.sha256, image.layerChunks(index), layer.customisation || cached);
+      } catch (error) {
+        throw staleCacheEntry(image, index, error, error instanceof BlobDigestError) ?? error;
+      }
       options.log?.(`Layer ${index + 1}/${image.layers.length} ${digest}: written, ${layer.size} bytes`);
       return { digest, size: layer.size, outcome: "uploaded" as const };
     });

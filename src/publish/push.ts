@@ -7,6 +7,7 @@
  * resumed where the registry says it stopped.
  */
 import type { PreparedImage, ProgressEvent } from "../image.js";
+import { staleCacheEntry } from "./cached-layer.js";
 import { RegistryError } from "./errors.js";
 import { buildManifest, type ManifestFormat } from "./manifest.js";
 import { formatImageReference, type ImageReference } from "./reference.js";
@@ -16,7 +17,7 @@ import { isRetryable, sleep, withRetries, type RetryPolicy } from "./retry.js";
 export interface PushOptions extends RegistryOptions, RetryPolicy {
   /** Manifest format (default "oci"). */
   readonly format?: ManifestFormat | undefined;
-  /** Bytes per PATCH (default 64 MiB): an upload broken off resumes after the last whole one. */
+  /** Bytes per PATCH (default 256 MiB): an upload broken off resumes after the last whole one. */
   readonly chunkSize?: number | undefined;
   /** Repositories of the same registry to mount missing layers from, tried in order. */
   readonly fromRepos?: readonly string[] | undefined;
@@ -117,8 +118,13 @@ class PieceSource {
   }
 }
 
-/** Bytes a PATCH carries (the last may be shorter): what a broken-off upload loses at most. */
-export const DEFAULT_CHUNK_SIZE = 64 << 20;
+/**
+ * Bytes a PATCH carries (the last may be shorter): what a broken-off upload
+ * loses at most.  Each PATCH ends with a round trip in which neither side
+ * works (the distribution registry also stores its hash state): 256 MiB
+ * uploaded the bench's 1 GB in 6.2–7.7 s where 64 MiB took 7.7–9.4 s.
+ */
+export const DEFAULT_CHUNK_SIZE = 256 << 20;
 
 /**
  * Streams layer `index` into an upload session in PATCHes of `chunkSize`
@@ -208,12 +214,16 @@ export async function pushImage(image: PreparedImage, ref: ImageReference, optio
       }
       const session = opened ?? (await withRetries(policy, () => client.startUpload(repository)));
       let layerDone = 0;
-      await uploadLayer(client, repository, image, index, session, options, (bytes) => {
-        bytesSent += bytes;
-        layerDone += bytes;
-        bytesDone += bytes;
-        options.progress?.({ phase: "uploading", layer: index, layers: count, layerBytesDone: layerDone, layerBytesTotal: layer.size, imageBytesDone: Math.min(bytesDone, missingBytes), imageBytesTotal: missingBytes });
-      });
+      try {
+        await uploadLayer(client, repository, image, index, session, options, (bytes) => {
+          bytesSent += bytes;
+          layerDone += bytes;
+          bytesDone += bytes;
+          options.progress?.({ phase: "uploading", layer: index, layers: count, layerBytesDone: layerDone, layerBytesTotal: layer.size, imageBytesDone: Math.min(bytesDone, missingBytes), imageBytesTotal: missingBytes });
+        });
+      } catch (error) {
+        throw staleCacheEntry(image, index, error, error instanceof RegistryError && error.code === "DIGEST_INVALID") ?? error;
+      }
       options.log?.(`${name}: uploaded ${layer.size} bytes`);
       return "uploaded";
     });

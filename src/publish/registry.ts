@@ -38,16 +38,21 @@ export function pullScope(repository: string): string {
   return `repository:${repository}:pull`;
 }
 
-/** The first error the registry's JSON answer names: ` (DIGEST_INVALID: provided digest did not match uploaded content)`. */
-function errorDetail(response: HttpResponse): string {
+/** The first error the registry's JSON answer names, if any. */
+function firstError(response: HttpResponse): { code?: string; message?: string } | undefined {
   try {
     const parsed = JSON.parse(response.body.toString("utf8")) as { errors?: { code?: string; message?: string }[] };
-    const first = parsed.errors?.[0];
-    if (first !== undefined) return ` (${[first.code, first.message].filter((part) => part !== undefined && part !== "").join(": ")})`;
+    return parsed.errors?.[0];
   } catch {
     // Not JSON: the status alone says it.
+    return undefined;
   }
-  return "";
+}
+
+/** ` (DIGEST_INVALID: provided digest did not match uploaded content)`, or "". */
+function errorDetail(response: HttpResponse): string {
+  const first = firstError(response);
+  return first === undefined ? "" : ` (${[first.code, first.message].filter((part) => part !== undefined && part !== "").join(": ")})`;
 }
 
 export class RegistryClient {
@@ -124,7 +129,7 @@ export class RegistryClient {
   private unexpected(what: string, response: HttpResponse): RegistryError {
     if (response.status === 401) return authFailure(this.registry, this.options.credentials, 401, ` on ${what}`);
     if (response.status === 403) return new RegistryError(this.registry, `${what}: denied (HTTP 403)${errorDetail(response)}`);
-    return new RegistryError(this.registry, `${what}: HTTP ${response.status}${errorDetail(response)}`, response.status >= 500 || response.status === 429);
+    return new RegistryError(this.registry, `${what}: HTTP ${response.status}${errorDetail(response)}`, response.status >= 500 || response.status === 429, { code: firstError(response)?.code });
   }
 
   private location(what: string, response: HttpResponse, relativeTo: URL): URL {

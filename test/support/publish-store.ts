@@ -62,3 +62,16 @@ export function makePublishStore(): PublishStore {
     remove: () => rmSync(root, { recursive: true, force: true }),
   };
 }
+
+/**
+ * Points `$XDG_CACHE_HOME` of this test process, and of the CLIs it runs,
+ * at a new temporary directory: push and oci keep a digest cache there by
+ * default, and the tests must never touch the user's.  Returns the digest
+ * cache directory the CLI will use.
+ */
+export function useTemporaryCacheHome(): string {
+  const home = mkdtempSync(join(tmpdir(), "sli-cache-home-"));
+  process.env["XDG_CACHE_HOME"] = home;
+  process.on("exit", () => rmSync(home, { recursive: true, force: true }));
+  return join(home, "stream-layered-image", "digests");
+}
