@@ -3,9 +3,6 @@
  * write-then-rename, and a quiet exit when the reader of stdout goes away.
  * Separate from cli.ts so tests can run it with hooks in one process.
  */
-import { closeSync, createWriteStream, renameSync, rmSync, fsyncSync, openSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
-import { randomBytes } from "node:crypto";
 import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
 import { readConfFile, validateConf } from "./conf.js";
@@ -14,6 +11,7 @@ import { HashWorkerError } from "./errors.js";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile.js";
 import { ProgressDisplay } from "./progress.js";
 import { VERSION } from "./version.js";
+import { openOutput, type Output } from "./output-file.js";
 import { isAuditCommand, runAuditCli } from "./cli-audit.js";
 import { isPublishCommand, runPublishCli } from "./cli-publish.js";
 import { parseGenerationOption, type Generation } from "./generation.js";
@@ -44,6 +42,7 @@ options:
   --root DIR         read /nix/store/... from DIR/nix/store/... (names in the image are unchanged)
   -o, --output FILE  write the image to FILE instead of stdout: FILE is replaced only
                      once the image is complete, and left untouched otherwise
+                     (a FIFO or a device such as /dev/null is written in place)
   -q, --quiet        print nothing on stderr but errors (no progress lines)
   --debug            print the stack trace of an error
   -h, --help         show this help
@@ -207,66 +206,6 @@ async function pump(chunks: AsyncGenerator<Buffer>, stream: Writable): Promise<v
   }
 }
 
-/** --output FILE could not be created: a bad-input error, found before any hashing. */
-class OutputFileError extends Error {}
-
-/**
- * A temporary file beside `target`, created up front (so a missing or
- * read-only directory is bad input, reported before the hash passes) and
- * renamed over `target` only once the image is complete.
- */
-class OutputFile {
-  /** Closed already: the number may belong to another file by now, so never close it twice. */
-  private closed = false;
-
-  private constructor(
-    private readonly target: string,
-    private readonly temporary: string,
-    private readonly fd: number,
-  ) {}
-
-  private close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    closeSync(this.fd);
-  }
-
-  static create(target: string): OutputFile {
-    const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
-    try {
-      return new OutputFile(target, temporary, openSync(temporary, "wx", 0o644));
-    } catch (error) {
-      const { code, message } = error as NodeJS.ErrnoException;
-      throw new OutputFileError(`Cannot write --output ${JSON.stringify(target)}: ${code ?? message} creating ${JSON.stringify(temporary)}`, { cause: error });
-    }
-  }
-
-  /** Streams the image into the temporary file, then renames it into place; removes it on any failure. */
-  async write(fill: (stream: Writable) => Promise<void>): Promise<void> {
-    const stream = createWriteStream("", { fd: this.fd, autoClose: false });
-    // Failures reach pump through the write callbacks; the event would crash.
-    stream.on("error", () => {});
-    try {
-      await fill(stream);
-      await new Promise<void>((resolve, reject) => stream.end((error?: Error | null) => (error ? reject(error) : resolve())));
-      fsyncSync(this.fd);
-      this.close();
-      renameSync(this.temporary, this.target);
-    } catch (error) {
-      this.discard();
-      throw error;
-    }
-  }
-
-  discard(): void {
-    try {
-      this.close();
-    } finally {
-      rmSync(this.temporary, { force: true });
-    }
-  }
-}
-
 /** Runs the command line; resolves with the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   if (isAuditCommand(argv[0])) return runAuditCli(argv[0], argv.slice(1), io);
@@ -297,14 +236,14 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (debug) io.stderr(`${(error as Error).stack}\n`);
   };
   let image: PreparedImage;
-  let output: OutputFile | undefined;
+  let output: Output | undefined;
   try {
     const conf = validateConf(readConfFile(options.conf, options.python), options.conf, {
       generation: options.generation,
       repoTag: options.repoTag,
       python: options.python,
     });
-    if (options.output !== undefined) output = OutputFile.create(options.output);
+    if (options.output !== undefined) output = openOutput(options.output);
     // Every check that can be made up front runs here, so bad input never
     // replaces the output file nor writes a byte to stdout.
     image = await prepareImageAsyncWithHooks(
