@@ -1,10 +1,11 @@
 /**
  * The hash passes of all store layers, run before the first byte is written.
- * Without SHA instructions, two layers are hashed at a time, each by its own
- * worker, while the main thread walks both: sha256 is the slow part of a
- * hash pass, and a second worker puts the second core to work on it.  The
- * main thread feeds whichever layer's worker has room.  With them, one
- * layer at a time on the main thread (see hashPlacement).
+ * Two layers are hashed at a time, each by its own worker, while the main
+ * thread walks both: sha256 is the slow part of a hash pass (no SHA
+ * instructions on many CPUs), and a second worker puts the second core to
+ * work on it.  The main thread feeds whichever layer's worker has room.
+ * With SLI_HASH_PLACEMENT=thread, one layer at a time on the main thread
+ * (see hashPlacement).
  *
  * Errors come out as if the layers were hashed one after the other: when a
  * layer fails, the layers before it still run to their end, and the first

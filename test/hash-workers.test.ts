@@ -22,7 +22,7 @@ import { REPO_ROOT } from "./support/reference.js";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
 import { SMALL_IMAGE_ENTRIES, smallImageConf } from "./support/small-image.js";
 
-// These tests are about the worker threads: use them even where SHA instructions would keep hashing on the main thread.
+// These tests are about the worker threads: whatever the environment asks for.
 process.env["SLI_HASH_PLACEMENT"] = "worker";
 
 let store: FixtureStore;

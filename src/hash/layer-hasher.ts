@@ -14,7 +14,7 @@
  * in the synchronous API, awaited in the asynchronous one (see pause.ts).
  */
 import { createHash, type Hash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { crc32 } from "node:zlib";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
@@ -262,29 +262,17 @@ export type HashPlacement = "worker" | "thread";
 
 let placement: HashPlacement | undefined;
 
-/** Whether this CPU has SHA-256 instructions (Linux: x86's sha_ni flag, arm64's sha2 feature). */
-function cpuHasShaInstructions(): boolean {
-  try {
-    return /^(flags|Features)\s*:.*\b(sha_ni|sha2)\b/m.test(readFileSync("/proc/cpuinfo", "latin1"));
-  } catch {
-    return false;
-  }
-}
-
 /**
- * Decided once per process.  With SHA instructions sha256 on the walking
- * thread costs about what handing each MiB to a worker saves, and the
- * worker's isolate and ring cost about 33 MB: the bench measured the same
- * time and 82-88 MB instead of 115-122 MB peak RSS.  Without them sha256 is
- * the slow part, and a worker on the other core halves a pass.
- * SLI_HASH_PLACEMENT=worker|thread overrides (the bench and the tests
- * compare both on one machine).
+ * Decided once per process: workers unless SLI_HASH_PLACEMENT=thread.
+ * Measured on a CPU with SHA instructions (README, issue 15): on an idle
+ * machine the workers are about 10% faster; with the other core busy the
+ * walking thread was; the thread always saves the workers' 33 MB.  Without
+ * SHA instructions sha256 is the slow part and a worker halves a pass.  So
+ * the workers by default (the speed the benchmarks measure), the thread
+ * for those who count memory or run on busy cores.
  */
 export function hashPlacement(): HashPlacement {
-  if (placement === undefined) {
-    const forced = process.env["SLI_HASH_PLACEMENT"];
-    placement = forced === "worker" || forced === "thread" ? forced : cpuHasShaInstructions() ? "thread" : "worker";
-  }
+  placement ??= process.env["SLI_HASH_PLACEMENT"] === "thread" ? "thread" : "worker";
   return placement;
 }
 
