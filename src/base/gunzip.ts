@@ -18,7 +18,6 @@ import { CHUNK_BYTES, DONE, FAILED, RUNNING, STATE, STATE_BYTES } from "./gunzip
 
 const WORKER_URL = new URL("./gunzip-worker.js", import.meta.url);
 
-
 /** Why the decompression failed, in words (zlib's Z_BUF_ERROR is the end of a truncated stream). */
 export class GunzipFailure extends Error {
   constructor(reason: string) {
@@ -86,6 +85,7 @@ function threaded(path: Buffer, fd: number): Decompression | undefined {
   port1.unref();
   let worker: Worker;
   try {
+    // A small heap: the thread only pipes 1 MiB buffers (external memory) from zlib to the file.
     worker = new Worker(WORKER_URL, { workerData: { shared, port: port2, pathHex: path.toString("hex"), fd }, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 } });
   } catch {
     port1.close();

@@ -76,7 +76,6 @@ export class InThreadHasher implements LayerHasher {
 
 const WORKER_URL = new URL("./hash-worker.js", import.meta.url);
 
-
 export class RingHasher implements LayerHasher {
   private readonly shared = new SharedArrayBuffer(SHARED_BYTES);
   private readonly control = new Int32Array(this.shared, 0, SLOTS_OFFSET / 4);
@@ -277,8 +276,8 @@ export function hashPlacement(): HashPlacement {
 }
 
 /**
- * A hasher for one pass over one layer, on a worker thread where that pays
- * (see hashPlacement) and possible.
+ * A hasher for one pass over one layer, on a worker thread unless
+ * SLI_HASH_PLACEMENT=thread (see hashPlacement), and where possible.
  * Give it back with releaseLayerHasher: passes of images streamed at the same
  * time (two `verify`s, say) each hold their own.  Throws HashWorkerError when
  * the worker cannot be started.
