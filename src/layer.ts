@@ -7,7 +7,7 @@ import { nixRootHeader, storeEntryHeader, ROOT_OWNER, type MemberOwner } from ".
 import { walkStorePath, type WalkedEntry } from "./walk.js";
 import { locateStorePath } from "./store-path.js";
 import { CannotArchiveError, displayPath } from "./errors.js";
-import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile.js";
+import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "./profile.js";
 import { UnencodableNameError } from "./py/fsname.js";
 import type { Sink } from "./sinks.js";
 
@@ -96,6 +96,24 @@ function locate(path: string | Uint8Array, root: string | undefined) {
   }
 }
 
+/** Each store path's walk, as this CPython's rglob and this generation's script do it. */
+function* storeEntries(paths: readonly (string | Uint8Array)[], profile: PythonProfile, style: LayerStyle, root: string | undefined): Generator<WalkedEntry> {
+  const walkOptions = { root, childNamesFromBytes: profile.rglobChildNamesFromBytes, rglobLinkStats: profile.rglobLinkStats, symlinkAlone: style.symlinkedStorePathAlone };
+  for (const path of paths) {
+    const { fsPath, name } = locate(path, root);
+    yield* walkStorePath(fsPath, name, walkOptions);
+  }
+}
+
+/**
+ * What a pass records of a member.  ctime/inode only for file content: a
+ * directory's ctime moves whenever a child comes or goes, which the walk
+ * reports by the child's name.
+ */
+function entryRecord(entry: WalkedEntry, regular: boolean, size: number, headerBytes: Uint8Array): EntryRecord {
+  return { name: entry.name, size, crc: crc32(headerBytes), ctimeMs: regular ? entry.stat.ctimeMs : 0, inode: regular ? entry.stat.ino : 0 };
+}
+
 /**
  * The bytes of the reference's `archive_paths_to(obj, paths, mtime)`, as a
  * lazy sequence of chunks: `/nix`, `/nix/store`, then for each store path in
@@ -112,31 +130,15 @@ export function* layerChunks(
   const style = options.style ?? LAYER_STYLE_2020;
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime, style.owner, style.nixRootMode), format));
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime, style.owner, style.nixRootMode), format));
-  for (const path of paths) {
-    const { fsPath, name } = locate(path, options.root);
-    for (const entry of walkStorePath(fsPath, name, {
-      root: options.root,
-      childNamesFromBytes: profile.rglobChildNamesFromBytes,
-      rglobLinkStats: profile.rglobLinkStats,
-      symlinkAlone: style.symlinkedStorePathAlone,
-    })) {
-      const header = storeEntryHeader(entry, mtime, style.owner);
-      const headerBytes = encodeHeader(header, format);
-      yield* chunker.bytes(headerBytes);
-      const regular = header.type === TypeFlag.regular;
-      const size = regular ? Number(header.size) : 0;
-      // Every regular file is opened, empty ones too, as the script does.
-      if (regular && (size > 0 || options.openEmptyFiles !== false)) yield* regularFileContent(chunker, entry, size);
-      // ctime/inode only for file content: a directory's ctime moves whenever
-      // a child comes or goes, which the walk reports by the child's name.
-      options.onEntry?.({
-        name: entry.name,
-        size,
-        crc: crc32(headerBytes),
-        ctimeMs: regular ? entry.stat.ctimeMs : 0,
-        inode: regular ? entry.stat.ino : 0,
-      });
-    }
+  for (const entry of storeEntries(paths, profile, style, options.root)) {
+    const header = storeEntryHeader(entry, mtime, style.owner);
+    const headerBytes = encodeHeader(header, format);
+    yield* chunker.bytes(headerBytes);
+    const regular = header.type === TypeFlag.regular;
+    const size = regular ? Number(header.size) : 0;
+    // Every regular file is opened, empty ones too, as the script does.
+    if (regular && (size > 0 || options.openEmptyFiles !== false)) yield* regularFileContent(chunker, entry, size);
+    options.onEntry?.(entryRecord(entry, regular, size, headerBytes));
   }
   yield* chunker.finish();
 }
@@ -144,21 +146,15 @@ export function* layerChunks(
 /**
  * The records layerChunks gives `onEntry`, from the walk alone: no file is
  * opened or read.  What the digest cache checks a layer's store paths
- * against (same names, sizes, headers, ctimes and inodes: same bytes).  A
- * loop of its own: layerChunks's is the hot path of every pass.
+ * against (same names, sizes, headers, ctimes and inodes: same bytes).
  */
 export function* layerEntryRecords(paths: readonly (string | Uint8Array)[], mtime: number | bigint, options: LayerOptions = {}): Generator<EntryRecord> {
   const profile = profileFor(options.python ?? DEFAULT_PYTHON);
   const style = options.style ?? LAYER_STYLE_2020;
-  for (const path of paths) {
-    const { fsPath, name } = locate(path, options.root);
-    const walkOptions = { root: options.root, childNamesFromBytes: profile.rglobChildNamesFromBytes, rglobLinkStats: profile.rglobLinkStats, symlinkAlone: style.symlinkedStorePathAlone };
-    for (const entry of walkStorePath(fsPath, name, walkOptions)) {
-      const header = storeEntryHeader(entry, mtime, style.owner);
-      const regular = header.type === TypeFlag.regular;
-      // As layerChunks records them: ctime/inode only for file content.
-      yield { name: entry.name, size: regular ? Number(header.size) : 0, crc: crc32(encodeHeader(header, profile.tarFormat)), ctimeMs: regular ? entry.stat.ctimeMs : 0, inode: regular ? entry.stat.ino : 0 };
-    }
+  for (const entry of storeEntries(paths, profile, style, options.root)) {
+    const header = storeEntryHeader(entry, mtime, style.owner);
+    const regular = header.type === TypeFlag.regular;
+    yield entryRecord(entry, regular, regular ? Number(header.size) : 0, encodeHeader(header, profile.tarFormat));
   }
 }
 

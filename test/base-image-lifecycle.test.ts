@@ -7,7 +7,8 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +18,7 @@ import { prepareImage, prepareImageAsync } from "../src/image.js";
 import { imageDigests } from "../src/audit/digest.js";
 import { profileOutcomes } from "../src/audit/profiles.js";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
-import { GOLDEN_DIR } from "./support/reference.js";
+import { GOLDEN_DIR, REPO_ROOT } from "./support/reference.js";
 import type { TreeEntry } from "./support/tree-spec.js";
 
 interface CurrentFixtures {
@@ -93,6 +94,25 @@ describe("from_image: the base image's file from open to close", () => {
       assert.equal(openFiles(), before);
     });
   }
+
+  test("without its worker file, a child node decompresses the gzip base: the same image", () => {
+    const dist = mkdtempSync(join(tmpdir(), "sli-no-gunzip-worker-"));
+    try {
+      cpSync(join(REPO_ROOT, "dist"), dist, { recursive: true });
+      rmSync(join(dist, "base", "gunzip-worker.js"));
+      const confPath = join(dist, "conf.json");
+      writeFileSync(confPath, confText(GZIP));
+      const run = (cli: string) => spawnSync(process.execPath, [cli, "--quiet", "--python", "3.13", "--root", store.root, confPath], { maxBuffer: 1 << 28, env: { ...process.env, TZ: "UTC" } });
+      const threaded = run(join(REPO_ROOT, "dist", "cli.js"));
+      const inChild = run(join(dist, "cli.js"));
+      assert.equal(threaded.status, 0, threaded.stderr.toString());
+      assert.equal(inChild.status, 0, inChild.stderr.toString());
+      assert.ok(threaded.stdout.length > 0);
+      assert.ok(inChild.stdout.equals(threaded.stdout), "the child's decompression gave another image");
+    } finally {
+      rmSync(dist, { recursive: true, force: true });
+    }
+  });
 
   test("a truncated gzip base fails with one line and leaves nothing open", async () => {
     const before = openFiles();

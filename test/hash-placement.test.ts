@@ -7,18 +7,15 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "./support/reference.js";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
-import { SMALL_IMAGE_ENTRIES, smallImageConf } from "./support/small-image.js";
+import type { FixtureStore } from "./support/fixture-store.js";
+import { makeSmallImageStore } from "./support/small-image.js";
 
 let store: FixtureStore;
 let confPath: string;
 before(() => {
-  store = makeFixtureStore(SMALL_IMAGE_ENTRIES, "hash-placement");
-  confPath = join(store.root, "conf.json");
-  writeFileSync(confPath, JSON.stringify(Object.fromEntries(smallImageConf().raw)));
+  ({ store, confPath } = makeSmallImageStore("hash-placement"));
 });
 after(() => store.remove());
 

@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -19,8 +19,8 @@ import { prepareImageAsync, streamImage } from "../src/image.js";
 import { runSync } from "../src/pause.js";
 import { runCli } from "../src/cli-run.js";
 import { REPO_ROOT } from "./support/reference.js";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
-import { SMALL_IMAGE_ENTRIES, smallImageConf } from "./support/small-image.js";
+import type { FixtureStore } from "./support/fixture-store.js";
+import { makeSmallImageStore, smallImageConf } from "./support/small-image.js";
 
 // These tests are about the worker threads: whatever the environment asks for.
 process.env["SLI_HASH_PLACEMENT"] = "worker";
@@ -28,9 +28,7 @@ process.env["SLI_HASH_PLACEMENT"] = "worker";
 let store: FixtureStore;
 let confPath: string;
 before(() => {
-  store = makeFixtureStore(SMALL_IMAGE_ENTRIES, "hash-workers");
-  confPath = join(store.root, "conf.json");
-  writeFileSync(confPath, JSON.stringify(Object.fromEntries(smallImageConf().raw)));
+  ({ store, confPath } = makeSmallImageStore("hash-workers"));
 });
 after(() => store.remove());
 

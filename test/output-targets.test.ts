@@ -12,18 +12,16 @@ import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, sy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runOurCliInProcess } from "./support/cli-in-process.js";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
+import type { FixtureStore } from "./support/fixture-store.js";
 import { skipOrFail } from "./support/requirements.js";
-import { SMALL_IMAGE_ENTRIES, smallImageConf } from "./support/small-image.js";
+import { makeSmallImageStore } from "./support/small-image.js";
 
 let store: FixtureStore;
 let confPath: string;
 let work: string;
 let expected: Buffer;
 before(async () => {
-  store = makeFixtureStore(SMALL_IMAGE_ENTRIES, "output-targets");
-  confPath = join(store.root, "conf.json");
-  writeFileSync(confPath, JSON.stringify(Object.fromEntries(smallImageConf().raw)));
+  ({ store, confPath } = makeSmallImageStore("output-targets"));
   work = mkdtempSync(join(tmpdir(), "sli-output-targets-"));
   const result = await runOurCliInProcess(["--quiet", "--root", store.root, confPath], undefined);
   assert.equal(result.status, 0, result.stderr);

@@ -4,9 +4,12 @@
  * every pass has several steps) and a customisation layer.
  */
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { parseConfText, validateConf, type ImageConf } from "../../src/conf.js";
 import { storePath } from "../fixtures/layer-fixtures.js";
 import type { TreeEntry } from "./tree-spec.js";
+import { makeFixtureStore, type FixtureStore } from "./fixture-store.js";
 
 const MiB = 1 << 20;
 const custom = storePath(60, "customisation-layer");
@@ -26,4 +29,12 @@ export const SMALL_IMAGE_ENTRIES: TreeEntry[] = [
 export function smallImageConf(): ImageConf {
   const text = JSON.stringify({ architecture: "amd64", config: {}, created: "2024-01-01T00:00:00+00:00", repo_tag: "async:1", store_layers: layers.map((path) => [path]), customisation_layer: custom });
   return validateConf(parseConfText(text, "conf.json", "3.13"), "conf.json");
+}
+
+/** The small image's store, built under a fresh root, with its conf written there as conf.json (for the CLI). */
+export function makeSmallImageStore(label: string): { store: FixtureStore; confPath: string } {
+  const store = makeFixtureStore(SMALL_IMAGE_ENTRIES, label);
+  const confPath = join(store.root, "conf.json");
+  writeFileSync(confPath, JSON.stringify(Object.fromEntries(smallImageConf().raw)));
+  return { store, confPath };
 }
