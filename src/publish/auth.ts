@@ -4,10 +4,13 @@
  * Bearer token fetched from the challenge's realm for the scopes a request
  * needs (Docker's token protocol: GET realm?service=…&scope=…, Basic
  * credentials when there are any, `token` or `access_token` in the answer).
+ * The Basic credentials go to the realm only to fetch a token, and never
+ * from an HTTPS registry to a plain-HTTP realm (origin.ts).
  */
 import type { Credentials } from "./credentials.js";
 import { RegistryError } from "./errors.js";
 import { exchange, type Transport } from "./http.js";
+import { followUrl } from "./origin.js";
 
 export interface Challenge {
   /** Lower case: "basic", "bearer". */
@@ -43,19 +46,21 @@ export function authFailure(registry: string, credentials: Credentials | undefin
  * keeps one Bearer token per set of scopes.
  */
 export class Authenticator {
-  private challenge: Challenge | undefined;
-  private readonly tokens = new Map<string, string>();
+  /** With the registry URL whose answer carried it: its realm is checked against that. */
+  private challenge: (Challenge & { readonly from: URL }) | undefined;
+  /** By set of scopes. */
+  private readonly tokens = new Map<string, Promise<string>>();
 
   constructor(
     private readonly transport: Transport,
     private readonly credentials: Credentials | undefined,
   ) {}
 
-  /** Learns the challenge of a 401 answer; false when it has none we can answer. */
-  learn(header: string | undefined): boolean {
+  /** Learns the challenge of the registry's 401 answer to `from`; false when it has none we can answer. */
+  learn(header: string | undefined, from: URL): boolean {
     const challenge = header === undefined ? undefined : parseChallenge(header);
     if (challenge === undefined || (challenge.scheme !== "basic" && challenge.scheme !== "bearer")) return false;
-    this.challenge = challenge;
+    this.challenge = { ...challenge, from };
     this.tokens.clear();
     return true;
   }
@@ -75,22 +80,24 @@ export class Authenticator {
     const key = scopes.join(" ");
     let token = this.tokens.get(key);
     if (token === undefined) {
-      token = await this.fetchToken(challenge, scopes);
-      this.tokens.set(key, token);
+      // Kept while it is pending, so the HEADs sent side by side share one
+      // trip to the realm; a failed one is forgotten, for a retry to ask again.
+      const fetching = this.fetchToken(challenge, scopes);
+      token = fetching;
+      this.tokens.set(key, fetching);
+      fetching.catch(() => {
+        if (this.tokens.get(key) === fetching) this.tokens.delete(key);
+      });
     }
-    return `Bearer ${token}`;
+    return `Bearer ${await token}`;
   }
 
-  private async fetchToken(challenge: Challenge, scopes: readonly string[]): Promise<string> {
+  private async fetchToken(challenge: Challenge & { readonly from: URL }, scopes: readonly string[]): Promise<string> {
     const registry = this.transport.registry;
     const realm = challenge.params.get("realm");
     if (realm === undefined) throw new RegistryError(registry, "Bearer challenge without a realm");
-    let url: URL;
-    try {
-      url = new URL(realm);
-    } catch {
-      throw new RegistryError(registry, `Bearer challenge with a realm that is no URL: ${JSON.stringify(realm)}`);
-    }
+    if (!URL.canParse(realm)) throw new RegistryError(registry, `Bearer challenge with a realm that is no URL: ${JSON.stringify(realm)}`);
+    const url = followUrl(registry, challenge.from, realm, "the token realm");
     const service = challenge.params.get("service");
     if (service !== undefined) url.searchParams.set("service", service);
     for (const scope of scopes) url.searchParams.append("scope", scope);

@@ -4,12 +4,16 @@
  * cross-repository mount, the upload session (POST, streamed PATCH, status
  * GET to resume, PUT ?digest=), and the manifest PUT.  Each answer the spec
  * does not allow becomes a RegistryError naming the registry and the call.
+ * Every request goes through `send`, which puts credentials only on the
+ * registry's own origin and follows redirects by the rules of origin.ts.
  */
+import { createHash } from "node:crypto";
 import type { OutgoingHttpHeaders } from "node:http";
 import { Authenticator, authFailure } from "./auth.js";
 import type { Credentials } from "./credentials.js";
 import { RegistryError } from "./errors.js";
 import { closeTransport, exchange, isTlsError, makeTransport, type HttpResponse, type Scheme, type Transport } from "./http.js";
+import { followsRedirect, followUrl, sameOrigin, showUrl } from "./origin.js";
 import { isLoopback } from "./reference.js";
 
 export interface RegistryOptions {
@@ -97,7 +101,7 @@ export class RegistryClient {
     }
     this.base = this.baseFor(scheme);
     if (response.status === 401) {
-      if (!this.auth.learn(response.headers["www-authenticate"])) throw new RegistryError(this.registry, `GET /v2/: HTTP 401 without a challenge this client can answer (${JSON.stringify(response.headers["www-authenticate"] ?? "")})`);
+      if (!this.auth.learn(response.headers["www-authenticate"], new URL("v2/", this.base))) throw new RegistryError(this.registry, `GET /v2/: HTTP 401 without a challenge this client can answer (${JSON.stringify(response.headers["www-authenticate"] ?? "")})`);
     } else if (response.status !== 200) {
       throw new RegistryError(this.registry, `GET /v2/: HTTP ${response.status}${errorDetail(response)}: not an OCI distribution registry?`, response.status >= 500);
     }
@@ -108,21 +112,47 @@ export class RegistryClient {
     return new URL(path, this.base);
   }
 
-  /** One request with the Authorization header its scopes need; a 401 is answered once, with a fresh challenge. */
+  /** Hops of redirects followed for one request before it is given up. */
+  private static readonly MAX_REDIRECTS = 10;
+
+  /**
+   * One request with the Authorization header its scopes need; a 401 is
+   * answered once, with a fresh challenge.  Only the registry's origin is
+   * ever answered: a 401 from elsewhere is an error, not a challenge.
+   */
   private async send(method: string, url: URL, options: SendOptions): Promise<HttpResponse> {
     await this.connect();
     for (let attempt = 0; ; attempt++) {
-      const authorization = await this.auth.header(options.scopes);
-      const headers: OutgoingHttpHeaders = { ...options.headers };
-      if (authorization !== undefined) headers["authorization"] = authorization;
-      const { body } = options;
-      const response = await exchange(this.transport, { method, url, headers, body: typeof body === "function" ? body() : body, onBytes: options.onBytes });
+      const { response, answeredBy } = await this.sendFollowing(method, url, options);
       if (response.status !== 401) return response;
-      const learnt = this.auth.learn(response.headers["www-authenticate"]);
+      const where = `${method} ${showUrl(answeredBy)}`;
+      if (!sameOrigin(answeredBy, this.base!)) throw new RegistryError(this.registry, `${where}: HTTP 401 from another origin than the registry's (${this.base!.origin}), which is never sent the registry's credentials`);
+      const learnt = this.auth.learn(response.headers["www-authenticate"], answeredBy);
       // A streamed body cannot be sent again here: a token that expired
       // during a long upload is renewed, and the upload resumed, by the caller.
-      if (learnt && attempt === 0 && typeof body === "function") throw new RegistryError(this.registry, `${method} ${url.pathname}: HTTP 401 in the middle of an upload (token expired?)`, true);
+      if (learnt && attempt === 0 && typeof options.body === "function") throw new RegistryError(this.registry, `${method} ${url.pathname}: HTTP 401 in the middle of an upload (token expired?)`, true);
       if (attempt > 0 || !learnt) throw authFailure(this.registry, this.options.credentials, 401, ` on ${method} ${url.pathname}`);
+    }
+  }
+
+  /**
+   * `url`, then each redirect it is answered with (followUrl: no downgrade
+   * to plain HTTP), with the Authorization header only where the origin is
+   * the registry's; resolves with the last answer and the URL that gave it.
+   */
+  private async sendFollowing(method: string, url: URL, options: SendOptions): Promise<{ response: HttpResponse; answeredBy: URL }> {
+    const { body } = options;
+    for (let target = url, hops = 0; ; hops++) {
+      const headers: OutgoingHttpHeaders = { ...options.headers };
+      if (sameOrigin(target, this.base!)) {
+        const authorization = await this.auth.header(options.scopes);
+        if (authorization !== undefined) headers["authorization"] = authorization;
+      }
+      const response = await exchange(this.transport, { method, url: target, headers, body: typeof body === "function" ? body() : body, onBytes: options.onBytes });
+      const location = response.headers.location;
+      if (location === undefined || !followsRedirect(method, response.status, typeof body !== "function")) return { response, answeredBy: target };
+      if (hops >= RegistryClient.MAX_REDIRECTS) throw new RegistryError(this.registry, `${method} ${showUrl(url)}: more than ${RegistryClient.MAX_REDIRECTS} redirects`);
+      target = followUrl(this.registry, target, location, `the redirect of ${method}`);
     }
   }
 
@@ -135,7 +165,7 @@ export class RegistryClient {
   private location(what: string, response: HttpResponse, relativeTo: URL): URL {
     const location = response.headers.location;
     if (location === undefined) throw new RegistryError(this.registry, `${what}: HTTP ${response.status} without a Location`);
-    return new URL(location, relativeTo);
+    return followUrl(this.registry, relativeTo, location, `the Location of ${what}`);
   }
 
   /** HEAD /v2/<repo>/blobs/<digest>: whether the repository has the blob. */
@@ -145,6 +175,20 @@ export class RegistryClient {
     if (response.status === 200) return true;
     if (response.status === 404) return false;
     throw this.unexpected(`HEAD ${url.pathname}`, response);
+  }
+
+  /**
+   * GET /v2/<repo>/blobs/<digest>: a small blob (a config, at most the 4 MiB
+   * of an answer), its digest checked.  A registry behind blob storage
+   * redirects it elsewhere, where it is fetched without credentials.
+   */
+  async getBlob(repository: string, digest: string): Promise<Buffer> {
+    const url = this.url(`v2/${repository}/blobs/${digest}`);
+    const response = await this.send("GET", url, { scopes: [pullScope(repository)] });
+    if (response.status !== 200) throw this.unexpected(`GET ${url.pathname}`, response);
+    const found = `sha256:${createHash("sha256").update(response.body).digest("hex")}`;
+    if (found !== digest) throw new RegistryError(this.registry, `GET ${url.pathname}: the bytes served have digest ${found}`);
+    return response.body;
   }
 
   /**

@@ -25,7 +25,7 @@ export function skipOrFailClients(t: { skip(message?: string): void }, why: stri
   skipOrFail(t, "clients", why);
 }
 
-function commandMissing(command: string, args: string[]): string | undefined {
+export function commandMissing(command: string, args: string[]): string | undefined {
   const result = spawnSync(command, args, { encoding: "utf8", timeout: 30_000 });
   if (result.error !== undefined) return `${command} is not installed here (.ci/run installs it with apt-get): ${String(result.error)}`;
   return undefined;
