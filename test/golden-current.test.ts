@@ -15,7 +15,7 @@ import { parseConfText, validateConf } from "../src/conf.js";
 import { prepareImage } from "../src/image.js";
 import { parseCommandLine } from "../src/cli-run.js";
 import { CURRENT_GOLDEN_DIR, readCurrentFixtures, readCurrentManifest } from "./support/golden-current.js";
-import type { ImageOutcome } from "./support/golden-images.js";
+import { essentialsOfReferenceError, type ImageOutcome } from "./support/golden-images.js";
 import { makeFixtureStore, skipIfUnavailable, type FixtureStore } from "./support/fixture-store.js";
 import { runOurCli } from "./support/reference.js";
 import type { CurrentCase } from "./fixtures/current-fixtures.js";
@@ -38,6 +38,16 @@ function ours(currentCase: CurrentCase, python: PythonVersion, root: string): { 
   const lines: string[] = [];
   const image = prepareImage(conf, { python, root, log: (line) => lines.push(line) });
   return { image: Buffer.concat([...image.chunks()]), stderr: lines.map((line) => `${line}\n`).join("") };
+}
+
+/** The message `run` throws; fails when it returns. */
+function refusal(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    return (error as Error).message;
+  }
+  assert.fail("ours wrote an image where the reference failed");
 }
 
 describe("golden images of the current script", () => {
@@ -66,8 +76,11 @@ describe("golden images of the current script", () => {
           assert.equal(difference && formatTarDifference(difference), undefined);
           assert.equal(result.stderr, readFileSync(join(CURRENT_GOLDEN_DIR, outcome.stderr), "utf8"));
         } else {
-          // The reference failed (outcome.error); ours refuses before the first chunk.
-          assert.throws(() => ours(currentCase, python, store.root), (error: Error) => error.message.length > 0 && !error.message.includes("\n"));
+          // The reference failed (outcome.error); ours refuses before the first chunk, in one line that says what it says.
+          const message = refusal(() => ours(currentCase, python, store.root));
+          assert.doesNotMatch(message, /\n/, "one line");
+          const missing = essentialsOfReferenceError(outcome.error).filter((part) => !message.includes(part));
+          assert.deepEqual(missing, [], `our error ${JSON.stringify(message)} does not say what the reference's ${JSON.stringify(outcome.error)} does`);
         }
       });
     }

@@ -55,13 +55,43 @@ export function confPaths(confText: string): string[] {
 }
 
 /**
- * Reference errors whose text says nothing to repeat: the 2020 script's
- * assertion on store paths prints its f-string unformatted (the `f` is
- * missing), so ours must say what it means instead: which key, and that it
- * wants store paths.
+ * Reference errors whose text says nothing to repeat, each with what ours
+ * must say instead.  The 2020 script's assertion on store paths prints its
+ * f-string unformatted (the `f` is missing): ours names the key and that it
+ * wants store paths.  The current script fails deep inside Python on bad
+ * values (an int has no `encode`, a list no `get`) or inside tarfile on a
+ * bad base image: ours names the key or the base image and what is wrong
+ * with it, in words of its own.
  */
 const REFERENCE_ERROR_MEANINGS: Readonly<Record<string, readonly string[]>> = {
   "AssertionError: Expecting absolute store paths, but got: {invalid_paths}": ['"store_layers"', "store path"],
+  // Current script: the conf's keys.
+  "KeyError: 'mtime'": ['lacks "mtime"'],
+  "KeyError: 'repo_tag'": ['missing key "repo_tag"'],
+  "TypeError: fromisoformat: argument must be str": ['"mtime" must be a string'],
+  "TypeError: startswith first arg must be str or a tuple of str, not NoneType": ['"store_dir" must be a string, not NoneType'],
+  "AssertionError: Expecting absolute paths from /gnu/store, but got: ['/nix/store/7l1fv8m2gw9n3hxap4iybq5jzcr6k0ds-basic', '/nix/store/ds7l1fv8m2gw9n3hxap4iybq5jzcr6k0-a-regular-file']": [
+    '"store_layers"',
+    'does not start with store_dir "/gnu/store"',
+    "/nix/store/7l1fv8m2gw9n3hxap4iybq5jzcr6k0ds-basic",
+  ],
+  "AttributeError: 'int' object has no attribute 'encode'": ['"uname" must be a string, not int'],
+  "UnicodeEncodeError: 'utf-8' codec can't encode character '\\ud800' in position 0: surrogates not allowed": ['"gname"', "lone surrogate"],
+  // Current script: the base image and its merge with the conf.
+  "TypeError: can only concatenate list (not \"str\") to list": ['"Env" must be lists', "conf: str"],
+  "AttributeError: 'list' object has no attribute 'get'": ['"config" must be an object', "not list"],
+  "KeyError: \"filename 'manifest.json' not found\"": ["from_image", 'KeyError: filename "manifest.json" not found'],
+  "KeyError: \"filename '95c33c00cfdae5670e07652d25d82f3022b2a4806d52a4de4e9ebbe65dea5320/layer.tar' not found\"": [
+    "from_image",
+    'KeyError: filename "95c33c00cfdae5670e07652d25d82f3022b2a4806d52a4de4e9ebbe65dea5320/layer.tar" not found',
+  ],
+  "EOFError: Compressed file ended before the end-of-stream marker was reached": ["from_image", "gzip", "truncated"],
+  "FileNotFoundError: [Errno 2] No such file or directory: '/nonexistent/base.tar'": ['from_image "/nonexistent/base.tar"', "ENOENT"],
+  // tarfile.open's "file could not be opened successfully" (3.8-3.9), whose
+  // last line from 3.10 on is the plain-tar method's reason.
+  "tarfile.ReadError: file could not be opened successfully": ["from_image", "not"],
+  "- method tar: ReadError('invalid header')": ["from_image", "not a tar archive"],
+  "- method tar: ReadError('truncated header')": ["from_image", "bzip2"],
 };
 
 /**
