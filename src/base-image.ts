@@ -23,7 +23,7 @@ import { parsePythonJson } from "./py/json.js";
 import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "./py/value.js";
 import type { PythonVersion } from "./py/version.js";
 import { profileFor, type PythonProfile } from "./profile.js";
-import { decodePaxRecords } from "./tar/pax.js";
+import { paxRecordSpans } from "./tar/reader.js";
 
 /** The base image cannot be used: one line naming the file and what is wrong. */
 export class BaseImageError extends Error {
@@ -186,13 +186,13 @@ const FLOAT_TEXT = /^-?[0-9]+(\.[0-9]+)?$/;
 /** `_proc_pax`'s records as `TarInfo.pax_headers` holds them (a dict), or a refusal. */
 function readPaxRecords(fd: number, member: Member, file: string): Map<string, string> {
   const where = `the PAX header at offset ${member.dataOffset - BLOCK_SIZE}`;
-  const raw = decodePaxRecords(readAt(fd, padded(member.size), member.dataOffset));
+  const raw = paxRecordSpans(readAt(fd, padded(member.size), member.dataOffset));
   if (typeof raw === "string") throw new BaseImageError(file, `${where}: ${raw}`);
   // 3.8–3.12 search the whole payload for "<n> hdrcharset=", values included.
   if (raw.some(({ value }) => value.includes(HDRCHARSET))) throw new BaseImageError(file, `${where}: a value containing "hdrcharset=", which base images may not have yet`);
   const records = new Map<string, string>();
-  for (const [index, { keyword, value }] of raw.entries()) {
-    const name = fsDecode(keyword);
+  for (const [index, { keywordBytes, value }] of raw.entries()) {
+    const name = fsDecode(keywordBytes);
     // 3.8–3.12 find hdrcharset anywhere in the payload and put it first; 3.13 takes the first record: they agree only here.
     if (name === "hdrcharset" && (index !== 0 || value.length === 0)) throw new BaseImageError(file, `${where}: an hdrcharset record that is not the first one, which base images may not have yet`);
     if (name.startsWith("GNU.sparse.")) throw new BaseImageError(file, `${where}: GNU sparse records, which base images may not have yet`);

@@ -15,7 +15,8 @@ import { readUpTo, SliceSource, skip, type ByteSource } from "./byte-source.js";
 import { headDifference } from "./header-diff.js";
 import { jsonDifference } from "./json-diff.js";
 import { showBytes, showHex, showSize } from "../tar/show.js";
-import { paddedSize, readTarHead, TarFormatError, type TarHead, type TarHeadResult } from "./tar-head.js";
+import { paddedSize } from "../tar/reader.js";
+import { readTarHead, TarFormatError, type TarHead, type TarHeadResult } from "./tar-head.js";
 
 /** The first difference, located. */
 export interface ImageDifference {

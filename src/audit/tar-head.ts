@@ -1,15 +1,10 @@
 /**
- * Reading one tar member's header group from a ByteSource: the optional PAX
- * extended header (block + records) and the ustar header block.  Everything
- * else about the layout is left to parseTarLayout, run on the few header
- * bytes only, so the content is never buffered.
+ * Reading one tar member's header group from a ByteSource (the optional PAX
+ * extended header and the ustar header block) with the one tar reader, so
+ * the content is never buffered.
  */
-import { BLOCK_SIZE, SIZE, TYPEFLAG, TypeFlag } from "../tar/constants.js";
-import { parseTarLayout, TarParseError, type PaxRecordSpan } from "../tar/inspect.js";
+import { readAsync, readGroup, TARFILE_WRITTEN, writtenMember, type MemberGroup, type PaxRecordSpan } from "../tar/reader.js";
 import { readUpTo, type ByteSource } from "./byte-source.js";
-
-/** PAX payloads tarfile writes are a few records; anything bigger is not an image we could have written. */
-const MAX_PAX_SIZE = 1 << 20;
 
 /** The IMAGE holds bytes that are not a tar header where one must be. */
 export class TarFormatError extends Error {
@@ -56,58 +51,15 @@ export interface TarEof {
 
 export type TarHeadResult = TarHead | TarEnd | TarEof;
 
-function octalField(block: Buffer, offset: number): number {
-  const raw = block.subarray(SIZE.offset, SIZE.offset + SIZE.size);
-  const nul = raw.indexOf(0);
-  const text = (nul === -1 ? raw : raw.subarray(0, nul)).toString("latin1").trim();
-  if (!/^[0-7]*$/.test(text)) throw new TarFormatError(offset + SIZE.offset, `size field is not octal: ${JSON.stringify(text)}`);
-  return text === "" ? 0 : parseInt(text, 8);
-}
-
-export function paddedSize(size: number): number {
-  return Math.ceil(size / BLOCK_SIZE) * BLOCK_SIZE;
-}
-
+/** Reads the header group at the source's position (reader.ts), relative offsets made absolute. */
 export async function readTarHead(source: ByteSource): Promise<TarHeadResult> {
   const offset = source.absolute;
-  const first = await readUpTo(source, BLOCK_SIZE);
-  if (first.length < BLOCK_SIZE) return { kind: "eof", offset, partial: first };
-  if (first.every((b) => b === 0)) return { kind: "end", offset };
-  // Named here, before parseTarLayout: its message gives only the field's offset.
-  octalField(first, offset);
-  const parts = [first];
-  if (first[TYPEFLAG.offset] === TypeFlag.paxExtended) {
-    const size = octalField(first, offset);
-    if (size > MAX_PAX_SIZE) throw new TarFormatError(offset, `PAX extended header of ${size} bytes is implausibly large`);
-    const payload = await readUpTo(source, paddedSize(size));
-    const header = await readUpTo(source, BLOCK_SIZE);
-    parts.push(payload, header);
-    if (payload.length < paddedSize(size) || header.length < BLOCK_SIZE) {
-      return { kind: "eof", offset, partial: Buffer.concat(parts) };
-    }
-    if (header[TYPEFLAG.offset] === TypeFlag.paxExtended) throw new TarFormatError(offset + BLOCK_SIZE + payload.length, "two PAX extended headers in a row");
-    if (header.every((b) => b === 0)) throw new TarFormatError(offset + BLOCK_SIZE + payload.length, "PAX extended header followed by an end-of-archive block");
-    octalField(header, offset + BLOCK_SIZE + payload.length);
-  }
-  const bytes = Buffer.concat(parts);
-  let layout;
-  try {
-    layout = parseTarLayout(bytes);
-  } catch (error) {
-    if (error instanceof TarParseError) throw new TarFormatError(offset + error.offset, error.message.replace(/^malformed tar at byte \d+: /, ""));
-    throw error;
-  }
-  const member = layout.members[0];
-  if (member === undefined) throw new TarFormatError(offset, "no member header");
-  return {
-    kind: "member",
-    offset,
-    bytes,
-    headerStart: member.headerOffset,
-    paxRecords: member.paxRecords,
-    hasPax: member.paxHeaderOffset !== undefined,
-    name: member.name,
-    type: member.type,
-    size: member.dataSize,
-  };
+  // Read from offset 0: the group's offsets are then relative to its first byte, as TarHead's are.
+  const group = await readAsync(readGroup(0, TARFILE_WRITTEN), (length) => readUpTo(source, length));
+  if (group.kind === "end") return { kind: "end", offset };
+  if (group.kind === "eof") return { kind: "eof", offset, partial: group.partial };
+  const member = group.kind === "bad" ? group : writtenMember(group);
+  if ("kind" in member) throw new TarFormatError(offset + member.offset, member.reason);
+  const { bytes, blockOffset } = group as MemberGroup;
+  return { kind: "member", offset, bytes, headerStart: blockOffset, paxRecords: member.paxRecords, hasPax: member.paxHeaderOffset !== undefined, name: member.name, type: member.type, size: member.dataSize };
 }

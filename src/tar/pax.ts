@@ -39,34 +39,3 @@ export function encodePaxRecords(records: readonly PaxRecord[], binary: boolean)
   });
   return out;
 }
-
-/** One record as tarfile's `_proc_pax` frames it: raw keyword and value bytes. */
-export interface RawPaxRecord {
-  readonly keyword: Buffer;
-  readonly value: Buffer;
-}
-
-/**
- * Splits a PAX header's payload into records, or returns why not.  Only
- * payloads every CPython 3.8–3.13 reads alike are accepted: well-framed
- * records ("%d %s=%s\n", length counting itself) up to the end or a NUL.
- * (3.8–3.12 stop quietly at a bad record where 3.13 raises.)
- */
-export function decodePaxRecords(payload: Buffer): RawPaxRecord[] | string {
-  const records: RawPaxRecord[] = [];
-  let pos = 0;
-  while (pos < payload.length && payload[pos] !== 0) {
-    const space = payload.indexOf(0x20, pos);
-    const digits = space === -1 ? "" : payload.subarray(pos, space).toString("latin1");
-    if (!/^[0-9]{1,20}$/.test(digits)) return `a malformed record at byte ${pos}`;
-    const length = Number(digits);
-    const end = pos + length - 1;
-    if (length < 5 || pos + length > payload.length || payload[end] !== 0x0a) return `a malformed record at byte ${pos}`;
-    const body = payload.subarray(space + 1, end);
-    const equals = body.indexOf(0x3d);
-    if (equals < 1) return `a malformed record at byte ${pos}`;
-    records.push({ keyword: body.subarray(0, equals), value: body.subarray(equals + 1) });
-    pos += length;
-  }
-  return records;
-}
