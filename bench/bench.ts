@@ -4,7 +4,7 @@
  * `tar -c | cat`, side by side in one run, warm cache, median of 3 rounds.
  * First checks that our image equals the reference's byte for byte.
  * Then `verify` of our image of the realistic store: its wall time and peak
- * RSS (the README's "constant memory" claim for `verify`), and a gzip
+ * RSS (docs/audit.md: `verify` holds neither image in memory), and a gzip
  * from_image's copy against zlib's inflate.
  * --scale adds a store of many small entries and one 8 GiB sparse file.
  * Then the publish line (bench/publish.ts): push vs the skopeo pipeline to a

@@ -99,11 +99,11 @@ describe("the package where it is put", () => {
     assert.equal(viaExec.stdout, `stream-layered-image ${VERSION}\n`);
     assert.doesNotMatch(viaExec.stderr, /install scripts/, "no install-time script for npx to warn about");
 
-    // The README's library example compiles against the installed package's types, and runs.
-    const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("\n## Library API"));
+    // The library example of docs/library-api.md compiles against the installed package's types, and runs.
+    const doc = readFileSync(join(REPO_ROOT, "docs", "library-api.md"), "utf8");
+    const section = doc.slice(doc.indexOf("# Library API"));
     const example = /```ts\n([^]*?)```/.exec(section)?.[1];
-    assert.ok(example !== undefined, "a ```ts block in the README's Library API section");
+    assert.ok(example !== undefined, "a ```ts block in docs/library-api.md");
     writeFileSync(join(prefix, "main.ts"), example);
     writeFileSync(
       join(prefix, "tsconfig.json"),
@@ -123,14 +123,14 @@ describe("the package where it is put", () => {
     );
     writeFileSync(join(prefix, "package.json"), JSON.stringify({ type: "module", private: true }));
     const tsc = run(process.execPath, [join(REPO_ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", prefix]);
-    assert.equal(tsc.status, 0, `README example: ${tsc.stdout}${tsc.stderr}`);
-    // It reads conf.json and the store below ./copy, as the README says.
+    assert.equal(tsc.status, 0, `docs/library-api.md example: ${tsc.stdout}${tsc.stderr}`);
+    // It reads conf.json and the store below ./copy, as the doc says.
     cpSync(EXAMPLE_CONF, join(prefix, "conf.json"));
     mkdirSync(join(prefix, "copy"));
     copyAsNixStore(join(EXAMPLE_DIR, "nix"), join(prefix, "copy", "nix"));
     const ran = run(process.execPath, [join(prefix, "main.js")], { cwd: prefix });
     assert.equal(ran.status, 0, ran.stderr);
-    assert.ok(readFileSync(join(prefix, "image.tar")).equals(expected), "the README example writes the same image");
+    assert.ok(readFileSync(join(prefix, "image.tar")).equals(expected), "the docs/library-api.md example writes the same image");
     assert.ok(ran.stdout.includes(`image id sha256:${EXAMPLE_DIGESTS.image}\n`), ran.stdout);
     assert.ok(ran.stdout.includes(`layer 0 again: sha256:${EXAMPLE_DIGESTS.layers[0]}, `), ran.stdout);
   });
