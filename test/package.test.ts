@@ -31,15 +31,18 @@ test("the version in the source is package.json's, and --version prints it", () 
   assert.equal(result.stderr, "");
 });
 
-test("npm pack ships the built JS, its types, README and LICENSE, nothing else", () => {
+test("npm pack ships the built JS, its types, README, the docs it links to and LICENSE, nothing else", () => {
   // --ignore-scripts: prepack would rebuild dist/ under the feet of other tests.
   const result = run(npm, ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: REPO_ROOT });
   assert.equal(result.status, 0, result.stderr);
   const files = (JSON.parse(result.stdout) as { files: { path: string }[] }[])[0]!.files.map((file) => file.path);
   const unexpected = files.filter(
-    (path) => !["package.json", "README.md", "LICENSE", "dist/package.json"].includes(path) && !/^dist\/(?!demo\/).*\.(js|d\.ts)$/.test(path),
+    (path) => !["package.json", "README.md", "LICENSE", "dist/package.json"].includes(path) && !/^dist\/(?!demo\/).*\.(js|d\.ts)$/.test(path) && !/^docs\/[a-z-]+\.md$/.test(path),
   );
-  assert.deepEqual(unexpected, [], "only dist/**/*.js and *.d.ts (not the npm start demo), README.md, LICENSE, package.json");
+  assert.deepEqual(unexpected, [], "only dist/**/*.js and *.d.ts (not the npm start demo), README.md, docs/*.md, LICENSE, package.json");
+  // The README's links into docs/ resolve inside the package too.
+  const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
+  for (const [, doc] of readme.matchAll(/\]\((docs\/[a-z-]+\.md)(?:#[^)]*)?\)/g)) assert.ok(files.includes(doc!), `${doc} is packed (the README links to it)`);
   for (const needed of ["README.md", "LICENSE", "package.json", "dist/package.json", "dist/cli.js", "dist/index.js", "dist/index.d.ts", "dist/version.js"]) {
     assert.ok(files.includes(needed), `${needed} is packed`);
   }
