@@ -170,7 +170,9 @@ describe("a store made by a real Nix (test/nix/closure.nix)", () => {
     }
   });
 
-  for (const version of VERSIONS) {
+  // --root maps paths the same way under every CPython: the oldest and the
+  // newest (3.8 writes other tar bytes than 3.9+) are enough.
+  for (const version of [VERSIONS[0]!, VERSIONS[VERSIONS.length - 1]!]) {
     test(`nix copy --to local?root=DIR, then --root DIR: golden/nix/'s bytes and the 2020 reference's (python ${version})`, (t) => {
       if (withoutNix(t)) return;
       assert.deepEqual(compare(golden(version), ours(version, confCurrent, copyRoot)), [], "current conf");
