@@ -1,19 +1,22 @@
 /**
  * Regenerates golden/layers/ and golden/images/ from the reference:
- * `npm run golden` (or `npm run golden -- layers|images|current`; current,
- * the current nixpkgs script's goldens, needs SLI_CURRENT_REFERENCE=<script>)
+ * `npm run golden` (or `npm run golden -- layers|images|current|nix`;
+ * current, the current nixpkgs script's goldens, needs
+ * SLI_CURRENT_REFERENCE=<script>; nix, that script on the closure a real Nix
+ * builds from test/nix/closure.nix, needs it too, and Nix)
  * (root, python interpreters under /root/.pyenv/versions, unshare).
  * Slow part: the 8 GiB sparse case, run under 3.8 and 3.11 only.
  */
 import { createHash } from "node:crypto";
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PYTHON_VERSIONS } from "../../src/profile.js";
 import type { PythonVersion } from "../../src/py/version.js";
 import { LAYER_CASES, STORES } from "../fixtures/layer-fixtures.js";
 import { buildTree } from "./tree-spec.js";
-import { currentReferenceUnavailable, pythonFor, referenceUnavailable, runCurrentReferenceImage, runReferenceImage, runReferenceLayers, type ProcessResult } from "./reference.js";
+import { currentReference, currentReferenceUnavailable, pythonFor, referenceUnavailable, runCurrentReferenceImage, runReferenceImage, runReferenceLayers, type ProcessResult } from "./reference.js";
 import { CURRENT_CASES, CURRENT_STORE } from "../fixtures/current-fixtures.js";
 import { CURRENT_GOLDEN_DIR } from "./golden-current.js";
 import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.js";
@@ -21,6 +24,7 @@ import { IMAGE_GOLDEN_DIR, type ImageManifest } from "./golden-images.js";
 import { LAYER_GOLDEN_DIR, type LayerManifest } from "./golden-layers.js";
 import { currentFixturesText, imageFixturesText, layerFixturesText } from "./fixture-descriptions.js";
 import type { TreeEntry } from "./tree-spec.js";
+import { NIX_GOLDEN_DIR, allPaths, buildClosure, checkRebuildsIdentical, narHashes, nixConfs, nixSystem, nixUnavailable, nixVersion, readNixManifest, type NixGoldenManifest } from "./nix.js";
 
 /** Profiles whose tarfile bytes differ (3.8 vs the rest) are enough for the slow 8 GiB case. */
 const HUGE_PROFILES: readonly PythonVersion[] = ["3.8", "3.11"];
@@ -159,7 +163,63 @@ function regenerateCurrent(): void {
   recordOutcomes(CURRENT_GOLDEN_DIR, CURRENT_STORE, CURRENT_CASES, (python, root, confPath, c) => runCurrentReferenceImage(python, root, c.args, confPath), currentFixturesText());
 }
 
+/** Why golden/nix/ cannot be made here (no Nix, not root, no SLI_CURRENT_REFERENCE), or undefined. */
+function nixGoldenUnavailable(): string | undefined {
+  const script = currentReference();
+  if (script === undefined || !existsSync(script)) return currentReferenceUnavailable();
+  return nixUnavailable()?.why;
+}
+
+/**
+ * golden/nix/: the current script (SLI_CURRENT_REFERENCE, TZ=UTC) under
+ * every CPython on the closure this machine's Nix builds from
+ * test/nix/closure.nix, in the real /nix/store.  First every derivation is
+ * built again and compared (`nix-store --check`): the goldens hold store
+ * paths and bytes that any Nix building the expression on this system gets,
+ * which the test checks (paths and NAR hashes) before comparing images.
+ */
+function regenerateNix(): void {
+  const problem = nixGoldenUnavailable();
+  if (problem !== undefined) throw new Error(`cannot regenerate golden/nix: ${problem}`);
+  const closure = buildClosure();
+  checkRebuildsIdentical(allPaths(closure));
+  const system = nixSystem();
+  if (existsSync(join(NIX_GOLDEN_DIR, "manifest.json"))) {
+    const previous = readNixManifest();
+    if (JSON.stringify(allPaths(previous)) !== JSON.stringify(allPaths(closure))) {
+      process.stderr.write(`golden/nix: the store paths differ from the committed ones (made on ${previous.system} with ${previous.nix}); expected only when test/nix/closure.nix changed\n`);
+    }
+  }
+  const conf = nixConfs(closure).current;
+  const work = mkdtempSync(join(tmpdir(), "sli-golden-nix-"));
+  try {
+    const confPath = join(work, "conf-current.json");
+    writeFileSync(confPath, conf);
+    mkdirSync(NIX_GOLDEN_DIR, { recursive: true });
+    for (const file of readdirSync(NIX_GOLDEN_DIR)) rmSync(join(NIX_GOLDEN_DIR, file));
+    const writer = new DedupedWriter(NIX_GOLDEN_DIR);
+    const images: Record<string, { image: string; stderr: string }> = {};
+    for (const version of PYTHON_VERSIONS) {
+      const python = pythonFor(version);
+      if (python === undefined) throw new Error(`python ${version} not found`);
+      // The real /nix/store: no with-store.
+      const result = spawnSync(python, [currentReference()!, confPath], { env: { ...process.env, TZ: "UTC" }, maxBuffer: 1 << 30 });
+      if (result.status !== 0) throw new Error(`the current script under ${version} exited with ${result.status}: ${result.stderr.toString("utf8").trim().split("\n").pop()}`);
+      const base = `current.${version}`;
+      images[version] = { image: writer.write(base, "tar", result.stdout), stderr: writer.write(base, "stderr", result.stderr) };
+    }
+    const manifest: NixGoldenManifest = { nix: nixVersion(), system, ...closure, narHashes: narHashes(allPaths(closure)), conf: "conf-current.json", images };
+    writeFileSync(join(NIX_GOLDEN_DIR, "conf-current.json"), conf);
+    writeFileSync(join(NIX_GOLDEN_DIR, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+    process.stderr.write(`golden/nix: ${Object.keys(images).length} CPython versions, ${new Set(Object.values(images).map((i) => i.image)).size} distinct images\n`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
 function main(what: string | undefined): void {
+  // golden/nix/ reads the real /nix/store: no with-store needed.
+  if (what === "nix") return regenerateNix();
   const problem = referenceUnavailable();
   if (problem !== undefined) throw new Error(`cannot regenerate goldens: ${problem}`);
   if (what === undefined || what === "layers") regenerateLayers();
@@ -167,6 +227,8 @@ function main(what: string | undefined): void {
   // The current script is public code kept outside the repository: only with SLI_CURRENT_REFERENCE.
   if (what === "current" || (what === undefined && currentReferenceUnavailable() === undefined)) regenerateCurrent();
   else if (what === undefined) process.stderr.write(`golden/current/ left as it is: ${currentReferenceUnavailable()}\n`);
+  if (what === undefined && nixGoldenUnavailable() === undefined) regenerateNix();
+  else if (what === undefined) process.stderr.write(`golden/nix/ left as it is: ${nixGoldenUnavailable()}\n`);
 }
 
 main(process.argv[2]);

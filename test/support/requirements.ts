@@ -21,6 +21,8 @@ export const REQUIREMENTS = {
   clients: "SLI_REQUIRE_CLIENTS",
   /** Root: fixture entries only root can make (devices, other owners), podman as root, setpriv to nobody. */
   privilege: "SLI_REQUIRE_PRIVILEGE",
+  /** A real Nix (nix-build, nix-store, nix copy) to build test/nix/closure.nix. */
+  nix: "SLI_REQUIRE_NIX",
 } as const;
 // The current-generation oracle (SLI_CURRENT_REFERENCE) is optional on
 // purpose and has no entry here: CI never requires it (skipOptional).
