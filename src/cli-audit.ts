@@ -6,13 +6,13 @@
 import { createReadStream, openSync, closeSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import { readConfFile, validateConf } from "./conf.js";
-import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile.js";
-import { formatDigests, imageDigests } from "./audit/digest.js";
-import { verifyImage, ImageReadError } from "./audit/verify.js";
-import { formatVerifyResult } from "./audit/format.js";
-import type { CliIo } from "./cli-run.js";
-import { parseGenerationOption, type Generation } from "./generation.js";
+import { readConfFile, validateConf } from "./conf.ts";
+import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile.ts";
+import { formatDigests, imageDigests } from "./audit/digest.ts";
+import { verifyImage, ImageReadError } from "./audit/verify.ts";
+import { formatVerifyResult } from "./audit/format.ts";
+import type { CliIo } from "./cli-run.ts";
+import { parseGenerationOption, type Generation } from "./generation.ts";
 
 export const AUDIT_COMMANDS = ["digest", "verify"] as const;
 export type AuditCommand = (typeof AUDIT_COMMANDS)[number];

@@ -6,18 +6,18 @@
  * of the registry, the network, the layout directory, or a store change.
  */
 import { parseArgs } from "node:util";
-import { readConfFile, validateConf, type ImageConf } from "./conf.js";
-import { prepareImage, type PreparedImage } from "./image.js";
-import { DigestCache, defaultDigestCacheDir } from "./digest-cache.js";
-import { HashWorkerError } from "./errors.js";
-import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "./profile.js";
-import { ProgressDisplay, formatBytes } from "./progress.js";
-import type { CliIo } from "./cli-run.js";
-import { findCredentials } from "./publish/credentials.js";
-import { MANIFEST_FORMATS, type ManifestFormat } from "./publish/manifest.js";
-import { formatImageReference, isValidTag, parseImageReference, type ImageReference } from "./publish/reference.js";
-import { pushImage, summaryCounts } from "./publish/push.js";
-import { writeOciLayout } from "./publish/oci-layout.js";
+import { readConfFile, validateConf, type ImageConf } from "./conf.ts";
+import { prepareImage, type PreparedImage } from "./image.ts";
+import { DigestCache, defaultDigestCacheDir } from "./digest-cache.ts";
+import { HashWorkerError } from "./errors.ts";
+import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "./profile.ts";
+import { ProgressDisplay, formatBytes } from "./progress.ts";
+import type { CliIo } from "./cli-run.ts";
+import { findCredentials } from "./publish/credentials.ts";
+import { MANIFEST_FORMATS, type ManifestFormat } from "./publish/manifest.ts";
+import { formatImageReference, isValidTag, parseImageReference, type ImageReference } from "./publish/reference.ts";
+import { pushImage, summaryCounts } from "./publish/push.ts";
+import { writeOciLayout } from "./publish/oci-layout.ts";
 
 export const PUBLISH_COMMANDS = ["push", "oci"] as const;
 export type PublishCommand = (typeof PUBLISH_COMMANDS)[number];

@@ -5,16 +5,16 @@
  */
 import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
-import { readConfFile, validateConf } from "./conf.js";
-import { prepareImageAsyncWithHooks, type ImageTestHooks, type PreparedImage } from "./image.js";
-import { HashWorkerError } from "./errors.js";
-import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile.js";
-import { ProgressDisplay } from "./progress.js";
-import { VERSION } from "./version.js";
-import { openOutput, type Output } from "./output-file.js";
-import { isAuditCommand, runAuditCli } from "./cli-audit.js";
-import { isPublishCommand, runPublishCli } from "./cli-publish.js";
-import { parseGenerationOption, type Generation } from "./generation.js";
+import { readConfFile, validateConf } from "./conf.ts";
+import { prepareImageAsyncWithHooks, type ImageTestHooks, type PreparedImage } from "./image.ts";
+import { HashWorkerError } from "./errors.ts";
+import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile.ts";
+import { ProgressDisplay } from "./progress.ts";
+import { VERSION } from "./version.ts";
+import { openOutput, type Output } from "./output-file.ts";
+import { isAuditCommand, runAuditCli } from "./cli-audit.ts";
+import { isPublishCommand, runPublishCli } from "./cli-publish.ts";
+import { parseGenerationOption, type Generation } from "./generation.ts";
 
 export const EXIT_OK = 0;
 /** Something failed after the first byte was written: the output is truncated. */

@@ -1,11 +1,11 @@
 import { readFileSync } from "node:fs";
-import { parsePythonJson } from "./py/json.js";
-import { PythonError, PythonJsonError } from "./py/python-errors.js";
-import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "./py/value.js";
-import type { PythonVersion } from "./py/version.js";
-import { detectGeneration, generationProfile, type Generation } from "./generation.js";
-import { pythonInt } from "./py/int.js";
-import { fsEncode, strFacts } from "./py/fsname.js";
+import { parsePythonJson } from "./py/json.ts";
+import { PythonError, PythonJsonError } from "./py/python-errors.ts";
+import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "./py/value.ts";
+import type { PythonVersion } from "./py/version.ts";
+import { detectGeneration, generationProfile, type Generation } from "./generation.ts";
+import { pythonInt } from "./py/int.ts";
+import { fsEncode, strFacts } from "./py/fsname.ts";
 
 /** The conf file is unreadable, not JSON, or lacks what the image needs. */
 export class ConfError extends Error {

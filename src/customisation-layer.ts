@@ -1,7 +1,7 @@
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
-import { CannotArchiveError } from "./errors.js";
-import { pyStrip } from "./py/strip.js";
-import { fsEncode, strFacts } from "./py/fsname.js";
+import { CannotArchiveError } from "./errors.ts";
+import { pyStrip } from "./py/strip.ts";
+import { fsEncode, strFacts } from "./py/fsname.ts";
 
 /** The file behind a conf path (a Python str: lone surrogates are raw bytes), below the root if any. */
 function fsPathOf(path: string, root: string | undefined): Buffer {

@@ -26,12 +26,12 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { EntryLog } from "./entry-log.js";
-import type { HashedLayer } from "./hash-passes.js";
-import { layerEntryRecords, type LayerStyle } from "./layer.js";
-import { YIELD, type Pause } from "./pause.js";
-import type { PythonVersion } from "./profile.js";
-import { VERSION } from "./version.js";
+import { EntryLog } from "./entry-log.ts";
+import type { HashedLayer } from "./hash-passes.ts";
+import { layerEntryRecords, type LayerStyle } from "./layer.ts";
+import { YIELD, type Pause } from "./pause.ts";
+import type { PythonVersion } from "./profile.ts";
+import { VERSION } from "./version.ts";
 
 const FORMAT = "stream-layered-image digest cache 1";
 
@@ -93,7 +93,10 @@ function isCachedDigest(value: unknown): value is CachedDigest {
 
 /** One directory of entries, `<key>.json` each.  Reading and writing never throw: a cache that fails is no cache. */
 export class DigestCache {
-  constructor(readonly dir: string) {}
+  readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+  }
 
   private file(key: string): string {
     return join(this.dir, `${key}.json`);
@@ -143,15 +146,17 @@ const RECORDS_PER_PAUSE = 1024;
 
 /** One image's use of the cache: which store layers it gave, what the hash passes add to it. */
 export class ImageDigestCache {
+  private readonly cache: DigestCache;
+  private readonly layers: readonly (readonly string[])[];
+  private readonly parts: Omit<LayerKeyParts, "paths">;
   /** Store layer numbers whose digest came from the cache. */
   readonly reused = new Set<number>();
   private readonly keys: string[];
 
-  constructor(
-    private readonly cache: DigestCache,
-    private readonly layers: readonly (readonly string[])[],
-    private readonly parts: Omit<LayerKeyParts, "paths">,
-  ) {
+  constructor(cache: DigestCache, layers: readonly (readonly string[])[], parts: Omit<LayerKeyParts, "paths">) {
+    this.cache = cache;
+    this.layers = layers;
+    this.parts = parts;
     this.keys = layers.map((paths) => layerCacheKey({ ...parts, paths }));
   }
 

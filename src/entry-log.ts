@@ -1,15 +1,14 @@
 import { createHash } from "node:crypto";
-import type { EntryRecord } from "./layer.js";
-import { comparePaths } from "./walk.js";
-import { displayPath } from "./errors.js";
+import type { EntryRecord } from "./layer.ts";
+import { comparePaths } from "./walk.ts";
+import { displayPath } from "./errors.ts";
 
 /** The layer's bytes changed between the hash pass and the stream pass. */
 export class LayerChangedError extends Error {
-  constructor(
-    readonly layer: number,
-    message: string,
-  ) {
+  readonly layer: number;
+  constructor(layer: number, message: string) {
     super(`Layer ${layer} changed between the hash pass and the stream pass: ${message}`);
+    this.layer = layer;
     this.name = "LayerChangedError";
   }
 }

@@ -1,9 +1,9 @@
 import { constants, readlinkSync, type Stats } from "node:fs";
-import { TypeFlag } from "./tar/constants.js";
-import type { TarHeader } from "./tar/header.js";
-import { CannotArchiveError, displayPath } from "./errors.js";
-import type { WalkedEntry } from "./walk.js";
-import { fsDecode } from "./py/fsname.js";
+import { TypeFlag } from "./tar/constants.ts";
+import type { TarHeader } from "./tar/header.ts";
+import { CannotArchiveError, displayPath } from "./errors.ts";
+import type { WalkedEntry } from "./walk.ts";
+import { fsDecode } from "./py/fsname.ts";
 
 
 /** glibc's gnu_dev_major/gnu_dev_minor, which os.major/os.minor call. */

@@ -1,4 +1,4 @@
-import { fsDecode } from "./py/fsname.js";
+import { fsDecode } from "./py/fsname.ts";
 
 /** Shows a raw file name the way a person can read it; undecodable bytes appear as \udcXX. */
 export function displayPath(path: Uint8Array | string): string {
@@ -19,12 +19,12 @@ const ERRNO_TEXT: Record<string, string> = {
 
 /** A store path or an entry under it cannot be put into a layer. */
 export class CannotArchiveError extends Error {
-  constructor(
-    readonly path: string,
-    readonly reason: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly path: string;
+  readonly reason: string;
+  constructor(path: string, reason: string, options?: { cause?: unknown }) {
     super(`Cannot archive ${path}: ${reason}`, options);
+    this.path = path;
+    this.reason = reason;
     this.name = "CannotArchiveError";
   }
 

@@ -14,7 +14,7 @@
  *   store path is written alone, "No 'fromImage' provided" first, layers
  *   numbered from 1 after the base image's.
  */
-import type { ConfError } from "./conf.js";
+import type { ConfError } from "./conf.ts";
 
 export const GENERATIONS = ["2020", "current"] as const;
 export type Generation = (typeof GENERATIONS)[number];

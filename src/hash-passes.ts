@@ -11,12 +11,12 @@
  * layer fails, the layers before it still run to their end, and the first
  * failing layer's error is the one thrown.
  */
-import { layerChunks, type EntryRecord, type LayerStyle } from "./layer.js";
-import { EntryLog } from "./entry-log.js";
-import { acquireLayerHasher, hashPlacement, releaseLayerHasher, type LayerHasher } from "./hash/layer-hasher.js";
-import type { PythonVersion } from "./profile.js";
-import type { ProgressEvent } from "./image.js";
-import { YIELD, runSync, type Pause } from "./pause.js";
+import { layerChunks, type EntryRecord, type LayerStyle } from "./layer.ts";
+import { EntryLog } from "./entry-log.ts";
+import { acquireLayerHasher, hashPlacement, releaseLayerHasher, type LayerHasher } from "./hash/layer-hasher.ts";
+import type { PythonVersion } from "./profile.ts";
+import type { ProgressEvent } from "./image.ts";
+import { YIELD, runSync, type Pause } from "./pause.ts";
 
 /** A store layer after its hash pass: what the stream pass must reproduce. */
 export interface HashedLayer {

@@ -1,15 +1,15 @@
 import { closeSync, openSync } from "node:fs";
 import { crc32 } from "node:zlib";
-import { encodeHeader } from "./tar/header.js";
-import { TypeFlag } from "./tar/constants.js";
-import { ShortReadError, TarChunker } from "./tar/writer.js";
-import { nixRootHeader, storeEntryHeader, ROOT_OWNER, type MemberOwner } from "./entry.js";
-import { walkStorePath, type WalkedEntry } from "./walk.js";
-import { locateStorePath } from "./store-path.js";
-import { CannotArchiveError, displayPath } from "./errors.js";
-import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "./profile.js";
-import { UnencodableNameError } from "./py/fsname.js";
-import type { Sink } from "./sinks.js";
+import { encodeHeader } from "./tar/header.ts";
+import { TypeFlag } from "./tar/constants.ts";
+import { ShortReadError, TarChunker } from "./tar/writer.ts";
+import { nixRootHeader, storeEntryHeader, ROOT_OWNER, type MemberOwner } from "./entry.ts";
+import { walkStorePath, type WalkedEntry } from "./walk.ts";
+import { locateStorePath } from "./store-path.ts";
+import { CannotArchiveError, displayPath } from "./errors.ts";
+import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "./profile.ts";
+import { UnencodableNameError } from "./py/fsname.ts";
+import type { Sink } from "./sinks.ts";
 
 /**
  * What one member of a layer looked like: lets a second pass say which path

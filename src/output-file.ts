@@ -54,9 +54,12 @@ export function openOutput(target: string): Output {
 
 /** A device or FIFO: written like stdout; a failure midway leaves what was written. */
 class InPlace implements Output {
+  private readonly fd: number;
   private closed = false;
 
-  constructor(private readonly fd: number) {}
+  constructor(fd: number) {
+    this.fd = fd;
+  }
 
   async write(fill: (stream: Writable) => Promise<void>): Promise<void> {
     try {
@@ -75,14 +78,17 @@ class InPlace implements Output {
 
 /** A temporary file beside the target, renamed over it only once the image is complete. */
 class ReplacedFile implements Output {
+  private readonly target: string;
+  private readonly temporary: string;
+  private readonly fd: number;
   /** Closed already: the number may belong to another file by now, so never close it twice. */
   private closed = false;
 
-  private constructor(
-    private readonly target: string,
-    private readonly temporary: string,
-    private readonly fd: number,
-  ) {}
+  private constructor(target: string, temporary: string, fd: number) {
+    this.target = target;
+    this.temporary = temporary;
+    this.fd = fd;
+  }
 
   static create(shownAs: string, target: string): ReplacedFile {
     const temporary = join(dirname(target), `.${basename(target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);

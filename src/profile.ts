@@ -1,8 +1,8 @@
-import { PYTHON_VERSIONS, type PythonVersion } from "./py/version.js";
-import type { RglobLinkStats } from "./rglob-links.js";
-import { TAR_FORMAT_CURRENT, TAR_FORMAT_PY38, type TarFormat } from "./tar/header.js";
+import { PYTHON_VERSIONS, type PythonVersion } from "./py/version.ts";
+import type { RglobLinkStats } from "./rglob-links.ts";
+import { TAR_FORMAT_CURRENT, TAR_FORMAT_PY38, type TarFormat } from "./tar/header.ts";
 
-export { PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./py/version.js";
+export { PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./py/version.ts";
 
 /** The newest profile: what a current nixpkgs runs the script with. */
 export const DEFAULT_PYTHON: PythonVersion = "3.13";

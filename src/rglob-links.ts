@@ -1,8 +1,8 @@
 import { statSync, type Stats } from "node:fs";
-import { CannotArchiveError, displayPath } from "./errors.js";
-import { fsEncode } from "./py/fsname.js";
-import type { PythonVersion } from "./py/version.js";
-import { resolveInRoot } from "./resolve-in-root.js";
+import { CannotArchiveError, displayPath } from "./errors.ts";
+import { fsEncode } from "./py/fsname.ts";
+import type { PythonVersion } from "./py/version.ts";
+import { resolveInRoot } from "./resolve-in-root.ts";
 
 /**
  * Where the chosen CPython's rglob stat()s through a symlink and lets an

@@ -36,7 +36,10 @@ export class StreamClosedError extends Error {
 
 /** Writes to a Node stream, waiting for 'drain' whenever the stream asks to. */
 export class StreamSink implements Sink {
-  constructor(private readonly stream: Writable) {}
+  private readonly stream: Writable;
+  constructor(stream: Writable) {
+    this.stream = stream;
+  }
 
   write(chunk: Buffer): void | Promise<void> {
     if (this.stream.destroyed || this.stream.writableEnded) throw new StreamClosedError();

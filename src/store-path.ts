@@ -1,4 +1,4 @@
-import { fsDecode, fsEncode } from "./py/fsname.js";
+import { fsDecode, fsEncode } from "./py/fsname.ts";
 
 /**
  * `str(pathlib.PurePosixPath(path))`: repeated slashes and "." components

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { fsDecode } from "./py/fsname.js";
+import { fsDecode } from "./py/fsname.ts";
 
 /**
  * pwd.getpwuid(id)[0] / grp.getgrgid(id)[0] through glibc's "files" source:

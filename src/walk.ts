@@ -1,7 +1,7 @@
 import { lstatSync, readdirSync, type Stats } from "node:fs";
-import { codePointSortKey, compareCodePoints, fsDecode, fsEncode } from "./py/fsname.js";
-import { CannotArchiveError } from "./errors.js";
-import { checkChildLink, checkStorePathLink, statThroughLink, type RglobLinkStats } from "./rglob-links.js";
+import { codePointSortKey, compareCodePoints, fsDecode, fsEncode } from "./py/fsname.ts";
+import { CannotArchiveError } from "./errors.ts";
+import { checkChildLink, checkStorePathLink, statThroughLink, type RglobLinkStats } from "./rglob-links.ts";
 
 /** One file system object found under a store path. */
 export interface WalkedEntry {

@@ -12,14 +12,14 @@ import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseConfText, validateConf, type ImageConf } from "../src/conf.js";
-import { BaseImageError } from "../src/base-image.js";
-import { prepareImage, prepareImageAsync } from "../src/image.js";
-import { imageDigests } from "../src/audit/digest.js";
-import { profileOutcomes } from "../src/audit/profiles.js";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
-import { GOLDEN_DIR, REPO_ROOT } from "./support/reference.js";
-import type { TreeEntry } from "./support/tree-spec.js";
+import { parseConfText, validateConf, type ImageConf } from "../src/conf.ts";
+import { BaseImageError } from "../src/base-image.ts";
+import { prepareImage, prepareImageAsync } from "../src/image.ts";
+import { imageDigests } from "../src/audit/digest.ts";
+import { profileOutcomes } from "../src/audit/profiles.ts";
+import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
+import { GOLDEN_DIR, REPO_ROOT } from "./support/reference.ts";
+import type { TreeEntry } from "./support/tree-spec.ts";
 
 interface CurrentFixtures {
   readonly store: TreeEntry[];

@@ -13,14 +13,14 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { RingHasher, closeHashWorkers, hashWorkerThreads } from "../src/hash/layer-hasher.js";
-import { HashWorkerError } from "../src/errors.js";
-import { prepareImageAsync, streamImage } from "../src/image.js";
-import { runSync } from "../src/pause.js";
-import { runCli } from "../src/cli-run.js";
-import { REPO_ROOT } from "./support/reference.js";
-import type { FixtureStore } from "./support/fixture-store.js";
-import { makeSmallImageStore, smallImageConf } from "./support/small-image.js";
+import { RingHasher, closeHashWorkers, hashWorkerThreads } from "../src/hash/layer-hasher.ts";
+import { HashWorkerError } from "../src/errors.ts";
+import { prepareImageAsync, streamImage } from "../src/image.ts";
+import { runSync } from "../src/pause.ts";
+import { runCli } from "../src/cli-run.ts";
+import { REPO_ROOT } from "./support/reference.ts";
+import type { FixtureStore } from "./support/fixture-store.ts";
+import { makeSmallImageStore, smallImageConf } from "./support/small-image.ts";
 
 // These tests are about the worker threads: whatever the environment asks for.
 process.env["SLI_HASH_PLACEMENT"] = "worker";

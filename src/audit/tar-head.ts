@@ -4,21 +4,20 @@
  * else about the layout is left to parseTarLayout, run on the few header
  * bytes only, so the content is never buffered.
  */
-import { BLOCK_SIZE, SIZE, TYPEFLAG, TypeFlag } from "../tar/constants.js";
-import { parseTarLayout, TarParseError, type PaxRecordSpan } from "../tar/inspect.js";
-import { readUpTo, type ByteSource } from "./byte-source.js";
+import { BLOCK_SIZE, SIZE, TYPEFLAG, TypeFlag } from "../tar/constants.ts";
+import { parseTarLayout, TarParseError, type PaxRecordSpan } from "../tar/inspect.ts";
+import { readUpTo, type ByteSource } from "./byte-source.ts";
 
 /** PAX payloads tarfile writes are a few records; anything bigger is not an image we could have written. */
 const MAX_PAX_SIZE = 1 << 20;
 
 /** The IMAGE holds bytes that are not a tar header where one must be. */
 export class TarFormatError extends Error {
-  constructor(
-    /** Offset in the archive being read. */
-    readonly offset: number,
-    message: string,
-  ) {
+  /** Offset in the archive being read. */
+  readonly offset: number;
+  constructor(offset: number, message: string) {
     super(message);
+    this.offset = offset;
     this.name = "TarFormatError";
   }
 }

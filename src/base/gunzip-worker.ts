@@ -9,7 +9,7 @@ import { createReadStream, write } from "node:fs";
 import { Writable, pipeline } from "node:stream";
 import { workerData, type MessagePort } from "node:worker_threads";
 import { createGunzip } from "node:zlib";
-import { CHUNK_BYTES, DONE, FAILED, RUNNING, STATE } from "./gunzip-protocol.js";
+import { CHUNK_BYTES, DONE, FAILED, RUNNING, STATE } from "./gunzip-protocol.ts";
 
 const { shared, port, pathHex, fd } = workerData as { shared: SharedArrayBuffer; port: MessagePort; pathHex: string; fd: number };
 const state = new Int32Array(shared);

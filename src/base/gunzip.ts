@@ -13,8 +13,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import { pauseWhile, type Pause } from "../pause.js";
-import { CHUNK_BYTES, DONE, FAILED, RUNNING, STATE, STATE_BYTES } from "./gunzip-protocol.js";
+import { pauseWhile, type Pause } from "../pause.ts";
+import { CHUNK_BYTES, DONE, FAILED, RUNNING, STATE, STATE_BYTES } from "./gunzip-protocol.ts";
 
 const WORKER_URL = new URL("./gunzip-worker.js", import.meta.url);
 

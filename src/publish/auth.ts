@@ -5,9 +5,9 @@
  * needs (Docker's token protocol: GET realm?service=…&scope=…, Basic
  * credentials when there are any, `token` or `access_token` in the answer).
  */
-import type { Credentials } from "./credentials.js";
-import { RegistryError } from "./errors.js";
-import { exchange, type Transport } from "./http.js";
+import type { Credentials } from "./credentials.ts";
+import { RegistryError } from "./errors.ts";
+import { exchange, type Transport } from "./http.ts";
 
 export interface Challenge {
   /** Lower case: "basic", "bearer". */
@@ -46,10 +46,12 @@ export class Authenticator {
   private challenge: Challenge | undefined;
   private readonly tokens = new Map<string, string>();
 
-  constructor(
-    private readonly transport: Transport,
-    private readonly credentials: Credentials | undefined,
-  ) {}
+  private readonly transport: Transport;
+  private readonly credentials: Credentials | undefined;
+  constructor(transport: Transport, credentials: Credentials | undefined) {
+    this.transport = transport;
+    this.credentials = credentials;
+  }
 
   /** Learns the challenge of a 401 answer; false when it has none we can answer. */
   learn(header: string | undefined): boolean {

@@ -5,8 +5,8 @@
  * sent (the registry, or the OCI layout writer).  When either disagrees,
  * the entry is dropped and the failure names the layer's store paths.
  */
-import { LayerChangedError, type PreparedImage } from "../image.js";
-import { StaleDigestCacheError } from "./errors.js";
+import { LayerChangedError, type PreparedImage } from "../image.ts";
+import { StaleDigestCacheError } from "./errors.ts";
 
 /**
  * The error to report for `error`, met while sending cached layer `index`

@@ -6,8 +6,10 @@
  * there already failed on the terminating NUL in C.
  */
 export class CBytes {
+  readonly bytes: Uint8Array;
   readonly length: number;
-  constructor(readonly bytes: Uint8Array) {
+  constructor(bytes: Uint8Array) {
+    this.bytes = bytes;
     this.length = bytes.length;
   }
 

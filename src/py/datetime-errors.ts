@@ -3,7 +3,7 @@
  * exact text of the Python exception and `pythonType` its class, so a caller
  * can print `${pythonType}: ${message}` like a traceback's last line.
  */
-import { PythonError } from "./python-errors.js";
+import { PythonError } from "./python-errors.ts";
 
 /** Base of the errors this module throws; all are Python ValueErrors. */
 export class PyDateTimeError extends PythonError {
@@ -16,13 +16,15 @@ export class PyDateTimeError extends PythonError {
 
 /** `ValueError: Invalid isoformat string: '...'` from `datetime.fromisoformat`. */
 export class InvalidIsoFormatError extends PyDateTimeError {
+  /** The rejected text. */
+  readonly input: string;
   constructor(
-    /** The rejected text. */
-    readonly input: string,
+    input: string,
     /** Python's repr() of it, as the message shows it. */
     inputRepr: string,
   ) {
     super(`Invalid isoformat string: ${inputRepr}`);
+    this.input = input;
   }
 }
 

@@ -3,9 +3,9 @@
  * constructors apply to them (`check_date_args`, `check_time_args`,
  * `new_timezone`), in CPython's order and with its messages.
  */
-import { daysInMonth } from "./datetime-calendar.js";
-import { DateTimeRangeError, UtcOffsetRangeError } from "./datetime-errors.js";
-import { pyTimedeltaRepr } from "./datetime-repr.js";
+import { daysInMonth } from "./datetime-calendar.ts";
+import { DateTimeRangeError, UtcOffsetRangeError } from "./datetime-errors.ts";
+import { pyTimedeltaRepr } from "./datetime-repr.ts";
 
 /**
  * A `datetime.timedelta` in CPython's normalized form:

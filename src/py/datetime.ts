@@ -9,22 +9,22 @@
  * reproduced for a chosen CPython version (the accepted strings differ
  * between 3.8-3.10 and 3.11+) and for the process's TZ (naive times).
  */
-import { fromIsoFormat } from "./fromisoformat.js";
-import { type PyDateTime, checkedDateTime } from "./datetime-value.js";
-import { ordinalToYmd } from "./datetime-calendar.js";
-import type { PythonVersion } from "./version.js";
+import { fromIsoFormat } from "./fromisoformat.ts";
+import { type PyDateTime, checkedDateTime } from "./datetime-value.ts";
+import { ordinalToYmd } from "./datetime-calendar.ts";
+import type { PythonVersion } from "./version.ts";
 
-export type { PyDateTime, PyTimedelta } from "./datetime-value.js";
-export { timedeltaMicroseconds } from "./datetime-value.js";
+export type { PyDateTime, PyTimedelta } from "./datetime-value.ts";
+export { timedeltaMicroseconds } from "./datetime-value.ts";
 export {
   DateTimeRangeError,
   InvalidIsoFormatError,
   PyDateTimeError,
   UtcOffsetRangeError,
-} from "./datetime-errors.js";
-export { isoformat } from "./isoformat.js";
-export { timestampSeconds } from "./timestamp.js";
-export { type LocalTimeZone, resolveLocalTimeZone } from "./localtime.js";
+} from "./datetime-errors.ts";
+export { isoformat } from "./isoformat.ts";
+export { timestampSeconds } from "./timestamp.ts";
+export { type LocalTimeZone, resolveLocalTimeZone } from "./localtime.ts";
 export { fromIsoFormat };
 
 /** Microseconds since the Unix epoch, now, from the system (wall) clock. */

@@ -9,7 +9,7 @@
  * accepted ("12:00:00:123"), an embedded NUL ends the text early, a
  * multi-byte separator is skipped by the width its lead byte announces.
  */
-import { CBytes, ch, type Hmsf, parseDigits, type RawIsoFields, separatorWidth } from "./datetime-cbytes.js";
+import { type CBytes, ch, type Hmsf, parseDigits, type RawIsoFields, separatorWidth } from "./datetime-cbytes.ts";
 
 /** C `parse_isoformat_date`: 0, or -1 (digits) / -2 (separator). */
 function parseDate(s: CBytes, out: RawIsoFields): number {

@@ -11,8 +11,8 @@
  *     ("12000012" is 12:00:00.12), and a third ':' acts as a decimal point;
  *   - an embedded NUL ends the text.
  */
-import { isoToYmd } from "./datetime-calendar.js";
-import { CBytes, ch, type Hmsf, parseDigits, type RawIsoFields, separatorWidth } from "./datetime-cbytes.js";
+import { isoToYmd } from "./datetime-calendar.ts";
+import { type CBytes, ch, type Hmsf, parseDigits, type RawIsoFields, separatorWidth } from "./datetime-cbytes.ts";
 
 /** C `_find_isoformat_datetime_separator`; -1 when it gives up. */
 function findSeparator(s: CBytes): number {

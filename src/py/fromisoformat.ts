@@ -3,19 +3,19 @@
  * given CPython version computes it: same accepted strings, same result,
  * same exception message.
  */
-import { CBytes } from "./datetime-cbytes.js";
-import { InvalidIsoFormatError } from "./datetime-errors.js";
+import { CBytes } from "./datetime-cbytes.ts";
+import { InvalidIsoFormatError } from "./datetime-errors.ts";
 import {
   checkedDateTime,
   checkUtcOffset,
   type PyDateTime,
   type PyTimedelta,
   timedeltaFromMicroseconds,
-} from "./datetime-value.js";
-import { parseIsoLegacy } from "./fromisoformat-legacy.js";
-import { parseIsoModern } from "./fromisoformat-modern.js";
-import { reprStr } from "./repr.js";
-import type { PythonVersion } from "./version.js";
+} from "./datetime-value.ts";
+import { parseIsoLegacy } from "./fromisoformat-legacy.ts";
+import { parseIsoModern } from "./fromisoformat-modern.ts";
+import { reprStr } from "./repr.ts";
+import type { PythonVersion } from "./version.ts";
 
 const isSurrogate = (cp: number): boolean => cp >= 0xd800 && cp <= 0xdfff;
 

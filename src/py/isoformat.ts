@@ -1,5 +1,5 @@
 /** `datetime.isoformat()` with its defaults (sep 'T', timespec 'auto'). */
-import type { PyDateTime, PyTimedelta } from "./datetime-value.js";
+import type { PyDateTime, PyTimedelta } from "./datetime-value.ts";
 
 const pad = (n: number, width: number): string => String(n).padStart(width, "0");
 

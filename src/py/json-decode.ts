@@ -6,10 +6,10 @@
  * that nesting up to CPython 3.13's limit (~10000 levels) cannot overflow the
  * JavaScript call stack.
  */
-import { DEFAULT_INT_MAX_STR_DIGITS, intParseLimitError } from "./number-repr.js";
-import { PythonJsonError, PythonRecursionError } from "./python-errors.js";
-import type { PyDict, PyValue } from "./value.js";
-import type { PythonVersion } from "./version.js";
+import { DEFAULT_INT_MAX_STR_DIGITS, intParseLimitError } from "./number-repr.ts";
+import { PythonJsonError, PythonRecursionError } from "./python-errors.ts";
+import type { PyDict, PyValue } from "./value.ts";
+import type { PythonVersion } from "./version.ts";
 
 /**
  * Deepest container nesting (the outermost `{` counts 1, empty containers
@@ -73,21 +73,23 @@ const SIMPLE_ESCAPES: ReadonlyMap<number, string> = new Map([
  * at idx.  json.decoder turns it into "Expecting value" at idx.
  */
 class NoValue {
-  constructor(readonly idx: number) {}
+  readonly idx: number;
+  constructor(idx: number) {
+    this.idx = idx;
+  }
 }
 
 type Frame = { kind: "list"; value: PyValue[] } | { kind: "dict"; value: PyDict; key: string };
 
 class Decoder {
+  private readonly text: string;
   private readonly len: number;
   private readonly profile: PythonVersion;
   private readonly maxDepth: number;
   private readonly intMaxStrDigits: number;
 
-  constructor(
-    private readonly text: string,
-    options: ParsePythonJsonOptions,
-  ) {
+  constructor(text: string, options: ParsePythonJsonOptions) {
+    this.text = text;
     this.len = text.length;
     this.profile = options.profile ?? "3.11";
     this.maxDepth = options.maxDepth ?? REFERENCE_JSON_LOAD_MAX_DEPTH[this.profile];

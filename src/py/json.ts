@@ -10,12 +10,12 @@ export {
   parsePythonJson,
   REFERENCE_JSON_LOAD_MAX_DEPTH,
   type ParsePythonJsonOptions,
-} from "./json-decode.js";
+} from "./json-decode.ts";
 export {
   dumpsPythonJson,
   encodeBasestringAscii,
   REFERENCE_JSON_DUMP_MAX_DEPTH,
   type DumpsPythonJsonOptions,
-} from "./json-encode.js";
-export { DEFAULT_INT_MAX_STR_DIGITS, pythonFloatRepr, pythonIntRepr } from "./number-repr.js";
-export { PythonError, PythonJsonError, PythonRecursionError, PythonValueError } from "./python-errors.js";
+} from "./json-encode.ts";
+export { DEFAULT_INT_MAX_STR_DIGITS, pythonFloatRepr, pythonIntRepr } from "./number-repr.ts";
+export { PythonError, PythonJsonError, PythonRecursionError, PythonValueError } from "./python-errors.ts";

@@ -11,8 +11,8 @@
  *     leaves UTC.
  */
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
-import { type PosixTz, parsePosixTz, posixTzOffset } from "./posix-tz.js";
-import { parseTzif, retargetTzFile, type TzFile, tzFileLookup, type ZoneLookup } from "./tzfile.js";
+import { type PosixTz, parsePosixTz, posixTzOffset } from "./posix-tz.ts";
+import { parseTzif, retargetTzFile, type TzFile, tzFileLookup, type ZoneLookup } from "./tzfile.ts";
 
 const TZDEFAULT = "/etc/localtime";
 const DEFAULT_TZDIR = "/usr/share/zoneinfo";

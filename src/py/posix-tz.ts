@@ -48,10 +48,12 @@ const newRule = (): TzRule => ({ offset: 0, type: "J0", d: 0, m: 0, n: 0, wday: 
 
 /** A cursor over the TZ string, with C's NUL-at-the-end. */
 class Cursor {
-  constructor(
-    readonly s: string,
-    public i = 0,
-  ) {}
+  readonly s: string;
+  i: number;
+  constructor(s: string, i = 0) {
+    this.s = s;
+    this.i = i;
+  }
   at(k = 0): string {
     return this.s[this.i + k] ?? "\0";
   }

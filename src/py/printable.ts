@@ -3,8 +3,8 @@
  * the generated tables in unicode-printable.ts (Python's repr() escapes
  * exactly the characters for which this returns false).
  */
-import { NONPRINTABLE_BASE, NONPRINTABLE_DIFF } from "./unicode-printable.js";
-import type { PythonVersion } from "./version.js";
+import { NONPRINTABLE_BASE, NONPRINTABLE_DIFF } from "./unicode-printable.ts";
+import type { PythonVersion } from "./version.ts";
 
 /**
  * A set of code points as sorted "toggle" boundaries: a code point is in the

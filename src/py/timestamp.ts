@@ -9,10 +9,10 @@
  * C library's localtime, honouring fold for gaps and repeated hours; then
  * `seconds - EPOCH + microsecond / 1e6` in double precision, truncated.
  */
-import { ordinalToYmd, ymdToOrdinal } from "./datetime-calendar.js";
-import { DateTimeRangeError } from "./datetime-errors.js";
-import { type PyDateTime, timedeltaMicroseconds } from "./datetime-value.js";
-import { type LocalTimeZone, processLocalTimeZone } from "./localtime.js";
+import { ordinalToYmd, ymdToOrdinal } from "./datetime-calendar.ts";
+import { DateTimeRangeError } from "./datetime-errors.ts";
+import { type PyDateTime, timedeltaMicroseconds } from "./datetime-value.ts";
+import { type LocalTimeZone, processLocalTimeZone } from "./localtime.ts";
 
 /**
  * C `epoch`: 1970-01-01 in the module's seconds scale, which counts from

@@ -13,7 +13,7 @@
  *  - leap-second records ("right/" zones) shift the result and can produce
  *    a 60th second.
  */
-import { type PosixTz, parsePosixTz, posixTzOffset } from "./posix-tz.js";
+import { type PosixTz, parsePosixTz, posixTzOffset } from "./posix-tz.ts";
 
 export interface TzType {
   offset: number;

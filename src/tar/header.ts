@@ -17,10 +17,10 @@ import {
   UID,
   UNAME,
   type Field,
-} from "./constants.js";
-import { fitsOctal, writeChecksum, writeOctal, zeroFill } from "./number.js";
-import { encodePaxRecords, type PaxRecord } from "./pax.js";
-import { fsEncode, strFacts, writeAsciiReplaced } from "../py/fsname.js";
+} from "./constants.ts";
+import { fitsOctal, writeChecksum, writeOctal, zeroFill } from "./number.ts";
+import { encodePaxRecords, type PaxRecord } from "./pax.ts";
+import { fsEncode, strFacts, writeAsciiReplaced } from "../py/fsname.ts";
 
 /**
  * One archive member's metadata, the fields of CPython's `TarInfo` that reach

@@ -23,7 +23,7 @@ import {
   UNAME,
   VERSION,
   type Field,
-} from "./constants.js";
+} from "./constants.ts";
 
 export const HEADER_FIELDS: readonly (readonly [string, Field])[] = [
   ["name", NAME],
@@ -75,11 +75,10 @@ export interface TarLayout {
 }
 
 export class TarParseError extends Error {
-  constructor(
-    readonly offset: number,
-    message: string,
-  ) {
+  readonly offset: number;
+  constructor(offset: number, message: string) {
     super(`malformed tar at byte ${offset}: ${message}`);
+    this.offset = offset;
     this.name = "TarParseError";
   }
 }

@@ -1,4 +1,4 @@
-import { CHKSUM, type Field } from "./constants.js";
+import { CHKSUM, type Field } from "./constants.ts";
 
 /** Largest value (exclusive) an octal field of `size` bytes holds: tarfile's `8 ** (digits - 1)`. */
 export function octalLimit(field: Field): number {

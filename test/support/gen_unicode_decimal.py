@@ -57,7 +57,7 @@ def main():
         "// Source: the zero of every run of ten decimal digits (str.isdecimal()) per interpreter:",
         *header,
         "",
-        'import type { PythonVersion } from "./version.js";',
+        'import type { PythonVersion } from "./version.ts";',
         "",
         "/** First code point (the digit zero) of each run of ten decimal digits, ascending. */",
         "export const DECIMAL_RUN_STARTS: Readonly<Record<PythonVersion, readonly number[]>> = {",

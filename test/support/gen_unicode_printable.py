@@ -107,7 +107,7 @@ def main():
     for minor in VERSIONS:
         out.append(f"//   Python {data[minor][1].split()[0]} (Unicode {data[minor][1].split()[1]})")
     out.append("")
-    out.append('import type { PythonVersion } from "./version.js";')
+    out.append('import type { PythonVersion } from "./version.ts";')
     out.append("")
     out.append("/** Version whose non-printable ranges form NONPRINTABLE_BASE. */")
     out.append(f'export const NONPRINTABLE_BASE_VERSION: PythonVersion = "{BASE_VERSION}";')
