@@ -19,7 +19,7 @@ import { posix } from "node:path";
 import { BLOCK_SIZE, TypeFlag } from "./tar/constants.ts";
 import type { TarHeader } from "./tar/header.ts";
 import { fsDecode, fsEncode, strFacts } from "./py/fsname.ts";
-import { parsePythonJson } from "./py/json.ts";
+import { parsePythonJson } from "./py/json/json.ts";
 import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "./py/value.ts";
 import type { PythonVersion } from "./py/version.ts";
 import { profileFor, type PythonProfile } from "./profile.ts";

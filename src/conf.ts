@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { parsePythonJson } from "./py/json.ts";
+import { parsePythonJson } from "./py/json/json.ts";
 import { PythonError, PythonJsonError } from "./py/python-errors.ts";
 import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "./py/value.ts";
 import type { PythonVersion } from "./py/version.ts";

@@ -1,3 +1,4 @@
+import { errnoPhrase } from "./py/errno.ts";
 import { fsDecode } from "./py/fsname.ts";
 
 /** Shows a raw file name the way a person can read it; undecodable bytes appear as \udcXX. */
@@ -5,17 +6,6 @@ export function displayPath(path: Uint8Array | string): string {
   const text = typeof path === "string" ? path : fsDecode(path);
   return JSON.stringify(text);
 }
-
-const ERRNO_TEXT: Record<string, string> = {
-  ENOENT: "no such file or directory",
-  EACCES: "permission denied",
-  EPERM: "operation not permitted",
-  ENOTDIR: "a component of the path is not a directory",
-  ELOOP: "too many levels of symbolic links",
-  EISDIR: "is a directory",
-  ENAMETOOLONG: "file name too long",
-  EIO: "input/output error",
-};
 
 /** A store path or an entry under it cannot be put into a layer. */
 export class CannotArchiveError extends Error {
@@ -30,7 +20,7 @@ export class CannotArchiveError extends Error {
 
   static fromFsError(path: Uint8Array | string, action: string, error: unknown): CannotArchiveError {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
-    const reason = code === undefined ? String(error) : `${action} failed: ${ERRNO_TEXT[code] ?? "error"} (${code})`;
+    const reason = code === undefined ? String(error) : `${action} failed: ${errnoPhrase(code)} (${code})`;
     return new CannotArchiveError(displayPath(path), reason, { cause: error });
   }
 }

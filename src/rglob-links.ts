@@ -1,5 +1,6 @@
 import { statSync, type Stats } from "node:fs";
 import { CannotArchiveError, displayPath } from "./errors.ts";
+import { strerror } from "./py/errno.ts";
 import { fsEncode } from "./py/fsname.ts";
 import type { PythonVersion } from "./py/version.ts";
 import { resolveInRoot } from "./resolve-in-root.ts";
@@ -50,20 +51,6 @@ export function statThroughLink(fsPath: string | Buffer, name: string, root: str
 const NOT_A_DIRECTORY = new Set(["ENOENT", "ENOTDIR", "EBADF", "ELOOP"]);
 /** Python's PermissionError. */
 const PERMISSION = new Set(["EACCES", "EPERM"]);
-
-/** glibc's strerror, as the reference's OSError shows it. */
-const STRERROR: Record<string, string> = {
-  ENAMETOOLONG: "File name too long",
-  EACCES: "Permission denied",
-  EPERM: "Operation not permitted",
-  EIO: "Input/output error",
-  ENOMEM: "Cannot allocate memory",
-  EOVERFLOW: "Value too large for defined data type",
-};
-
-function strerror(code: string): string {
-  return STRERROR[code] ?? code;
-}
 
 /** The store path is a symlink and stat() through it failed with `code`. */
 export function checkStorePathLink(code: string, name: string, rglob: RglobLinkStats | undefined): void {

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { imageDigests, formatDigests } from "../src/audit/digest.ts";
 import { parseTarLayout } from "../src/tar/inspect.ts";
-import { parsePythonJson } from "../src/py/json.ts";
+import { parsePythonJson } from "../src/py/json/json.ts";
 import type { PyDict, PyValue } from "../src/py/value.ts";
 import { skipIfUnavailable, type FixtureStore } from "./support/fixture-store.ts";
 import { confOf, goldenAuditCases, goldenStore, withTz } from "./support/audit-cases.ts";

@@ -20,7 +20,7 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseTarLayout } from "../src/tar/inspect.ts";
-import { dumpsPythonJson, parsePythonJson } from "../src/py/json.ts";
+import { dumpsPythonJson, parsePythonJson } from "../src/py/json/json.ts";
 import type { PyDict } from "../src/py/value.ts";
 import type { PythonVersion } from "../src/py/version.ts";
 import { skipIfUnavailable, type FixtureStore } from "./support/fixture-store.ts";

@@ -31,8 +31,8 @@ import {
   resolveLocalTimeZone,
   timestampSeconds,
   UtcOffsetRangeError,
-} from "../src/py/datetime.ts";
-import { trueDivide } from "../src/py/timestamp.ts";
+} from "../src/py/datetime/datetime.ts";
+import { trueDivide } from "../src/py/datetime/timestamp.ts";
 import type { PythonVersion } from "../src/py/version.ts";
 import { pythonFor } from "./support/reference.ts";
 import { isRequired, missingMessage, skipOrFail } from "./support/requirements.ts";

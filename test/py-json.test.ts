@@ -1,5 +1,5 @@
 /**
- * Python-compatible JSON (src/py/json.ts) against CPython's json module.
+ * Python-compatible JSON (src/py/json/json.ts) against CPython's json module.
  *
  * - Fixed cases: the expectations in the GENERATED block below were produced
  *   by CPython 3.8 / 3.11 / 3.13 with
@@ -22,7 +22,7 @@ import {
   pythonFloatRepr,
   REFERENCE_JSON_DUMP_MAX_DEPTH,
   REFERENCE_JSON_LOAD_MAX_DEPTH,
-} from "../src/py/json.ts";
+} from "../src/py/json/json.ts";
 import { reprValue } from "../src/py/repr.ts";
 import type { PyValue } from "../src/py/value.ts";
 import { PYTHON_VERSIONS, type PythonVersion } from "../src/py/version.ts";

@@ -13,7 +13,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
 import { reprList, reprStr } from "../src/py/repr.ts";
-import { NONPRINTABLE_BASE, NONPRINTABLE_DIFF } from "../src/py/unicode-printable.ts";
+import { NONPRINTABLE_BASE, NONPRINTABLE_DIFF } from "../src/py/unicode/unicode-printable.ts";
 import { PYTHON_VERSIONS, type PythonVersion } from "../src/py/version.ts";
 import { Prng } from "./support/prng.ts";
 import { findPythonInterpreters, fromHex16, runPython, toHex16 } from "./support/python.ts";

@@ -7,7 +7,7 @@
 import { prepareImage, type ImageDescription, type ImageOptions } from "../image.ts";
 import { DEFAULT_PYTHON, type PythonVersion } from "../profile.ts";
 import type { ImageConf } from "../conf.ts";
-import { dumpsPythonJson, parsePythonJson } from "../py/json.ts";
+import { dumpsPythonJson, parsePythonJson } from "../py/json/json.ts";
 import type { PyValue } from "../py/value.ts";
 import type { Generation } from "../generation.ts";
 

@@ -7,7 +7,7 @@
 import { prepareImage } from "../image.ts";
 import { PYTHON_VERSIONS, type PythonVersion } from "../profile.ts";
 import type { ImageConf } from "../conf.ts";
-import type { MicrosecondClock } from "../py/datetime.ts";
+import type { MicrosecondClock } from "../py/datetime/datetime.ts";
 import { GENERATIONS, type Generation } from "../generation.ts";
 
 /** The conf as read for one profile; `generation` undefined: as detected (or chosen on the command line). */

@@ -9,7 +9,7 @@ import type { Readable } from "node:stream";
 import { prepareImage } from "../image.ts";
 import { DEFAULT_PYTHON, type PythonVersion } from "../profile.ts";
 import type { ImageConf } from "../conf.ts";
-import type { MicrosecondClock } from "../py/datetime.ts";
+import type { MicrosecondClock } from "../py/datetime/datetime.ts";
 import { AsyncIterableSource, GeneratorSource, SourceReadError } from "./byte-source.ts";
 import { compareImages, type ImageDifference } from "./compare.ts";
 import { profileOutcomes, type ConfForProfile, type ProfileOutcome } from "./profiles.ts";

@@ -8,7 +8,7 @@
  */
 import { PythonError } from "./python-errors.ts";
 import { intParseLimitError, DEFAULT_INT_MAX_STR_DIGITS } from "./number-repr.ts";
-import { DECIMAL_RUN_STARTS } from "./unicode-decimal.ts";
+import { DECIMAL_RUN_STARTS } from "./unicode/unicode-decimal.ts";
 import { reprValue } from "./repr.ts";
 import { pyTypeName, type PyValue } from "./value.ts";
 import type { PythonVersion } from "./version.ts";

@@ -5,7 +5,7 @@
  * layer's value (normally a list of str, but any JSON value gets there).
  */
 import { DEFAULT_INT_MAX_STR_DIGITS, pythonFloatRepr, pythonIntRepr } from "./number-repr.ts";
-import { isPrintable } from "./printable.ts";
+import { isPrintable } from "./unicode/printable.ts";
 import type { PyValue } from "./value.ts";
 import type { PythonVersion } from "./version.ts";
 

@@ -6,7 +6,7 @@ import type { PythonVersion } from "../../src/py/version.ts";
 import type { TreeEntry } from "./tree-spec.ts";
 import type { ImageCase } from "../fixtures/image-fixtures.ts";
 import { GOLDEN_DIR, type ProcessResult } from "./reference.ts";
-import { parsePythonJson } from "../../src/py/json.ts";
+import { parsePythonJson } from "../../src/py/json/json.ts";
 import { validateConf } from "../../src/conf.ts";
 import type { PyDict } from "../../src/py/value.ts";
 

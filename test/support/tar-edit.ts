@@ -8,7 +8,7 @@
 import { BLOCK_SIZE, type Field } from "../../src/tar/constants.ts";
 import { parseTarLayout, type TarMember } from "../../src/tar/inspect.ts";
 import { writeChecksum } from "../../src/tar/number.ts";
-import { dumpsPythonJson, parsePythonJson } from "../../src/py/json.ts";
+import { dumpsPythonJson, parsePythonJson } from "../../src/py/json/json.ts";
 import type { PyDict } from "../../src/py/value.ts";
 
 export interface Located {

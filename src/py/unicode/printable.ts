@@ -4,7 +4,7 @@
  * exactly the characters for which this returns false).
  */
 import { NONPRINTABLE_BASE, NONPRINTABLE_DIFF } from "./unicode-printable.ts";
-import type { PythonVersion } from "./version.ts";
+import type { PythonVersion } from "../version.ts";
 
 /**
  * A set of code points as sorted "toggle" boundaries: a code point is in the

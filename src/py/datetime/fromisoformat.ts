@@ -14,8 +14,8 @@ import {
 } from "./datetime-value.ts";
 import { parseIsoLegacy } from "./fromisoformat-legacy.ts";
 import { parseIsoModern } from "./fromisoformat-modern.ts";
-import { reprStr } from "./repr.ts";
-import type { PythonVersion } from "./version.ts";
+import { reprStr } from "../repr.ts";
+import type { PythonVersion } from "../version.ts";
 
 const isSurrogate = (cp: number): boolean => cp >= 0xd800 && cp <= 0xdfff;
 

@@ -17,5 +17,5 @@ export {
   REFERENCE_JSON_DUMP_MAX_DEPTH,
   type DumpsPythonJsonOptions,
 } from "./json-encode.ts";
-export { DEFAULT_INT_MAX_STR_DIGITS, pythonFloatRepr, pythonIntRepr } from "./number-repr.ts";
-export { PythonError, PythonJsonError, PythonRecursionError, PythonValueError } from "./python-errors.ts";
+export { DEFAULT_INT_MAX_STR_DIGITS, pythonFloatRepr, pythonIntRepr } from "../number-repr.ts";
+export { PythonError, PythonJsonError, PythonRecursionError, PythonValueError } from "../python-errors.ts";

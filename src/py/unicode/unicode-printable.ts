@@ -8,7 +8,7 @@
 //   Python 3.12.1 (Unicode 15.0.0)
 //   Python 3.13.0 (Unicode 15.1.0)
 
-import type { PythonVersion } from "./version.ts";
+import type { PythonVersion } from "../version.ts";
 
 /** Version whose non-printable ranges form NONPRINTABLE_BASE. */
 export const NONPRINTABLE_BASE_VERSION: PythonVersion = "3.13";

@@ -6,10 +6,10 @@
  * overflow the JavaScript call stack; output is collected as chunks and
  * joined once.
  */
-import { DEFAULT_INT_MAX_STR_DIGITS, pythonFloatRepr, pythonIntRepr } from "./number-repr.ts";
-import { PythonRecursionError } from "./python-errors.ts";
-import type { PyValue } from "./value.ts";
-import type { PythonVersion } from "./version.ts";
+import { DEFAULT_INT_MAX_STR_DIGITS, pythonFloatRepr, pythonIntRepr } from "../number-repr.ts";
+import { PythonRecursionError } from "../python-errors.ts";
+import type { PyValue } from "../value.ts";
+import type { PythonVersion } from "../version.ts";
 
 /**
  * Deepest container nesting json.dumps(image_json, indent=4) survives inside

@@ -8,7 +8,7 @@
 //   Python 3.12.1 (Unicode 15.0.0)
 //   Python 3.13.0 (Unicode 15.1.0)
 
-import type { PythonVersion } from "./version.ts";
+import type { PythonVersion } from "../version.ts";
 
 /** First code point (the digit zero) of each run of ten decimal digits, ascending. */
 export const DECIMAL_RUN_STARTS: Readonly<Record<PythonVersion, readonly number[]>> = {

@@ -6,10 +6,10 @@
  * that nesting up to CPython 3.13's limit (~10000 levels) cannot overflow the
  * JavaScript call stack.
  */
-import { DEFAULT_INT_MAX_STR_DIGITS, intParseLimitError } from "./number-repr.ts";
-import { PythonJsonError, PythonRecursionError } from "./python-errors.ts";
-import type { PyDict, PyValue } from "./value.ts";
-import type { PythonVersion } from "./version.ts";
+import { DEFAULT_INT_MAX_STR_DIGITS, intParseLimitError } from "../number-repr.ts";
+import { PythonJsonError, PythonRecursionError } from "../python-errors.ts";
+import type { PyDict, PyValue } from "../value.ts";
+import type { PythonVersion } from "../version.ts";
 
 /**
  * Deepest container nesting (the outermost `{` counts 1, empty containers

@@ -12,7 +12,7 @@
 import { fromIsoFormat } from "./fromisoformat.ts";
 import { type PyDateTime, checkedDateTime } from "./datetime-value.ts";
 import { ordinalToYmd } from "./datetime-calendar.ts";
-import type { PythonVersion } from "./version.ts";
+import type { PythonVersion } from "../version.ts";
 
 export type { PyDateTime, PyTimedelta } from "./datetime-value.ts";
 export { timedeltaMicroseconds } from "./datetime-value.ts";

@@ -3,7 +3,7 @@
  * exact text of the Python exception and `pythonType` its class, so a caller
  * can print `${pythonType}: ${message}` like a traceback's last line.
  */
-import { PythonError } from "./python-errors.ts";
+import { PythonError } from "../python-errors.ts";
 
 /** Base of the errors this module throws; all are Python ValueErrors. */
 export class PyDateTimeError extends PythonError {
