@@ -6,7 +6,8 @@
  */
 import { createWriteStream } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { readConfFile, validateConf } from "../src/conf.ts";
+import { validateConf } from "../src/conf/validate.ts";
+import { readConfFile } from "../src/conf/read.ts";
 import { streamImage } from "../src/image.ts";
 
 const [root, confPath] = process.argv.slice(2);

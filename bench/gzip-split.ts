@@ -5,7 +5,8 @@
  * layers that follows (chunks consumed, nothing written).
  */
 import { performance } from "node:perf_hooks";
-import { readConfFile, validateConf } from "../src/conf.ts";
+import { validateConf } from "../src/conf/validate.ts";
+import { readConfFile } from "../src/conf/read.ts";
 import { prepareImageAsync } from "../src/image.ts";
 
 const [root, confPath] = process.argv.slice(2);

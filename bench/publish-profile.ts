@@ -11,15 +11,15 @@ import { execFileSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readConfFile, validateConf } from "../src/conf.ts";
-import { prepareImage } from "../src/image.ts";
+import { validateConf } from "../src/conf/validate.ts";
+import { readConfFile } from "../src/conf/read.ts";
+import { prepareImage, type PreparedImage } from "../src/image.ts";
 import { pushImage } from "../src/publish/push.ts";
 import { parseImageReference } from "../src/publish/reference.ts";
 import { RegistryClient } from "../src/publish/registry.ts";
 import { exchange, makeTransport, closeTransport } from "../src/publish/http.ts";
 import { layerEntryRecords, LAYER_STYLE_2020 } from "../src/layer.ts";
 import { createHash } from "node:crypto";
-import type { PreparedImage } from "../src/image.ts";
 import { startRegistry } from "../test/support/registry.ts";
 
 const [root, confFile, roundsText] = process.argv.slice(2);

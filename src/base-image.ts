@@ -22,7 +22,7 @@ import { fsDecode, fsEncode, strFacts } from "./py/fsname.ts";
 import { parsePythonJson } from "./py/json/json.ts";
 import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "./py/value.ts";
 import type { PythonVersion } from "./py/version.ts";
-import { profileFor, type PythonProfile } from "./profile.ts";
+import { profileFor, type PythonProfile } from "./profile/python.ts";
 import { decodePaxRecords } from "./tar/pax.ts";
 
 /** The base image cannot be used: one line naming the file and what is wrong. */

@@ -6,11 +6,12 @@
  * of the registry, the network, the layout directory, or a store change.
  */
 import { parseArgs } from "node:util";
-import { readConfFile, validateConf, type ImageConf } from "./conf.ts";
+import { validateConf, type ImageConf } from "./conf/validate.ts";
+import { readConfFile } from "./conf/read.ts";
 import { prepareImage, type PreparedImage } from "./image.ts";
 import { DigestCache, defaultDigestCacheDir } from "./digest-cache.ts";
 import { HashWorkerError } from "./errors.ts";
-import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "./profile.ts";
+import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "./profile/python.ts";
 import { ProgressDisplay, formatBytes } from "./progress.ts";
 import type { CliIo } from "./cli-run.ts";
 import { findCredentials } from "./publish/credentials.ts";

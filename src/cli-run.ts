@@ -5,16 +5,18 @@
  */
 import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
-import { readConfFile, validateConf } from "./conf.ts";
+import { validateConf } from "./conf/validate.ts";
+import { readConfFile } from "./conf/read.ts";
 import { prepareImageAsyncWithHooks, type ImageTestHooks, type PreparedImage } from "./image.ts";
 import { HashWorkerError } from "./errors.ts";
-import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile.ts";
+import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile/python.ts";
 import { ProgressDisplay } from "./progress.ts";
 import { VERSION } from "./version.ts";
 import { openOutput, type Output } from "./output-file.ts";
 import { isAuditCommand, runAuditCli } from "./cli-audit.ts";
 import { isPublishCommand, runPublishCli } from "./cli-publish.ts";
-import { parseGenerationOption, type Generation } from "./generation.ts";
+import type { Generation } from "./profile/generation.ts";
+import { parseGenerationOption } from "./conf/generation.ts";
 
 export const EXIT_OK = 0;
 /** Something failed after the first byte was written: the output is truncated. */

@@ -30,7 +30,7 @@ import { EntryLog } from "./entry-log.ts";
 import type { HashedLayer } from "./hash-passes.ts";
 import { layerEntryRecords, type LayerStyle } from "./layer.ts";
 import { YIELD, type Pause } from "./pause.ts";
-import type { PythonVersion } from "./profile.ts";
+import type { PythonVersion } from "./profile/python.ts";
 import { VERSION } from "./version.ts";
 
 const FORMAT = "stream-layered-image digest cache 1";

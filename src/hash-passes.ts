@@ -14,7 +14,7 @@
 import { layerChunks, type EntryRecord, type LayerStyle } from "./layer.ts";
 import { EntryLog } from "./entry-log.ts";
 import { acquireLayerHasher, hashPlacement, releaseLayerHasher, type LayerHasher } from "./hash/layer-hasher.ts";
-import type { PythonVersion } from "./profile.ts";
+import type { PythonVersion } from "./profile/python.ts";
 import type { ProgressEvent } from "./image.ts";
 import { YIELD, runSync, type Pause } from "./pause.ts";
 

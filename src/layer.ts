@@ -7,7 +7,7 @@ import { nixRootHeader, storeEntryHeader, ROOT_OWNER, type MemberOwner } from ".
 import { walkStorePath, type WalkedEntry } from "./walk.ts";
 import { locateStorePath } from "./store-path.ts";
 import { CannotArchiveError, displayPath } from "./errors.ts";
-import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "./profile.ts";
+import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "./profile/python.ts";
 import { UnencodableNameError } from "./py/fsname.ts";
 import type { Sink } from "./sinks.ts";
 
@@ -27,7 +27,7 @@ export interface EntryRecord {
   readonly inode: number;
 }
 
-/** How a generation of the script writes a store layer (see src/generation.ts). */
+/** How a generation of the script writes a store layer (see profile/generation.ts). */
 export interface LayerStyle {
   readonly owner: MemberOwner;
   /** Mode of the /nix and /nix/store members. */

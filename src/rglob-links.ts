@@ -2,28 +2,8 @@ import { statSync, type Stats } from "node:fs";
 import { CannotArchiveError, displayPath } from "./errors.ts";
 import { strerror } from "./py/errno.ts";
 import { fsEncode } from "./py/fsname.ts";
-import type { PythonVersion } from "./py/version.ts";
+import type { RglobLinkStats } from "./profile/python.ts";
 import { resolveInRoot } from "./resolve-in-root.ts";
-
-/**
- * Where the chosen CPython's rglob stat()s through a symlink and lets an
- * error out instead of taking the link for "not a directory" (kept per
- * version in profile.ts).
- */
-export interface RglobLinkStats {
-  readonly version: PythonVersion;
-  /**
-   * `Path.is_dir()` on the store path itself, which rglob calls first, raises
-   * every error but ENOENT, ENOTDIR, EBADF and ELOOP (3.8–3.12; 3.13 calls
-   * os.scandir and swallows every OSError).
-   */
-  readonly storePathLink: boolean;
-  /**
-   * `DirEntry.is_dir()` follows each symlink below the store path (3.8–3.10;
-   * 3.11 passes follow_symlinks=False, 3.12 walks with os.walk, which swallows errors).
-   */
-  readonly childLinks: boolean;
-}
 
 /** Where a symlink leads (stat() through it), or the errno code that stat() fails with. */
 export type LinkTarget = { readonly fsPath: string | Buffer; readonly stat: Stats } | { readonly code: string };

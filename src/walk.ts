@@ -1,7 +1,8 @@
 import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { codePointSortKey, compareCodePoints, fsDecode, fsEncode } from "./py/fsname.ts";
 import { CannotArchiveError } from "./errors.ts";
-import { checkChildLink, checkStorePathLink, statThroughLink, type RglobLinkStats } from "./rglob-links.ts";
+import { checkChildLink, checkStorePathLink, statThroughLink } from "./rglob-links.ts";
+import type { RglobLinkStats } from "./profile/python.ts";
 
 /** One file system object found under a store path. */
 export interface WalkedEntry {

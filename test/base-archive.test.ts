@@ -12,9 +12,9 @@ import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BaseImageError, listMembers, type Member } from "../src/base-image.ts";
-import { profileFor } from "../src/profile.ts";
+import { profileFor, TAR_FORMAT_CURRENT } from "../src/profile/python.ts";
 import { BLOCK_SIZE, TypeFlag } from "../src/tar/constants.ts";
-import { encodeHeader, TAR_FORMAT_CURRENT } from "../src/tar/header.ts";
+import { encodeHeader } from "../src/tar/header.ts";
 import { writeChecksum } from "../src/tar/number.ts";
 import type { PythonVersion } from "../src/py/version.ts";
 

@@ -18,7 +18,8 @@ import { runTool, toolMissing } from "./support/client-tools.ts";
 import { runOurCli } from "./support/reference.ts";
 import { EDITED_PATH, makePublishStore, useTemporaryCacheHome, type PublishStore } from "./support/publish-store.ts";
 import { LayerChangedError, prepareImage } from "../src/image.ts";
-import { readConfFile, validateConf } from "../src/conf.ts";
+import { validateConf } from "../src/conf/validate.ts";
+import { readConfFile } from "../src/conf/read.ts";
 import { pushImage } from "../src/publish/push.ts";
 import { parseImageReference } from "../src/publish/reference.ts";
 import {

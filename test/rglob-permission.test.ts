@@ -20,7 +20,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PYTHON_VERSIONS } from "../src/profile.ts";
+import { PYTHON_VERSIONS } from "../src/profile/python.ts";
 import type { PythonVersion } from "../src/py/version.ts";
 import { parseTarLayout } from "../src/tar/inspect.ts";
 import { storePath } from "./fixtures/layer-fixtures.ts";

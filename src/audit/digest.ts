@@ -5,11 +5,11 @@
  * NaN), which JSON.parse/stringify would change.
  */
 import { prepareImage, type ImageDescription, type ImageOptions } from "../image.ts";
-import { DEFAULT_PYTHON, type PythonVersion } from "../profile.ts";
-import type { ImageConf } from "../conf.ts";
+import { DEFAULT_PYTHON, type PythonVersion } from "../profile/python.ts";
+import type { ImageConf } from "../conf/validate.ts";
 import { dumpsPythonJson, parsePythonJson } from "../py/json/json.ts";
 import type { PyValue } from "../py/value.ts";
-import type { Generation } from "../generation.ts";
+import type { Generation } from "../profile/generation.ts";
 
 export interface LayerDigest {
   /** `sha256:<hex>` of the layer tarball, as in the config's rootfs.diff_ids. */

@@ -4,8 +4,7 @@
  * `rootfs` key order, a missing key.  Both sides are parsed with Python's
  * rules, so key order, duplicate keys, big ints and NaN survive.
  */
-import { parsePythonJson } from "../py/json/json.ts";
-import { dumpsPythonJson } from "../py/json/json.ts";
+import { parsePythonJson, dumpsPythonJson } from "../py/json/json.ts";
 import { pyTypeName, type PyValue } from "../py/value.ts";
 import type { PythonVersion } from "../py/version.ts";
 import { firstDifferingByte, showBytes } from "../tar/show.ts";

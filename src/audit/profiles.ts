@@ -5,10 +5,10 @@
  * agree, so they are grouped.
  */
 import { prepareImage } from "../image.ts";
-import { PYTHON_VERSIONS, type PythonVersion } from "../profile.ts";
-import type { ImageConf } from "../conf.ts";
+import { PYTHON_VERSIONS, type PythonVersion } from "../profile/python.ts";
+import type { ImageConf } from "../conf/validate.ts";
 import type { MicrosecondClock } from "../py/datetime/datetime.ts";
-import { GENERATIONS, type Generation } from "../generation.ts";
+import { GENERATIONS, type Generation } from "../profile/generation.ts";
 
 /** The conf as read for one profile; `generation` undefined: as detected (or chosen on the command line). */
 export type ConfForProfile = (python: PythonVersion, generation?: Generation) => ImageConf;

@@ -7,13 +7,13 @@
  */
 import type { Readable } from "node:stream";
 import { prepareImage } from "../image.ts";
-import { DEFAULT_PYTHON, type PythonVersion } from "../profile.ts";
-import type { ImageConf } from "../conf.ts";
+import { DEFAULT_PYTHON, type PythonVersion } from "../profile/python.ts";
+import type { ImageConf } from "../conf/validate.ts";
 import type { MicrosecondClock } from "../py/datetime/datetime.ts";
 import { AsyncIterableSource, GeneratorSource, SourceReadError } from "./byte-source.ts";
 import { compareImages, type ImageDifference } from "./compare.ts";
 import { profileOutcomes, type ConfForProfile, type ProfileOutcome } from "./profiles.ts";
-import type { Generation } from "../generation.ts";
+import type { Generation } from "../profile/generation.ts";
 
 export type { ImageDifference } from "./compare.ts";
 export type { ProfileOutcome } from "./profiles.ts";

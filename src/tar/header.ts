@@ -21,6 +21,7 @@ import {
 import { fitsOctal, writeChecksum, writeOctal, zeroFill } from "./number.ts";
 import { encodePaxRecords, type PaxRecord } from "./pax.ts";
 import { fsEncode, strFacts, writeAsciiReplaced } from "../py/fsname.ts";
+import type { TarFormat } from "../profile/python.ts";
 
 /**
  * One archive member's metadata, the fields of CPython's `TarInfo` that reach
@@ -50,24 +51,6 @@ export interface TarHeader {
    */
   readonly pax?: ReadonlyMap<string, string>;
 }
-
-/** The header bytes that differ between CPython versions. */
-export interface TarFormat {
-  /**
-   * CPython 3.8 writes devmajor/devminor as octal zeros in every header (PAX
-   * headers included); 3.9+ NUL-fills them unless the entry is a device.
-   */
-  readonly devFieldsInEveryHeader: boolean;
-  /**
-   * A number field (uid, gid, size, mtime) whose keyword is among the records
-   * read: CPython 3.8's `create_pax_header` writes 0 in the ustar field; 3.9+
-   * writes the value (a float rounded half-to-even) when it fits, else 0.
-   */
-  readonly readPaxNumbersZeroed: boolean;
-}
-
-export const TAR_FORMAT_CURRENT: TarFormat = { devFieldsInEveryHeader: false, readPaxNumbersZeroed: false };
-export const TAR_FORMAT_PY38: TarFormat = { devFieldsInEveryHeader: true, readPaxNumbersZeroed: true };
 
 /** Python's `round(float)`: to the nearest integer, ties to even. */
 function roundHalfEven(value: number): bigint {

@@ -5,7 +5,8 @@
  * the local zone), and the store built once.
  */
 import { join } from "node:path";
-import { parseConfText, validateConf, type ImageConf } from "../../src/conf.ts";
+import { validateConf, type ImageConf } from "../../src/conf/validate.ts";
+import { parseConfText } from "../../src/conf/read.ts";
 import type { PythonVersion } from "../../src/py/version.ts";
 import { IMAGE_GOLDEN_DIR, confPaths, readImageFixtures, readImageManifest } from "./golden-images.ts";
 import { makeFixtureStore, type FixtureStore } from "./fixture-store.ts";

@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { RECORD_SIZE, BLOCK_SIZE, TypeFlag } from "../../src/tar/constants.ts";
-import { encodeHeader, TAR_FORMAT_CURRENT } from "../../src/tar/header.ts";
+import { encodeHeader } from "../../src/tar/header.ts";
+import { TAR_FORMAT_CURRENT } from "../../src/profile/python.ts";
 import { skipIfUnavailable, type FixtureStore } from "./fixture-store.ts";
 import { skipOrFail } from "./requirements.ts";
 

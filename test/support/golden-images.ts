@@ -7,7 +7,7 @@ import type { TreeEntry } from "./tree-spec.ts";
 import type { ImageCase } from "../fixtures/image-fixtures.ts";
 import { GOLDEN_DIR, type ProcessResult } from "./reference.ts";
 import { parsePythonJson } from "../../src/py/json/json.ts";
-import { validateConf } from "../../src/conf.ts";
+import { validateConf } from "../../src/conf/validate.ts";
 import type { PyDict } from "../../src/py/value.ts";
 
 export const IMAGE_GOLDEN_DIR = join(GOLDEN_DIR, "images");

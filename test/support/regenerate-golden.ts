@@ -9,10 +9,10 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PYTHON_VERSIONS } from "../../src/profile.ts";
+import { PYTHON_VERSIONS } from "../../src/profile/python.ts";
 import type { PythonVersion } from "../../src/py/version.ts";
 import { LAYER_CASES, STORES } from "../fixtures/layer-fixtures.ts";
-import { buildTree } from "./tree-spec.ts";
+import { buildTree, type TreeEntry } from "./tree-spec.ts";
 import { currentReferenceUnavailable, pythonFor, referenceUnavailable, runCurrentReferenceImage, runReferenceImage, runReferenceLayers, type ProcessResult } from "./reference.ts";
 import { CURRENT_CASES, CURRENT_STORE } from "../fixtures/current-fixtures.ts";
 import { CURRENT_GOLDEN_DIR } from "./golden-current.ts";
@@ -20,7 +20,6 @@ import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.ts";
 import { IMAGE_GOLDEN_DIR, type ImageManifest } from "./golden-images.ts";
 import { LAYER_GOLDEN_DIR, type LayerManifest } from "./golden-layers.ts";
 import { currentFixturesText, imageFixturesText, layerFixturesText } from "./fixture-descriptions.ts";
-import type { TreeEntry } from "./tree-spec.ts";
 
 /** Profiles whose tarfile bytes differ (3.8 vs the rest) are enough for the slow 8 GiB case. */
 const HUGE_PROFILES: readonly PythonVersion[] = ["3.8", "3.11"];

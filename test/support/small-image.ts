@@ -6,7 +6,8 @@
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseConfText, validateConf, type ImageConf } from "../../src/conf.ts";
+import { validateConf, type ImageConf } from "../../src/conf/validate.ts";
+import { parseConfText } from "../../src/conf/read.ts";
 import { storePath } from "../fixtures/layer-fixtures.ts";
 import type { TreeEntry } from "./tree-spec.ts";
 import { makeFixtureStore, type FixtureStore } from "./fixture-store.ts";

@@ -1,19 +1,17 @@
-import { readFileSync } from "node:fs";
-import { parsePythonJson } from "./py/json/json.ts";
-import { PythonError, PythonJsonError } from "./py/python-errors.ts";
-import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "./py/value.ts";
-import type { PythonVersion } from "./py/version.ts";
-import { detectGeneration, generationProfile, type Generation } from "./generation.ts";
-import { pythonInt } from "./py/int.ts";
-import { fsEncode, strFacts } from "./py/fsname.ts";
-
-/** The conf file is unreadable, not JSON, or lacks what the image needs. */
-export class ConfError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "ConfError";
-  }
-}
+/**
+ * The conf's keys as the image needs them: ImageConf, what the later stages
+ * read, checked the way the script fails on them (its asserts, str/int/
+ * encode errors), for the 2020 or the current generation of the script.
+ * Reading the file: read.ts; which generation: generation.ts.
+ */
+import { PythonError } from "../py/python-errors.ts";
+import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "../py/value.ts";
+import type { PythonVersion } from "../py/version.ts";
+import { generationProfile, type Generation } from "../profile/generation.ts";
+import { pythonInt } from "../py/int.ts";
+import { fsEncode, strFacts } from "../py/fsname.ts";
+import { ConfError } from "./read.ts";
+import { detectGeneration } from "./generation.ts";
 
 /** The conf as the script reads it: `json.load` output plus the keys it indexes. */
 export interface ImageConf {
@@ -63,40 +61,6 @@ export interface ValidateOptions {
   readonly repoTag?: string | undefined;
   /** The CPython whose int() reads uid/gid (its Unicode digits); default 3.13. */
   readonly python?: PythonVersion | undefined;
-}
-
-/**
- * `json.load(open(path, "r"))`: UTF-8 text (invalid bytes are an error, a
- * BOM is kept and then rejected by json), parsed with Python's rules.
- */
-export function parseConfText(text: string, source: string, python: PythonVersion): PyDict {
-  let value: PyValue;
-  try {
-    // Text mode reads "\r\n" and "\r" as "\n" (universal newlines) before json sees the text.
-    value = parsePythonJson(text.replace(/\r\n?/g, "\n"), { profile: python });
-  } catch (error) {
-    if (error instanceof PythonJsonError) throw new ConfError(`${source}: invalid JSON: ${error.message}`, { cause: error });
-    throw new ConfError(`${source}: cannot parse: ${(error as Error).message}`, { cause: error });
-  }
-  if (!isPyDict(value)) throw new ConfError(`${source}: the conf must be a JSON object, not ${pyTypeName(value)}`);
-  return value;
-}
-
-export function readConfFile(file: string, python: PythonVersion): PyDict {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ConfError(`Cannot read conf ${JSON.stringify(file)}: ${code}`, { cause: error });
-  }
-  let text: string;
-  try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch (error) {
-    throw new ConfError(`Cannot read conf ${JSON.stringify(file)}: it is not valid UTF-8`, { cause: error });
-  }
-  return parseConfText(text, file, python);
 }
 
 function key(raw: PyDict, name: string, source: string): PyValue {
@@ -196,7 +160,7 @@ function currentKeys(raw: PyDict, source: string, python: PythonVersion, storeLa
  * (see detectGeneration) unless options.generation chooses it.
  */
 export function validateConf(raw: PyDict, source: string, options: ValidateOptions = {}): ImageConf {
-  const generation = options.generation ?? detectGeneration((name) => raw.has(name), source, (message) => new ConfError(message));
+  const generation = options.generation ?? detectGeneration((name) => raw.has(name), source);
   const profile = generationProfile(generation);
   if (options.repoTag !== undefined && !profile.repoTagOption) {
     throw new ConfError(`${source}: --repo_tag exists only in the current script, not the 2020 one (see --generation)`);

@@ -1,7 +1,7 @@
 /**
  * Which version of nixpkgs' stream_layered_image.py a conf was written for.
  * Everything that differs between the script generations lives in this one
- * table (as src/profile.ts does for CPython versions):
+ * table (as profile/python.ts does for CPython versions):
  *
  * - "2020": the script of August 2020: `sys.argv[1]` is the conf, members
  *   owned by 0/0 root/root, /nix and /nix/store with mode 0555, store paths
@@ -14,7 +14,6 @@
  *   store path is written alone, "No 'fromImage' provided" first, layers
  *   numbered from 1 after the base image's.
  */
-import type { ConfError } from "./conf.ts";
 
 export const GENERATIONS = ["2020", "current"] as const;
 export type Generation = (typeof GENERATIONS)[number];
@@ -69,28 +68,4 @@ const PROFILES: Readonly<Record<Generation, GenerationProfile>> = {
 
 export function generationProfile(generation: Generation): GenerationProfile {
   return PROFILES[generation];
-}
-
-/**
- * The generation a conf's keys say: none of CURRENT_KEYS is the 2020 script
- * (which ignores unknown keys, so its bytes stay what they were), all of them
- * the current one.  Some but not all: a conf of the releases in between
- * (2021–2024), whose script no test has checked; refused rather than guessed.
- */
-export function detectGeneration(has: (key: string) => boolean, source: string, makeError: (message: string) => ConfError): Generation {
-  const present = CURRENT_KEYS.filter((key) => has(key));
-  if (present.length === 0) return "2020";
-  if (present.length === CURRENT_KEYS.length) return "current";
-  const missing = CURRENT_KEYS.filter((key) => !has(key));
-  throw makeError(
-    `${source}: has ${present.map((k) => `"${k}"`).join(", ")} but lacks ${missing.map((k) => `"${k}"`).join(", ")}: ` +
-      `a conf of the nixpkgs releases between 2021 and 2024 is not supported; choose a script with --generation 2020 or --generation current`,
-  );
-}
-
-/** A --generation value, checked; undefined when absent (detect from the conf). */
-export function parseGenerationOption(value: string | undefined, makeError: (message: string) => Error): Generation | undefined {
-  if (value === undefined) return undefined;
-  if (!isGeneration(value)) throw makeError(`--generation must be one of ${GENERATIONS.join(", ")}, not ${JSON.stringify(value)}`);
-  return value;
 }
