@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
-import { CannotArchiveError } from "./errors.ts";
+import { CannotArchiveError } from "./store/errors.ts";
 import { pyStrip } from "./py/strip.ts";
 import { fsEncode, strFacts } from "./py/fsname.ts";
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { EntryRecord } from "./layer.ts";
-import { comparePaths } from "./walk.ts";
-import { displayPath } from "./errors.ts";
+import { comparePaths } from "./store/walk.ts";
+import { displayPath } from "./store/errors.ts";
 
 /** The layer's bytes changed between the hash pass and the stream pass. */
 export class LayerChangedError extends Error {

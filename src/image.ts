@@ -17,13 +17,13 @@ import { acquireLayerHasher, releaseLayerHasher } from "./hash/layer-hasher.ts";
 import { DEFAULT_PYTHON, profileFor, type PythonVersion } from "./profile/python.ts";
 import type { ImageConf } from "./conf/validate.ts";
 import { ConfError } from "./conf/read.ts";
-import { CannotArchiveError } from "./errors.ts";
+import { CannotArchiveError } from "./store/errors.ts";
 import { parseCreated, isoformat, systemClock, timestampSeconds, type MicrosecondClock, type PyDateTime } from "./py/datetime/datetime.ts";
 import { PythonError } from "./py/python-errors.ts";
 import { dumpsPythonJson } from "./py/json/json.ts";
 import { reprList, strValue } from "./py/repr.ts";
 import type { PyDict, PyValue } from "./py/value.ts";
-import { groupName, userName } from "./userdb.ts";
+import { groupName, userName } from "./store/userdb.ts";
 
 export interface ImageOptions {
   /** The CPython whose bytes to reproduce (default: the newest). */

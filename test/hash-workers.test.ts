@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { RingHasher, closeHashWorkers, hashWorkerThreads } from "../src/hash/layer-hasher.ts";
-import { HashWorkerError } from "../src/errors.ts";
+import { HashWorkerError } from "../src/hash/errors.ts";
 import { prepareImageAsync, streamImage } from "../src/image.ts";
 import { runSync } from "../src/pause.ts";
 import { runCli } from "../src/cli-run.ts";

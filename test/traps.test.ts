@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseTarLayout, type TarMember } from "../src/tar/inspect.ts";
 import { CHKSUM, DEVMAJOR, DEVMINOR, GNAME, MODE, MTIME, NAME, RECORD_SIZE, SIZE, UID, UNAME, type Field } from "../src/tar/constants.ts";
 import { fsDecode } from "../src/py/fsname.ts";
-import { comparePaths } from "../src/walk.ts";
+import { comparePaths } from "../src/store/walk.ts";
 import { LAYER_GOLDEN_DIR, readLayerManifest } from "./support/golden-layers.ts";
 
 const manifest = readLayerManifest();

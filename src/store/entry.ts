@@ -1,9 +1,15 @@
+/**
+ * Each store entry as a tar member header: `tar.gettarinfo` of what the walk
+ * found, then the script's `append_root` and `apply_filters` (owner, mtime),
+ * and the /nix and /nix/store members every store layer starts with.  What
+ * tarfile cannot archive (a socket) is a CannotArchiveError here.
+ */
 import { constants, readlinkSync, type Stats } from "node:fs";
-import { TypeFlag } from "./tar/constants.ts";
-import type { TarHeader } from "./tar/header.ts";
+import { TypeFlag } from "../tar/constants.ts";
+import type { TarHeader } from "../tar/header.ts";
 import { CannotArchiveError, displayPath } from "./errors.ts";
 import type { WalkedEntry } from "./walk.ts";
-import { fsDecode } from "./py/fsname.ts";
+import { fsDecode } from "../py/fsname.ts";
 
 
 /** glibc's gnu_dev_major/gnu_dev_minor, which os.major/os.minor call. */

@@ -1,8 +1,14 @@
+/**
+ * Where the chosen CPython's rglob stat()s through a symlink (a symlinked
+ * store path, a symlink below one) and what the reference then does when
+ * that fails: checks that turn such a case into a CannotArchiveError before
+ * any byte, in the reference's words.
+ */
 import { statSync, type Stats } from "node:fs";
 import { CannotArchiveError, displayPath } from "./errors.ts";
-import { strerror } from "./py/errno.ts";
-import { fsEncode } from "./py/fsname.ts";
-import type { RglobLinkStats } from "./profile/python.ts";
+import { strerror } from "../py/errno.ts";
+import { fsEncode } from "../py/fsname.ts";
+import type { RglobLinkStats } from "../profile/python.ts";
 import { resolveInRoot } from "./resolve-in-root.ts";
 
 /** Where a symlink leads (stat() through it), or the errno code that stat() fails with. */

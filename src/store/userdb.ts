@@ -1,5 +1,10 @@
+/**
+ * User and group names by id, as tarfile's gettarinfo asks glibc for them
+ * (the customisation layer's uname/gname): /etc/passwd and /etc/group read
+ * directly, no NSS modules.
+ */
 import { readFileSync } from "node:fs";
-import { fsDecode } from "./py/fsname.ts";
+import { fsDecode } from "../py/fsname.ts";
 
 /**
  * pwd.getpwuid(id)[0] / grp.getgrgid(id)[0] through glibc's "files" source:

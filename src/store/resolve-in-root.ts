@@ -1,3 +1,8 @@
+/**
+ * --root: paths seen inside the store (/nix/store/...) resolved below
+ * another directory, symlinks followed as if that directory were "/", with
+ * the errno the kernel would give for a failing component.
+ */
 import { lstatSync, readlinkSync } from "node:fs";
 
 const SLASH = 0x2f;

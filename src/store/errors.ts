@@ -1,5 +1,10 @@
-import { errnoPhrase } from "./py/errno.ts";
-import { fsDecode } from "./py/fsname.ts";
+/**
+ * What the store stage raises: CannotArchiveError (a store path or an entry
+ * under it cannot go into a layer, found before any byte is written) with
+ * the errno in words, and displayPath, how every message shows a raw name.
+ */
+import { errnoPhrase } from "../py/errno.ts";
+import { fsDecode } from "../py/fsname.ts";
 
 /** Shows a raw file name the way a person can read it; undecodable bytes appear as \udcXX. */
 export function displayPath(path: Uint8Array | string): string {
@@ -22,13 +27,5 @@ export class CannotArchiveError extends Error {
     const code = (error as NodeJS.ErrnoException | undefined)?.code;
     const reason = code === undefined ? String(error) : `${action} failed: ${errnoPhrase(code)} (${code})`;
     return new CannotArchiveError(displayPath(path), reason, { cause: error });
-  }
-}
-
-/** A hash worker thread could not start, threw, or exited: the digests it owed will never come. */
-export class HashWorkerError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "HashWorkerError";
   }
 }

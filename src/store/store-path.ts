@@ -1,4 +1,9 @@
-import { fsDecode, fsEncode } from "./py/fsname.ts";
+/**
+ * A conf's store path as the script takes it: where it is read from (below
+ * --root if given) and the member name it gets (`PurePosixPath`, gettarinfo's
+ * stripped slashes, `append_root`).
+ */
+import { fsDecode, fsEncode } from "../py/fsname.ts";
 
 /**
  * `str(pathlib.PurePosixPath(path))`: repeated slashes and "." components

@@ -1,8 +1,13 @@
+/**
+ * The walk of one store path: the entries of `sorted(chain([path],
+ * path.rglob("*")))` in that order, lazily, with names as Python sees them
+ * (surrogateescape) and the raw bytes where a name is not valid UTF-8.
+ */
 import { lstatSync, readdirSync, type Stats } from "node:fs";
-import { codePointSortKey, compareCodePoints, fsDecode, fsEncode } from "./py/fsname.ts";
+import { codePointSortKey, compareCodePoints, fsDecode, fsEncode } from "../py/fsname.ts";
 import { CannotArchiveError } from "./errors.ts";
 import { checkChildLink, checkStorePathLink, statThroughLink } from "./rglob-links.ts";
-import type { RglobLinkStats } from "./profile/python.ts";
+import type { RglobLinkStats } from "../profile/python.ts";
 
 /** One file system object found under a store path. */
 export interface WalkedEntry {
