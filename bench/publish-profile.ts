@@ -18,7 +18,7 @@ import { pushImage } from "../src/publish/push.ts";
 import { parseImageReference } from "../src/publish/reference.ts";
 import { RegistryClient } from "../src/publish/registry.ts";
 import { exchange, makeTransport, closeTransport } from "../src/publish/http.ts";
-import { layerEntryRecords, LAYER_STYLE_2020 } from "../src/layer.ts";
+import { layerEntryRecords, LAYER_STYLE_2020 } from "../src/layer/layer.ts";
 import { createHash } from "node:crypto";
 import { startRegistry } from "../test/support/registry.ts";
 

@@ -13,8 +13,8 @@
  * Node's zlib; CPython <= 3.13 cannot open zstd either).
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { GunzipFailure, startGunzip, type Decompression } from "./base/gunzip.ts";
-import type { Pause } from "./pause.ts";
+import { GunzipFailure, startGunzip, type Decompression } from "./workers/gunzip/gunzip.ts";
+import type { Pause } from "./workers/pause.ts";
 import { posix } from "node:path";
 import { BLOCK_SIZE, TypeFlag } from "./tar/constants.ts";
 import type { TarHeader } from "./tar/header.ts";

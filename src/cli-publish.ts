@@ -10,7 +10,7 @@ import { validateConf, type ImageConf } from "./conf/validate.ts";
 import { readConfFile } from "./conf/read.ts";
 import { prepareImage, type PreparedImage } from "./image.ts";
 import { DigestCache, defaultDigestCacheDir } from "./digest-cache.ts";
-import { HashWorkerError } from "./hash/errors.ts";
+import { HashWorkerError } from "./workers/hash/errors.ts";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "./profile/python.ts";
 import { ProgressDisplay, formatBytes } from "./progress.ts";
 import type { CliIo } from "./cli-run.ts";

@@ -28,8 +28,8 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { EntryLog } from "./entry-log.ts";
 import type { HashedLayer } from "./hash-passes.ts";
-import { layerEntryRecords, type LayerStyle } from "./layer.ts";
-import { YIELD, type Pause } from "./pause.ts";
+import { layerEntryRecords, type LayerStyle } from "./layer/layer.ts";
+import { YIELD, type Pause } from "./workers/pause.ts";
 import type { PythonVersion } from "./profile/python.ts";
 import { VERSION } from "./version.ts";
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { EntryRecord } from "./layer.ts";
+import type { EntryRecord } from "./layer/layer.ts";
 import { comparePaths } from "./store/walk.ts";
 import { displayPath } from "./store/errors.ts";
 

@@ -1,11 +1,11 @@
 export { streamImage, writeImage, imageChunks, prepareImage, prepareImageAsync, LayerChangedError, type ImageOptions, type ImageLayer, type ImageDescription, type ProgressEvent, type PreparedImage } from "./image.ts";
 export { validateConf, type ImageConf } from "./conf/validate.ts";
 export { readConfFile, parseConfText, ConfError } from "./conf/read.ts";
-export { archivePathsTo, layerChunks, type LayerOptions } from "./layer.ts";
-export { Sha256Sink, StreamSink, StreamClosedError, BufferSink, type Sink } from "./sinks.ts";
+export { archivePathsTo, layerChunks, type LayerOptions } from "./layer/layer.ts";
+export { Sha256Sink, StreamSink, StreamClosedError, BufferSink, type Sink } from "./layer/sinks.ts";
 export { CannotArchiveError } from "./store/errors.ts";
-export { HashWorkerError } from "./hash/errors.ts";
-export { closeHashWorkers } from "./hash/layer-hasher.ts";
+export { HashWorkerError } from "./workers/hash/errors.ts";
+export { closeHashWorkers } from "./workers/hash/layer-hasher.ts";
 export { PYTHON_VERSIONS, DEFAULT_PYTHON, type PythonVersion } from "./profile/python.ts";
 export { diffTar, formatTarDifference, type TarDifference } from "./tar/diff.ts";
 export type { PyValue, PyDict } from "./py/value.ts";

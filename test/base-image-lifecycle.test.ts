@@ -100,7 +100,7 @@ describe("from_image: the base image's file from open to close", () => {
     const dist = mkdtempSync(join(tmpdir(), "sli-no-gunzip-worker-"));
     try {
       cpSync(join(REPO_ROOT, "dist"), dist, { recursive: true });
-      rmSync(join(dist, "base", "gunzip-worker.js"));
+      rmSync(join(dist, "workers", "gunzip", "gunzip-worker.js"));
       const confPath = join(dist, "conf.json");
       writeFileSync(confPath, confText(GZIP));
       const run = (cli: string) => spawnSync(process.execPath, [cli, "--quiet", "--python", "3.13", "--root", store.root, confPath], { maxBuffer: 1 << 28, env: { ...process.env, TZ: "UTC" } });

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { EntryLog, LayerChangedError } from "../src/entry-log.ts";
-import type { EntryRecord } from "../src/layer.ts";
+import type { EntryRecord } from "../src/layer/layer.ts";
 
 const NAMES = [
   "/nix/store/aaa-x",

@@ -18,7 +18,7 @@ import { prepareImage, prepareImageAsync, type ProgressEvent } from "../src/imag
 import { validateConf } from "../src/conf/validate.ts";
 import { readConfFile } from "../src/conf/read.ts";
 import { DigestCache, layerCacheKey, type CachedDigest, type LayerKeyParts } from "../src/digest-cache.ts";
-import { LAYER_STYLE_2020, layerChunks, layerEntryRecords, type EntryRecord } from "../src/layer.ts";
+import { LAYER_STYLE_2020, layerChunks, layerEntryRecords, type EntryRecord } from "../src/layer/layer.ts";
 import { PYTHON_VERSIONS } from "../src/profile/python.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
 import { GOLDEN_DIR } from "./support/reference.ts";

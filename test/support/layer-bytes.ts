@@ -1,5 +1,5 @@
-import { archivePathsTo } from "../../src/layer.ts";
-import { BufferSink, Sha256Sink } from "../../src/sinks.ts";
+import { archivePathsTo } from "../../src/layer/layer.ts";
+import { BufferSink, Sha256Sink } from "../../src/layer/sinks.ts";
 import type { PythonVersion } from "../../src/py/version.ts";
 
 export async function ourLayer(paths: readonly string[], mtime: string, root: string, python: PythonVersion): Promise<Buffer> {

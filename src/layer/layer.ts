@@ -1,14 +1,20 @@
+/**
+ * One store layer's tarball: the reference's `archive_paths_to`, as lazy
+ * chunks (layerChunks), as the record of each member a pass keeps
+ * (layerEntryRecords, metadata only), or written to a Sink.  The layer
+ * style says how the conf's script generation writes it.
+ */
 import { closeSync, openSync } from "node:fs";
 import { crc32 } from "node:zlib";
-import { encodeHeader } from "./tar/header.ts";
-import { TypeFlag } from "./tar/constants.ts";
-import { ShortReadError, TarChunker } from "./tar/writer.ts";
-import { nixRootHeader, storeEntryHeader, ROOT_OWNER, type MemberOwner } from "./store/entry.ts";
-import { walkStorePath, type WalkedEntry } from "./store/walk.ts";
-import { locateStorePath } from "./store/store-path.ts";
-import { CannotArchiveError, displayPath } from "./store/errors.ts";
-import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "./profile/python.ts";
-import { UnencodableNameError } from "./py/fsname.ts";
+import { encodeHeader } from "../tar/header.ts";
+import { TypeFlag } from "../tar/constants.ts";
+import { ShortReadError, TarChunker } from "../tar/writer.ts";
+import { nixRootHeader, storeEntryHeader, ROOT_OWNER, type MemberOwner } from "../store/entry.ts";
+import { walkStorePath, type WalkedEntry } from "../store/walk.ts";
+import { locateStorePath } from "../store/store-path.ts";
+import { CannotArchiveError, displayPath } from "../store/errors.ts";
+import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "../profile/python.ts";
+import { UnencodableNameError } from "../py/fsname.ts";
 import type { Sink } from "./sinks.ts";
 
 /**

@@ -21,6 +21,7 @@ import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "
 import { HashWorkerError } from "./errors.ts";
 import { pauseWhile, type Pause } from "../pause.ts";
 import { CRC_ONLY, CRC_RESULT, DIGEST_OFFSET, FAILED, FINISH_REQUEST, HEAD, LENGTHS, MODE, RESULT_READY, SHARED_BYTES, SLOT_BYTES, SLOTS, SLOTS_OFFSET, TAIL, WITH_SHA256 } from "./protocol.ts";
+import { workerBeside } from "../worker-url.ts";
 
 export interface LayerDigest {
   /** Hex sha256, when begin() asked for it. */
@@ -74,7 +75,7 @@ export class InThreadHasher implements LayerHasher {
   }
 }
 
-const WORKER_URL = new URL("./hash-worker.js", import.meta.url);
+const WORKER_URL = workerBeside(new URL("./hash-worker.js", import.meta.url), import.meta.url);
 
 export class RingHasher implements LayerHasher {
   private readonly shared = new SharedArrayBuffer(SHARED_BYTES);

@@ -1,7 +1,12 @@
+/**
+ * The customisation layer: a ready layer.tar and its checksum file named by
+ * the conf, checked before the first byte (the checksum read as the script
+ * reads it, the tarball's size), then opened again to be copied.
+ */
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
-import { CannotArchiveError } from "./store/errors.ts";
-import { pyStrip } from "./py/strip.ts";
-import { fsEncode, strFacts } from "./py/fsname.ts";
+import { CannotArchiveError } from "../store/errors.ts";
+import { pyStrip } from "../py/strip.ts";
+import { fsEncode, strFacts } from "../py/fsname.ts";
 
 /** The file behind a conf path (a Python str: lone surrogates are raw bytes), below the root if any. */
 function fsPathOf(path: string, root: string | undefined): Buffer {

@@ -15,8 +15,9 @@ import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { pauseWhile, type Pause } from "../pause.ts";
 import { CHUNK_BYTES, DONE, FAILED, RUNNING, STATE, STATE_BYTES } from "./gunzip-protocol.ts";
+import { workerBeside } from "../worker-url.ts";
 
-const WORKER_URL = new URL("./gunzip-worker.js", import.meta.url);
+const WORKER_URL = workerBeside(new URL("./gunzip-worker.js", import.meta.url), import.meta.url);
 
 /** Why the decompression failed, in words (zlib's Z_BUF_ERROR is the end of a truncated stream). */
 export class GunzipFailure extends Error {

@@ -1,3 +1,8 @@
+/**
+ * Where a layer or image goes: the Sink interface and its kinds, a sha256
+ * and byte count (the reference's ExtractChecksum), a Node stream honouring
+ * backpressure, a buffer in memory.
+ */
 import { createHash, type Hash } from "node:crypto";
 import { once } from "node:events";
 import type { Writable } from "node:stream";
