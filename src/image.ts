@@ -5,10 +5,11 @@ import { TypeFlag } from "./tar/constants.ts";
 import { ShortReadError, TarChunker } from "./tar/writer.ts";
 import { layerChunks, LAYER_STYLE_2020, type EntryRecord, type LayerStyle } from "./layer/layer.ts";
 import { generationProfile } from "./profile/generation.ts";
-import { openBaseImage, overlayBaseConfig, type BaseImage } from "./base-image.ts";
-import { LayerChangedError } from "./entry-log.ts";
-import { hashPassSteps } from "./hash-passes.ts";
-import { ImageDigestCache, type DigestCache } from "./digest-cache.ts";
+import { openBaseImage, overlayBaseConfig, type BaseImage } from "./base-image/base-image.ts";
+import { LayerChangedError } from "./passes/entry-log.ts";
+import { hashPassSteps } from "./passes/hash-passes.ts";
+import type { ProgressEvent } from "./passes/progress-event.ts";
+import { ImageDigestCache, type DigestCache } from "./passes/digest-cache.ts";
 import { YIELD, chunksAsync, chunksSync, runAsync, runSync, type Pause } from "./workers/pause.ts";
 import { checkCustomisationLayer, openCustomisationTar, type CustomisationLayer } from "./layer/customisation-layer.ts";
 import type { Writable } from "node:stream";
@@ -44,28 +45,10 @@ export interface ImageOptions {
   /**
    * Take store layers' digests from this cache when their store paths are
    * unchanged (no hash pass), and record the ones hashed (see
-   * src/digest-cache.ts).  For publishing, where the registry checks the
+   * src/passes/digest-cache.ts).  For publishing, where the registry checks the
    * digest of what is uploaded; the tarball streams do not use it.
    */
   readonly digestCache?: DigestCache | undefined;
-}
-
-/**
- * Where a run is: `layer` of `layers` (store layers only), bytes of that
- * layer so far.  Two layers are hashed at a time: while hashing, `layer` is
- * the lowest one not done yet.
- */
-export interface ProgressEvent {
-  readonly phase: "hashing" | "streaming" | "uploading";
-  readonly layer: number;
-  readonly layers: number;
-  readonly layerBytesDone: number;
-  /** The layer's tarball size: known once it has been hashed (undefined while hashing). */
-  readonly layerBytesTotal: number | undefined;
-  /** Bytes of all store layers hashed, or streamed, so far in this phase. */
-  readonly imageBytesDone: number;
-  /** Bytes of all store layers (streaming only; 0 while hashing: not known yet). */
-  readonly imageBytesTotal: number;
 }
 
 export { LayerChangedError };

@@ -1,4 +1,5 @@
-export { streamImage, writeImage, imageChunks, prepareImage, prepareImageAsync, LayerChangedError, type ImageOptions, type ImageLayer, type ImageDescription, type ProgressEvent, type PreparedImage } from "./image.ts";
+export { streamImage, writeImage, imageChunks, prepareImage, prepareImageAsync, LayerChangedError, type ImageOptions, type ImageLayer, type ImageDescription, type PreparedImage } from "./image.ts";
+export type { ProgressEvent } from "./passes/progress-event.ts";
 export { validateConf, type ImageConf } from "./conf/validate.ts";
 export { readConfFile, parseConfText, ConfError } from "./conf/read.ts";
 export { archivePathsTo, layerChunks, type LayerOptions } from "./layer/layer.ts";
@@ -20,4 +21,4 @@ export { parseImageReference, formatImageReference, type ImageReference } from "
 export { buildManifest, type ImageManifest, type ManifestFormat, type Descriptor } from "./publish/manifest.ts";
 export { findCredentials, parseCreds, type Credentials } from "./publish/credentials.ts";
 export { RegistryError, ImageRefError, CredentialsError, LayoutError, StaleDigestCacheError } from "./publish/errors.ts";
-export { DigestCache, defaultDigestCacheDir } from "./digest-cache.ts";
+export { DigestCache, defaultDigestCacheDir } from "./passes/digest-cache.ts";

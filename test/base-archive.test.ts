@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BaseImageError, listMembers, type Member } from "../src/base-image.ts";
+import { BaseImageError, listMembers, type Member } from "../src/base-image/base-image.ts";
 import { profileFor, TAR_FORMAT_CURRENT } from "../src/profile/python.ts";
 import { BLOCK_SIZE, TypeFlag } from "../src/tar/constants.ts";
 import { encodeHeader } from "../src/tar/header.ts";

@@ -5,7 +5,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EntryLog, LayerChangedError } from "../src/entry-log.ts";
+import { EntryLog, LayerChangedError } from "../src/passes/entry-log.ts";
 import type { EntryRecord } from "../src/layer/layer.ts";
 
 const NAMES = [

@@ -5,7 +5,7 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { hashPasses } from "../src/hash-passes.ts";
+import { hashPasses } from "../src/passes/hash-passes.ts";
 import { CannotArchiveError } from "../src/store/errors.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
 import { storePath } from "./fixtures/layer-fixtures.ts";

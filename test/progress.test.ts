@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { PassThrough } from "node:stream";
 import { ProgressDisplay, formatBytes, formatBytesOf, formatDuration, renderProgress } from "../src/progress.ts";
-import type { ProgressEvent } from "../src/image.ts";
+import type { ProgressEvent } from "../src/passes/progress-event.ts";
 import { runCli } from "../src/cli-run.ts";
 import { REPO_ROOT } from "./support/reference.ts";
 import { EXAMPLE_CONF, EXAMPLE_LOG, makeExampleStore, type ExampleStore } from "./support/example-store.ts";

@@ -1,5 +1,5 @@
 /**
- * A layer whose digest came from the digest cache (src/digest-cache.ts) is
+ * A layer whose digest came from the digest cache (src/passes/digest-cache.ts) is
  * only checked when its bytes are read: by the stream pass (members, size,
  * CRC-32 against the entry) and by whoever computes the sha256 of what was
  * sent (the registry, or the OCI layout writer).  When either disagrees,

@@ -13,17 +13,17 @@
  * Node's zlib; CPython <= 3.13 cannot open zstd either).
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { GunzipFailure, startGunzip, type Decompression } from "./workers/gunzip/gunzip.ts";
-import type { Pause } from "./workers/pause.ts";
+import { GunzipFailure, startGunzip, type Decompression } from "../workers/gunzip/gunzip.ts";
+import type { Pause } from "../workers/pause.ts";
 import { posix } from "node:path";
-import { BLOCK_SIZE, TypeFlag } from "./tar/constants.ts";
-import type { TarHeader } from "./tar/header.ts";
-import { fsDecode, fsEncode, strFacts } from "./py/fsname.ts";
-import { parsePythonJson } from "./py/json/json.ts";
-import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "./py/value.ts";
-import type { PythonVersion } from "./py/version.ts";
-import { profileFor, type PythonProfile } from "./profile/python.ts";
-import { decodePaxRecords } from "./tar/pax.ts";
+import { BLOCK_SIZE, TypeFlag } from "../tar/constants.ts";
+import type { TarHeader } from "../tar/header.ts";
+import { fsDecode, fsEncode, strFacts } from "../py/fsname.ts";
+import { parsePythonJson } from "../py/json/json.ts";
+import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "../py/value.ts";
+import type { PythonVersion } from "../py/version.ts";
+import { profileFor, type PythonProfile } from "../profile/python.ts";
+import { decodePaxRecords } from "../tar/pax.ts";
 
 /** The base image cannot be used: one line naming the file and what is wrong. */
 export class BaseImageError extends Error {

@@ -18,7 +18,7 @@
  * - what remains possible is still checked when the layer is uploaded: the
  *   stream pass compares members, size and CRC-32 with the entry, and the
  *   registry computes the sha256 of what it received; a mismatch fails the
- *   push and drops the entry (push.ts).
+ *   push and drops the entry (publish/push.ts).
  * A file that cannot be read or parsed, or whose own check does not match,
  * is ignored; entries are written through a temporary file and a rename.
  */
@@ -28,10 +28,10 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { EntryLog } from "./entry-log.ts";
 import type { HashedLayer } from "./hash-passes.ts";
-import { layerEntryRecords, type LayerStyle } from "./layer/layer.ts";
-import { YIELD, type Pause } from "./workers/pause.ts";
-import type { PythonVersion } from "./profile/python.ts";
-import { VERSION } from "./version.ts";
+import { layerEntryRecords, type LayerStyle } from "../layer/layer.ts";
+import { YIELD, type Pause } from "../workers/pause.ts";
+import type { PythonVersion } from "../profile/python.ts";
+import { VERSION } from "../version.ts";
 
 const FORMAT = "stream-layered-image digest cache 1";
 

@@ -1,7 +1,12 @@
+/**
+ * The stream pass's check against the hash pass: EntryLog keeps what the
+ * hash pass saw of each member, compactly, and the stream pass compares
+ * member by member; LayerChangedError names what changed between the two.
+ */
 import { createHash } from "node:crypto";
-import type { EntryRecord } from "./layer/layer.ts";
-import { comparePaths } from "./store/walk.ts";
-import { displayPath } from "./store/errors.ts";
+import type { EntryRecord } from "../layer/layer.ts";
+import { comparePaths } from "../store/walk.ts";
+import { displayPath } from "../store/errors.ts";
 
 /** The layer's bytes changed between the hash pass and the stream pass. */
 export class LayerChangedError extends Error {

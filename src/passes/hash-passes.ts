@@ -11,12 +11,12 @@
  * layer fails, the layers before it still run to their end, and the first
  * failing layer's error is the one thrown.
  */
-import { layerChunks, type EntryRecord, type LayerStyle } from "./layer/layer.ts";
+import { layerChunks, type EntryRecord, type LayerStyle } from "../layer/layer.ts";
 import { EntryLog } from "./entry-log.ts";
-import { acquireLayerHasher, hashPlacement, releaseLayerHasher, type LayerHasher } from "./workers/hash/layer-hasher.ts";
-import type { PythonVersion } from "./profile/python.ts";
-import type { ProgressEvent } from "./image.ts";
-import { YIELD, runSync, type Pause } from "./workers/pause.ts";
+import { acquireLayerHasher, hashPlacement, releaseLayerHasher, type LayerHasher } from "../workers/hash/layer-hasher.ts";
+import type { PythonVersion } from "../profile/python.ts";
+import type { ProgressEvent } from "./progress-event.ts";
+import { YIELD, runSync, type Pause } from "../workers/pause.ts";
 
 /** A store layer after its hash pass: what the stream pass must reproduce. */
 export interface HashedLayer {
