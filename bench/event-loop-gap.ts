@@ -8,7 +8,7 @@ import { createWriteStream } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { validateConf } from "../src/conf/validate.ts";
 import { readConfFile } from "../src/conf/read.ts";
-import { streamImage } from "../src/image.ts";
+import { streamImage } from "../src/image/image.ts";
 
 const [root, confPath] = process.argv.slice(2);
 if (root === undefined || confPath === undefined) throw new Error("usage: event-loop-gap.js ROOT CONF");

@@ -7,7 +7,7 @@
 import { performance } from "node:perf_hooks";
 import { validateConf } from "../src/conf/validate.ts";
 import { readConfFile } from "../src/conf/read.ts";
-import { prepareImageAsync } from "../src/image.ts";
+import { prepareImageAsync } from "../src/image/image.ts";
 
 const [root, confPath] = process.argv.slice(2);
 if (root === undefined || confPath === undefined) throw new Error("usage: gzip-split.js ROOT CONF");

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConf } from "../src/conf/validate.ts";
 import { readConfFile } from "../src/conf/read.ts";
-import { prepareImage, type PreparedImage } from "../src/image.ts";
+import { prepareImage, type PreparedImage } from "../src/image/image.ts";
 import { pushImage } from "../src/publish/push.ts";
 import { parseImageReference } from "../src/publish/reference.ts";
 import { RegistryClient } from "../src/publish/registry.ts";

@@ -7,7 +7,7 @@ import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
 import { validateConf } from "./conf/validate.ts";
 import { readConfFile } from "./conf/read.ts";
-import { prepareImageAsyncWithHooks, type ImageTestHooks, type PreparedImage } from "./image.ts";
+import { prepareImageAsyncWithHooks, type ImageTestHooks, type PreparedImage } from "./image/image.ts";
 import { HashWorkerError } from "./workers/hash/errors.ts";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile/python.ts";
 import { ProgressDisplay } from "./progress.ts";

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { validateConf, type ImageConf } from "../src/conf/validate.ts";
 import { parseConfText } from "../src/conf/read.ts";
 import { BaseImageError } from "../src/base-image/base-image.ts";
-import { prepareImage, prepareImageAsync } from "../src/image.ts";
+import { prepareImage, prepareImageAsync } from "../src/image/image.ts";
 import { imageDigests } from "../src/audit/digest.ts";
 import { profileOutcomes } from "../src/audit/profiles.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";

@@ -11,7 +11,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { validateConf } from "../src/conf/validate.ts";
 import { parseConfText, ConfError } from "../src/conf/read.ts";
-import { prepareImage } from "../src/image.ts";
+import { prepareImage } from "../src/image/image.ts";
 import { CURRENT_KEYS } from "../src/profile/generation.ts";
 import { detectGeneration } from "../src/conf/generation.ts";
 import { pythonInt } from "../src/py/int.ts";

@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { RingHasher, closeHashWorkers, hashWorkerThreads } from "../src/workers/hash/layer-hasher.ts";
 import { HashWorkerError } from "../src/workers/hash/errors.ts";
-import { prepareImageAsync, streamImage } from "../src/image.ts";
+import { prepareImageAsync, streamImage } from "../src/image/image.ts";
 import { runSync } from "../src/workers/pause.ts";
 import { runCli } from "../src/cli-run.ts";
 import { REPO_ROOT } from "./support/reference.ts";

@@ -8,7 +8,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { imageChunks } from "../src/image.ts";
+import { imageChunks } from "../src/image/image.ts";
 import { validateConf, type ImageConf } from "../src/conf/validate.ts";
 import { parseConfText } from "../src/conf/read.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";

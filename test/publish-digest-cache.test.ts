@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { runTool, toolMissing } from "./support/client-tools.ts";
 import { EDITED_PATH, makePublishStore, useTemporaryCacheHome, type PublishStore } from "./support/publish-store.ts";
 import { registryMissing, runCliAsync, skipOrFailClients, startCountingProxy, startRegistry, type CountingProxy, type RunningRegistry } from "./support/registry.ts";
-import { prepareImage, prepareImageAsync } from "../src/image.ts";
+import { prepareImage, prepareImageAsync } from "../src/image/image.ts";
 import type { ProgressEvent } from "../src/passes/progress-event.ts";
 import { validateConf } from "../src/conf/validate.ts";
 import { readConfFile } from "../src/conf/read.ts";

@@ -17,7 +17,7 @@ import { parseTarLayout } from "../src/tar/inspect.ts";
 import { runTool, toolMissing } from "./support/client-tools.ts";
 import { runOurCli } from "./support/reference.ts";
 import { EDITED_PATH, makePublishStore, useTemporaryCacheHome, type PublishStore } from "./support/publish-store.ts";
-import { LayerChangedError, prepareImage } from "../src/image.ts";
+import { LayerChangedError, prepareImage } from "../src/image/image.ts";
 import { validateConf } from "../src/conf/validate.ts";
 import { readConfFile } from "../src/conf/read.ts";
 import { pushImage } from "../src/publish/push.ts";

@@ -4,7 +4,7 @@
  * layer's diff_id, so equal config names mean equal images.  Profiles often
  * agree, so they are grouped.
  */
-import { prepareImage } from "../image.ts";
+import { prepareImage } from "../image/image.ts";
 import { PYTHON_VERSIONS, type PythonVersion } from "../profile/python.ts";
 import type { ImageConf } from "../conf/validate.ts";
 import type { MicrosecondClock } from "../py/datetime/datetime.ts";

@@ -6,7 +6,7 @@
  * `--python` profile that would have written IMAGE is looked for.
  */
 import type { Readable } from "node:stream";
-import { prepareImage } from "../image.ts";
+import { prepareImage } from "../image/image.ts";
 import { DEFAULT_PYTHON, type PythonVersion } from "../profile/python.ts";
 import type { ImageConf } from "../conf/validate.ts";
 import type { MicrosecondClock } from "../py/datetime/datetime.ts";
