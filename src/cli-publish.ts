@@ -8,7 +8,8 @@
 import { parseArgs } from "node:util";
 import { validateConf, type ImageConf } from "./conf/validate.ts";
 import { readConfFile } from "./conf/read.ts";
-import { prepareImage, type PreparedImage } from "./image/image.ts";
+import { prepareImage } from "./image/image.ts";
+import type { PreparedImage } from "./image/types.ts";
 import { DigestCache, defaultDigestCacheDir } from "./passes/digest-cache.ts";
 import { HashWorkerError } from "./workers/hash/errors.ts";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "./profile/python.ts";

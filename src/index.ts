@@ -1,4 +1,6 @@
-export { streamImage, writeImage, imageChunks, prepareImage, prepareImageAsync, LayerChangedError, type ImageOptions, type ImageLayer, type ImageDescription, type PreparedImage } from "./image/image.ts";
+export { streamImage, writeImage, imageChunks, prepareImage, prepareImageAsync } from "./image/image.ts";
+export { LayerChangedError } from "./passes/entry-log.ts";
+export type { ImageOptions, ImageLayer, ImageDescription, PreparedImage } from "./image/types.ts";
 export type { ProgressEvent } from "./passes/progress-event.ts";
 export { validateConf, type ImageConf } from "./conf/validate.ts";
 export { readConfFile, parseConfText, ConfError } from "./conf/read.ts";

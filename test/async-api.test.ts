@@ -10,7 +10,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { imageChunks, prepareImageAsync, streamImage, type ImageOptions } from "../src/image/image.ts";
+import { imageChunks, prepareImageAsync, streamImage } from "../src/image/image.ts";
+import type { ImageOptions } from "../src/image/types.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
 import { SMALL_IMAGE_CHUNKS, SMALL_IMAGE_ENTRIES, smallImageConf } from "./support/small-image.ts";
 

@@ -12,7 +12,7 @@ import { authFileCandidates, findCredentials } from "../src/publish/credentials.
 import { parseChallenge } from "../src/publish/auth.ts";
 import { buildManifest } from "../src/publish/manifest.ts";
 import { ImageRefError, CredentialsError } from "../src/publish/errors.ts";
-import type { ImageDescription } from "../src/image/image.ts";
+import type { ImageDescription } from "../src/image/types.ts";
 
 describe("IMAGE-REF", () => {
   test("host, port, repository path and tag", () => {

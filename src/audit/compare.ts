@@ -9,7 +9,7 @@
  * find the byte that changed the digest, and notes the names.
  */
 import { NAME, SIZE, CHKSUM } from "../tar/constants.ts";
-import type { ImageDescription } from "../image/image.ts";
+import type { ImageDescription } from "../image/types.ts";
 import type { PythonVersion } from "../py/version.ts";
 import { readUpTo, SliceSource, skip, type ByteSource } from "./byte-source.ts";
 import { headDifference } from "./header-diff.ts";

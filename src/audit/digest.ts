@@ -4,7 +4,8 @@
  * the manifest may hold any JSON value the conf gave as repo_tag (big ints,
  * NaN), which JSON.parse/stringify would change.
  */
-import { prepareImage, type ImageDescription, type ImageOptions } from "../image/image.ts";
+import { prepareImage } from "../image/image.ts";
+import type { ImageDescription, ImageOptions } from "../image/types.ts";
 import { DEFAULT_PYTHON, type PythonVersion } from "../profile/python.ts";
 import type { ImageConf } from "../conf/validate.ts";
 import { dumpsPythonJson, parsePythonJson } from "../py/json/json.ts";

@@ -5,7 +5,8 @@
  * sent (the registry, or the OCI layout writer).  When either disagrees,
  * the entry is dropped and the failure names the layer's store paths.
  */
-import { LayerChangedError, type PreparedImage } from "../image/image.ts";
+import { LayerChangedError } from "../passes/entry-log.ts";
+import type { PreparedImage } from "../image/types.ts";
 import { StaleDigestCacheError } from "./errors.ts";
 
 /**

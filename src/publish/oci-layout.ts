@@ -10,7 +10,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
-import type { PreparedImage } from "../image/image.ts";
+import type { PreparedImage } from "../image/types.ts";
 import { staleCacheEntry } from "./cached-layer.ts";
 import { LayoutError } from "./errors.ts";
 import { buildManifest, type ManifestFormat } from "./manifest.ts";

@@ -6,7 +6,7 @@
  * so the tag never names a partly pushed image.  An upload broken off is
  * resumed where the registry says it stopped.
  */
-import type { PreparedImage } from "../image/image.ts";
+import type { PreparedImage } from "../image/types.ts";
 import type { ProgressEvent } from "../passes/progress-event.ts";
 import { staleCacheEntry } from "./cached-layer.ts";
 import { RegistryError } from "./errors.ts";
