@@ -12,7 +12,7 @@ export { closeHashWorkers } from "./workers/hash/layer-hasher.ts";
 export { PYTHON_VERSIONS, DEFAULT_PYTHON, type PythonVersion } from "./profile/python.ts";
 export { diffTar, formatTarDifference, type TarDifference } from "./tar/diff.ts";
 export type { PyValue, PyDict } from "./py/value.ts";
-export { ProgressDisplay, renderProgress, formatBytes, type ProgressDisplayOptions } from "./progress.ts";
+export { ProgressDisplay, renderProgress, formatBytes, type ProgressDisplayOptions } from "./cli/progress.ts";
 export { VERSION } from "./version.ts";
 export { imageDigests, formatDigests, type ImageDigests, type LayerDigest } from "./audit/digest.ts";
 export { verifyImage, ImageReadError, type VerifyOptions, type VerifyResult, type ConfFor, type ImageDifference, type ProfileOutcome } from "./audit/verify.ts";

@@ -14,7 +14,7 @@ import type { PythonVersion } from "../src/py/version.ts";
 import { validateConf } from "../src/conf/validate.ts";
 import { parseConfText } from "../src/conf/read.ts";
 import { prepareImage } from "../src/image/image.ts";
-import { parseCommandLine } from "../src/cli-run.ts";
+import { parseCommandLine } from "../src/cli/run.ts";
 import { CURRENT_GOLDEN_DIR, readCurrentFixtures, readCurrentManifest } from "./support/golden-current.ts";
 import type { ImageOutcome } from "./support/golden-images.ts";
 import { makeFixtureStore, skipIfUnavailable, type FixtureStore } from "./support/fixture-store.ts";

@@ -17,7 +17,7 @@ import { RingHasher, closeHashWorkers, hashWorkerThreads } from "../src/workers/
 import { HashWorkerError } from "../src/workers/hash/errors.ts";
 import { prepareImageAsync, streamImage } from "../src/image/image.ts";
 import { runSync } from "../src/workers/pause.ts";
-import { runCli } from "../src/cli-run.ts";
+import { runCli } from "../src/cli/run.ts";
 import { REPO_ROOT } from "./support/reference.ts";
 import type { FixtureStore } from "./support/fixture-store.ts";
 import { makeSmallImageStore, smallImageConf } from "./support/small-image.ts";

@@ -10,7 +10,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCli } from "../cli-run.ts";
+import { runCli } from "../cli/run.ts";
 import { copyAsNixStore, removeNixStoreCopy } from "./nix-store-copy.ts";
 import { parseTarLayout } from "../tar/inspect.ts";
 

@@ -5,7 +5,7 @@
  * real launches of dist/cli.js, which must give the same.
  */
 import { Writable } from "node:stream";
-import { runCli } from "../../src/cli-run.ts";
+import { runCli } from "../../src/cli/run.ts";
 import { withTz } from "./audit-cases.ts";
 import type { ProcessResult } from "./reference.ts";
 

@@ -6,20 +6,20 @@
  * of the registry, the network, the layout directory, or a store change.
  */
 import { parseArgs } from "node:util";
-import { validateConf, type ImageConf } from "./conf/validate.ts";
-import { readConfFile } from "./conf/read.ts";
-import { prepareImage } from "./image/image.ts";
-import type { PreparedImage } from "./image/types.ts";
-import { DigestCache, defaultDigestCacheDir } from "./passes/digest-cache.ts";
-import { HashWorkerError } from "./workers/hash/errors.ts";
-import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "./profile/python.ts";
+import { validateConf, type ImageConf } from "../conf/validate.ts";
+import { readConfFile } from "../conf/read.ts";
+import { prepareImage } from "../image/image.ts";
+import type { PreparedImage } from "../image/types.ts";
+import { DigestCache, defaultDigestCacheDir } from "../passes/digest-cache.ts";
+import { HashWorkerError } from "../workers/hash/errors.ts";
+import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "../profile/python.ts";
 import { ProgressDisplay, formatBytes } from "./progress.ts";
-import type { CliIo } from "./cli-run.ts";
-import { findCredentials } from "./publish/credentials.ts";
-import { MANIFEST_FORMATS, type ManifestFormat } from "./publish/manifest.ts";
-import { formatImageReference, isValidTag, parseImageReference, type ImageReference } from "./publish/reference.ts";
-import { pushImage, summaryCounts } from "./publish/push.ts";
-import { writeOciLayout } from "./publish/oci-layout.ts";
+import type { CliIo } from "./run.ts";
+import { findCredentials } from "../publish/credentials.ts";
+import { MANIFEST_FORMATS, type ManifestFormat } from "../publish/manifest.ts";
+import { formatImageReference, isValidTag, parseImageReference, type ImageReference } from "../publish/reference.ts";
+import { pushImage, summaryCounts } from "../publish/push.ts";
+import { writeOciLayout } from "../publish/oci-layout.ts";
 
 export const PUBLISH_COMMANDS = ["push", "oci"] as const;
 export type PublishCommand = (typeof PUBLISH_COMMANDS)[number];

@@ -5,19 +5,19 @@
  */
 import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
-import { validateConf } from "./conf/validate.ts";
-import { readConfFile } from "./conf/read.ts";
-import { prepareImageAsyncWithHooks } from "./image/image.ts";
-import type { ImageTestHooks, PreparedImage } from "./image/types.ts";
-import { HashWorkerError } from "./workers/hash/errors.ts";
-import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile/python.ts";
+import { validateConf } from "../conf/validate.ts";
+import { readConfFile } from "../conf/read.ts";
+import { prepareImageAsyncWithHooks } from "../image/image.ts";
+import type { ImageTestHooks, PreparedImage } from "../image/types.ts";
+import { HashWorkerError } from "../workers/hash/errors.ts";
+import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "../profile/python.ts";
 import { ProgressDisplay } from "./progress.ts";
-import { VERSION } from "./version.ts";
+import { VERSION } from "../version.ts";
 import { openOutput, type Output } from "./output-file.ts";
-import { isAuditCommand, runAuditCli } from "./cli-audit.ts";
-import { isPublishCommand, runPublishCli } from "./cli-publish.ts";
-import type { Generation } from "./profile/generation.ts";
-import { parseGenerationOption } from "./conf/generation.ts";
+import { isAuditCommand, runAuditCli } from "./audit-command.ts";
+import { isPublishCommand, runPublishCli } from "./publish-command.ts";
+import type { Generation } from "../profile/generation.ts";
+import { parseGenerationOption } from "../conf/generation.ts";
 
 export const EXIT_OK = 0;
 /** Something failed after the first byte was written: the output is truncated. */

@@ -6,15 +6,15 @@
 import { createReadStream, openSync, closeSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { parseArgs } from "node:util";
-import { validateConf } from "./conf/validate.ts";
-import { readConfFile } from "./conf/read.ts";
-import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "./profile/python.ts";
-import { formatDigests, imageDigests } from "./audit/digest.ts";
-import { verifyImage, ImageReadError } from "./audit/verify.ts";
-import { formatVerifyResult } from "./audit/format.ts";
-import type { CliIo } from "./cli-run.ts";
-import type { Generation } from "./profile/generation.ts";
-import { parseGenerationOption } from "./conf/generation.ts";
+import { validateConf } from "../conf/validate.ts";
+import { readConfFile } from "../conf/read.ts";
+import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "../profile/python.ts";
+import { formatDigests, imageDigests } from "../audit/digest.ts";
+import { verifyImage, ImageReadError } from "../audit/verify.ts";
+import { formatVerifyResult } from "../audit/format.ts";
+import type { CliIo } from "./run.ts";
+import type { Generation } from "../profile/generation.ts";
+import { parseGenerationOption } from "../conf/generation.ts";
 
 export const AUDIT_COMMANDS = ["digest", "verify"] as const;
 export type AuditCommand = (typeof AUDIT_COMMANDS)[number];

@@ -4,7 +4,7 @@
  * pure function); `ProgressDisplay` decides when to draw it and clears it
  * before each log line and at the end.
  */
-import type { ProgressEvent } from "./passes/progress-event.ts";
+import type { ProgressEvent } from "../passes/progress-event.ts";
 
 const UNITS = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"] as const;
 
