@@ -12,7 +12,7 @@ import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } 
 import { formatDigests, imageDigests } from "../audit/digest.ts";
 import { verifyImage, ImageReadError } from "../audit/verify.ts";
 import { formatVerifyResult } from "../audit/format.ts";
-import type { CliIo } from "./run.ts";
+import type { CliIo } from "./io.ts";
 import type { Generation } from "../profile/generation.ts";
 import { parseGenerationOption } from "../conf/generation.ts";
 

@@ -14,7 +14,7 @@ import { DigestCache, defaultDigestCacheDir } from "../passes/digest-cache.ts";
 import { HashWorkerError } from "../workers/hash/errors.ts";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "../profile/python.ts";
 import { ProgressDisplay, formatBytes } from "./progress.ts";
-import type { CliIo } from "./run.ts";
+import type { CliIo } from "./io.ts";
 import { findCredentials } from "../publish/credentials.ts";
 import { MANIFEST_FORMATS, type ManifestFormat } from "../publish/manifest.ts";
 import { formatImageReference, isValidTag, parseImageReference, type ImageReference } from "../publish/reference.ts";

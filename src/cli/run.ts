@@ -1,14 +1,17 @@
 /**
- * The command line: parsing, the exit codes, one-line errors, --output's
- * write-then-rename, and a quiet exit when the reader of stdout goes away.
- * Separate from cli.ts so tests can run it with hooks in one process.
+ * The command line: the router (digest and verify to audit-command.ts, push
+ * and oci to publish-command.ts) and the image command itself: parsing,
+ * one-line errors, --output's write-then-rename, and a quiet exit when the
+ * reader of stdout goes away.  Separate from cli.ts so tests can run it with
+ * hooks in one process.
  */
 import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
+import { EXIT_BAD_INPUT, EXIT_OK, EXIT_STREAM_FAULT, type CliIo } from "./io.ts";
 import { validateConf } from "../conf/validate.ts";
 import { readConfFile } from "../conf/read.ts";
 import { prepareImageAsyncWithHooks } from "../image/image.ts";
-import type { ImageTestHooks, PreparedImage } from "../image/types.ts";
+import type { PreparedImage } from "../image/types.ts";
 import { HashWorkerError } from "../workers/hash/errors.ts";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "../profile/python.ts";
 import { ProgressDisplay } from "./progress.ts";
@@ -18,12 +21,6 @@ import { isAuditCommand, runAuditCli } from "./audit-command.ts";
 import { isPublishCommand, runPublishCli } from "./publish-command.ts";
 import type { Generation } from "../profile/generation.ts";
 import { parseGenerationOption } from "../conf/generation.ts";
-
-export const EXIT_OK = 0;
-/** Something failed after the first byte was written: the output is truncated. */
-export const EXIT_STREAM_FAULT = 1;
-/** Bad usage or bad input, found before any byte was written. */
-export const EXIT_BAD_INPUT = 2;
 
 export const USAGE = `usage: stream-layered-image [options] CONF
        stream-layered-image digest [--python VERSION] [--root DIR] CONF
@@ -170,17 +167,6 @@ export function parseCommandLine(argv: readonly string[]): CliOptions | "help" |
   const generation = parseGenerationOption(values.generation, (message) => new UsageError(message));
   if (positionals.length !== 1) throw new UsageError(`expected exactly one CONF argument, got ${positionals.length} (see --help)`);
   return { conf: positionals[0]!, python, generation, repoTag: values.repo_tag, root: values.root, output: values.output, debug: values.debug ?? false, quiet: values.quiet ?? false };
-}
-
-export interface CliIo {
-  readonly stdout: Writable;
-  readonly stderr: (text: string) => void;
-  /** stderr is a terminal: draw a progress line below the log lines (unless --quiet). */
-  readonly terminal?: boolean;
-  /** The terminal's width, if known: the progress line is cut to fit. */
-  readonly columns?: number | undefined;
-  /** Test hooks passed on to the image writer. */
-  readonly hooks?: ImageTestHooks;
 }
 
 /** The reader of our output went away (`| head -c 100`). */
