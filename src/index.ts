@@ -1,3 +1,8 @@
+/**
+ * The library's entry (package.json's "main"): the public API of every
+ * stage, re-exported from where each lives.  The command line's entry is
+ * cli.ts.
+ */
 export { streamImage, writeImage, imageChunks, prepareImage, prepareImageAsync } from "./image/image.ts";
 export { LayerChangedError } from "./passes/entry-log.ts";
 export type { ImageOptions, ImageLayer, ImageDescription, PreparedImage } from "./image/types.ts";

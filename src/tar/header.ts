@@ -1,3 +1,8 @@
+/**
+ * One member's header block as CPython's tarfile writes it: TarHeader (the
+ * TarInfo fields that reach it), the ustar fields, the PAX records for what
+ * does not fit, and the differences between CPython versions (TarFormat).
+ */
 import {
   BLOCK_SIZE,
   DEVMAJOR,

@@ -1,3 +1,8 @@
+/**
+ * Writing a tar archive as chunks: TarChunker gathers headers, file contents
+ * read in place and the padding into large buffers (reused, or lent by a
+ * hasher), and ShortReadError is a file shorter than its header said.
+ */
 import { readSync } from "node:fs";
 import { BLOCK_SIZE, RECORD_SIZE } from "./constants.ts";
 import { zeroFill } from "./number.ts";

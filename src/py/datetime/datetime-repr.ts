@@ -1,7 +1,7 @@
 /**
  * `repr(timedelta)`, which appears in the message of the timezone offset
  * range error.  (The str repr in "Invalid isoformat string: %R" is the
- * shared, version-aware `reprStr` of repr.ts.)
+ * shared, version-aware `reprStr` of py/repr.ts.)
  */
 
 /** Python's `repr(timedelta)` for a normalized (days, seconds, microseconds). */

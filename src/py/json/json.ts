@@ -4,7 +4,7 @@
  *
  *   parsePythonJson(text)        json.loads(text)       (json-decode.ts)
  *   dumpsPythonJson(value, 4)    json.dumps(value, indent=4) (json-encode.ts)
- *   pythonFloatRepr(x)           float.__repr__(x)       (number-repr.ts)
+ *   pythonFloatRepr(x)           float.__repr__(x)       (py/number-repr.ts)
  */
 export {
   parsePythonJson,

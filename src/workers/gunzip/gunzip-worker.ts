@@ -1,7 +1,7 @@
 /**
  * Decompresses a gzip base image into a descriptor the main thread opened
  * (an unlinked file), on its own thread so the store layers' hash passes
- * run meanwhile.  As in hash-worker.ts, the outcome is published in shared
+ * run meanwhile.  As in workers/hash/hash-worker.ts, the outcome is published in shared
  * memory (the main thread may be blocked in Atomics.wait, deaf to events)
  * and a failure's message sent on the port, readable synchronously.
  */

@@ -11,7 +11,7 @@
  *
  * Where the caller would have to wait for the worker (every slot still being
  * digested, or the result), the hasher's generators yield a Pause: blocking
- * in the synchronous API, awaited in the asynchronous one (see pause.ts).
+ * in the synchronous API, awaited in the asynchronous one (see workers/pause.ts).
  */
 import { createHash, type Hash } from "node:crypto";
 import { existsSync } from "node:fs";
