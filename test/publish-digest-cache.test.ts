@@ -1,5 +1,5 @@
 /**
- * The digest cache of push and oci (src/digest-cache.ts), against a real
+ * The digest cache of push and oci (src/passes/digest-cache.ts), against a real
  * registry behind the counting proxy: a second push hashes nothing and
  * sends nothing; a store change is a cache miss; a stale entry (one that
  * is well formed but wrong) fails the push in one line naming the layer's
