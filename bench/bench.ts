@@ -19,9 +19,9 @@ import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync, op
 import { createHash } from "node:crypto";
 import { cpus, totalmem } from "node:os";
 import { basename, join } from "node:path";
-import { REFERENCE_DIR, REPO_ROOT, WITH_STORE, referenceUnavailable } from "../test/support/reference.js";
-import { storePath } from "../test/fixtures/layer-fixtures.js";
-import { benchPublish } from "./publish.js";
+import { REFERENCE_DIR, REPO_ROOT, WITH_STORE, referenceUnavailable } from "../test/support/reference.ts";
+import { storePath } from "../test/fixtures/layer-fixtures.ts";
+import { benchPublish } from "./publish.ts";
 
 const BENCH_DIR = process.env.SLI_BENCH_DIR ?? "/tmp/sli-bench";
 const ROUNDS = 3;

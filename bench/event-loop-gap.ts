@@ -6,8 +6,9 @@
  */
 import { createWriteStream } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { readConfFile, validateConf } from "../src/conf.js";
-import { streamImage } from "../src/image.js";
+import { validateConf } from "../src/conf/validate.ts";
+import { readConfFile } from "../src/conf/read.ts";
+import { streamImage } from "../src/image/image.ts";
 
 const [root, confPath] = process.argv.slice(2);
 if (root === undefined || confPath === undefined) throw new Error("usage: event-loop-gap.js ROOT CONF");

@@ -5,8 +5,9 @@
  * layers that follows (chunks consumed, nothing written).
  */
 import { performance } from "node:perf_hooks";
-import { readConfFile, validateConf } from "../src/conf.js";
-import { prepareImageAsync } from "../src/image.js";
+import { validateConf } from "../src/conf/validate.ts";
+import { readConfFile } from "../src/conf/read.ts";
+import { prepareImageAsync } from "../src/image/image.ts";
 
 const [root, confPath] = process.argv.slice(2);
 if (root === undefined || confPath === undefined) throw new Error("usage: gzip-split.js ROOT CONF");

@@ -22,8 +22,8 @@
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { REPO_ROOT } from "../test/support/reference.js";
-import { startRegistry } from "../test/support/registry.js";
+import { REPO_ROOT } from "../test/support/reference.ts";
+import { startRegistry } from "../test/support/registry.ts";
 
 const CLI = join(REPO_ROOT, "dist", "cli.js");
 

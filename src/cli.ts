@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** stream-layered-image CONF: a drop-in for `python3 stream_layered_image.py CONF`. */
-import { runCli } from "./cli-run.js";
+import { runCli } from "./cli/run.ts";
 
 // A reader that goes away (`| head -c 100`) makes late writes fail with EPIPE;
 // runCli already chose the exit code, so those errors are not news.

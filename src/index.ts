@@ -1,21 +1,31 @@
-export { streamImage, writeImage, imageChunks, prepareImage, prepareImageAsync, LayerChangedError, type ImageOptions, type ImageLayer, type ImageDescription, type ProgressEvent, type PreparedImage } from "./image.js";
-export { readConfFile, parseConfText, validateConf, ConfError, type ImageConf } from "./conf.js";
-export { archivePathsTo, layerChunks, type LayerOptions } from "./layer.js";
-export { Sha256Sink, StreamSink, StreamClosedError, BufferSink, type Sink } from "./sinks.js";
-export { CannotArchiveError, HashWorkerError } from "./errors.js";
-export { closeHashWorkers } from "./hash/layer-hasher.js";
-export { PYTHON_VERSIONS, DEFAULT_PYTHON, type PythonVersion } from "./profile.js";
-export { diffTar, formatTarDifference, type TarDifference } from "./tar/diff.js";
-export type { PyValue, PyDict } from "./py/value.js";
-export { ProgressDisplay, renderProgress, formatBytes, type ProgressDisplayOptions } from "./progress.js";
-export { VERSION } from "./version.js";
-export { imageDigests, formatDigests, type ImageDigests, type LayerDigest } from "./audit/digest.js";
-export { verifyImage, ImageReadError, type VerifyOptions, type VerifyResult, type ConfFor, type ImageDifference, type ProfileOutcome } from "./audit/verify.js";
-export { formatVerifyResult } from "./audit/format.js";
-export { pushImage, summaryCounts, type PushOptions, type PushSummary, type LayerOutcome } from "./publish/push.js";
-export { writeOciLayout, type OciLayoutOptions, type OciLayoutSummary } from "./publish/oci-layout.js";
-export { parseImageReference, formatImageReference, type ImageReference } from "./publish/reference.js";
-export { buildManifest, type ImageManifest, type ManifestFormat, type Descriptor } from "./publish/manifest.js";
-export { findCredentials, parseCreds, type Credentials } from "./publish/credentials.js";
-export { RegistryError, ImageRefError, CredentialsError, LayoutError, StaleDigestCacheError } from "./publish/errors.js";
-export { DigestCache, defaultDigestCacheDir } from "./digest-cache.js";
+/**
+ * The library's entry (package.json's "main"): the public API of every
+ * stage, re-exported from where each lives.  The command line's entry is
+ * cli.ts.
+ */
+export { streamImage, writeImage, imageChunks, prepareImage, prepareImageAsync } from "./image/image.ts";
+export { LayerChangedError } from "./passes/entry-log.ts";
+export type { ImageOptions, ImageLayer, ImageDescription, PreparedImage } from "./image/types.ts";
+export type { ProgressEvent } from "./passes/progress-event.ts";
+export { validateConf, type ImageConf } from "./conf/validate.ts";
+export { readConfFile, parseConfText, ConfError } from "./conf/read.ts";
+export { archivePathsTo, layerChunks, type LayerOptions } from "./layer/layer.ts";
+export { Sha256Sink, StreamSink, StreamClosedError, BufferSink, type Sink } from "./layer/sinks.ts";
+export { CannotArchiveError } from "./store/errors.ts";
+export { HashWorkerError } from "./workers/hash/errors.ts";
+export { closeHashWorkers } from "./workers/hash/layer-hasher.ts";
+export { PYTHON_VERSIONS, DEFAULT_PYTHON, type PythonVersion } from "./profile/python.ts";
+export { diffTar, formatTarDifference, type TarDifference } from "./tar/diff.ts";
+export type { PyValue, PyDict } from "./py/value.ts";
+export { ProgressDisplay, renderProgress, formatBytes, type ProgressDisplayOptions } from "./cli/progress.ts";
+export { VERSION } from "./version.ts";
+export { imageDigests, formatDigests, type ImageDigests, type LayerDigest } from "./audit/digest.ts";
+export { verifyImage, ImageReadError, type VerifyOptions, type VerifyResult, type ConfFor, type ImageDifference, type ProfileOutcome } from "./audit/verify.ts";
+export { formatVerifyResult } from "./audit/format.ts";
+export { pushImage, summaryCounts, type PushOptions, type PushSummary, type LayerOutcome } from "./publish/push.ts";
+export { writeOciLayout, type OciLayoutOptions, type OciLayoutSummary } from "./publish/oci-layout.ts";
+export { parseImageReference, formatImageReference, type ImageReference } from "./publish/reference.ts";
+export { buildManifest, type ImageManifest, type ManifestFormat, type Descriptor } from "./publish/manifest.ts";
+export { findCredentials, parseCreds, type Credentials } from "./publish/credentials.ts";
+export { RegistryError, ImageRefError, CredentialsError, LayoutError, StaleDigestCacheError } from "./publish/errors.ts";
+export { DigestCache, defaultDigestCacheDir } from "./passes/digest-cache.ts";

@@ -10,9 +10,10 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { imageChunks, prepareImageAsync, streamImage, type ImageOptions } from "../src/image.js";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
-import { SMALL_IMAGE_CHUNKS, SMALL_IMAGE_ENTRIES, smallImageConf } from "./support/small-image.js";
+import { imageChunks, prepareImageAsync, streamImage } from "../src/image/image.ts";
+import type { ImageOptions } from "../src/image/types.ts";
+import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
+import { SMALL_IMAGE_CHUNKS, SMALL_IMAGE_ENTRIES, smallImageConf } from "./support/small-image.ts";
 
 let store: FixtureStore;
 before(() => {

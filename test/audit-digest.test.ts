@@ -7,13 +7,13 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { imageDigests, formatDigests } from "../src/audit/digest.js";
-import { parseTarLayout } from "../src/tar/inspect.js";
-import { parsePythonJson } from "../src/py/json.js";
-import type { PyDict, PyValue } from "../src/py/value.js";
-import { skipIfUnavailable, type FixtureStore } from "./support/fixture-store.js";
-import { confOf, goldenAuditCases, goldenStore, withTz } from "./support/audit-cases.js";
-import { runOurCli } from "./support/reference.js";
+import { imageDigests, formatDigests } from "../src/audit/digest.ts";
+import { parseTarLayout } from "../src/tar/inspect.ts";
+import { parsePythonJson } from "../src/py/json/json.ts";
+import type { PyDict, PyValue } from "../src/py/value.ts";
+import { skipIfUnavailable, type FixtureStore } from "./support/fixture-store.ts";
+import { confOf, goldenAuditCases, goldenStore, withTz } from "./support/audit-cases.ts";
+import { runOurCli } from "./support/reference.ts";
 
 /** The manifest and config a docker-archive tarball holds. */
 function readArchiveDescription(image: Buffer): { manifest: PyValue; config: PyDict; configName: string } {

@@ -8,14 +8,14 @@ import assert from "node:assert/strict";
 import { createReadStream, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
-import { verifyImage, type VerifyResult } from "../src/audit/verify.js";
-import { formatVerifyResult } from "../src/audit/format.js";
-import { MODE, MTIME } from "../src/tar/constants.js";
-import type { PythonVersion } from "../src/py/version.js";
-import { skipIfUnavailable, type FixtureStore } from "./support/fixture-store.js";
-import { confOf, goldenAuditCases, goldenStore, withTz, type AuditCase } from "./support/audit-cases.js";
-import { innerMember, memberName, outerMember, withConfigKeysReordered, withContentByteFlipped, withHeaderField, withMembersSwapped, withPaxValue } from "./support/tar-edit.js";
-import { runOurCli } from "./support/reference.js";
+import { verifyImage, type VerifyResult } from "../src/audit/verify.ts";
+import { formatVerifyResult } from "../src/audit/format.ts";
+import { MODE, MTIME } from "../src/tar/constants.ts";
+import type { PythonVersion } from "../src/py/version.ts";
+import { skipIfUnavailable, type FixtureStore } from "./support/fixture-store.ts";
+import { confOf, goldenAuditCases, goldenStore, withTz, type AuditCase } from "./support/audit-cases.ts";
+import { innerMember, memberName, outerMember, withConfigKeysReordered, withContentByteFlipped, withHeaderField, withMembersSwapped, withPaxValue } from "./support/tar-edit.ts";
+import { runOurCli } from "./support/reference.ts";
 
 const cases = goldenAuditCases();
 function goldenCase(name: string, python: PythonVersion): AuditCase {

@@ -9,11 +9,11 @@ import { tmpdir } from "node:os";
 import { createServer, type Server } from "node:net";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
-import { REPO_ROOT, runOurCli, type ProcessResult } from "./support/reference.js";
-import { storePath } from "./fixtures/layer-fixtures.js";
-import type { TreeEntry } from "./support/tree-spec.js";
-import { skipOrFail } from "./support/requirements.js";
+import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
+import { REPO_ROOT, runOurCli, type ProcessResult } from "./support/reference.ts";
+import { storePath } from "./fixtures/layer-fixtures.ts";
+import type { TreeEntry } from "./support/tree-spec.ts";
+import { skipOrFail } from "./support/requirements.ts";
 
 const good = storePath(30, "good");
 const withSocket = storePath(31, "with-socket");

@@ -11,12 +11,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BaseImageError, listMembers, type Member } from "../src/base-image.js";
-import { profileFor } from "../src/profile.js";
-import { BLOCK_SIZE, TypeFlag } from "../src/tar/constants.js";
-import { encodeHeader, TAR_FORMAT_CURRENT } from "../src/tar/header.js";
-import { writeChecksum } from "../src/tar/number.js";
-import type { PythonVersion } from "../src/py/version.js";
+import { BaseImageError, listMembers, type Member } from "../src/base-image/base-image.ts";
+import { profileFor, TAR_FORMAT_CURRENT } from "../src/profile/python.ts";
+import { BLOCK_SIZE, TypeFlag } from "../src/tar/constants.ts";
+import { encodeHeader } from "../src/tar/header.ts";
+import { writeChecksum } from "../src/tar/number.ts";
+import type { PythonVersion } from "../src/py/version.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "sli-base-archive-"));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -12,14 +12,15 @@ import { spawnSync } from "node:child_process";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseConfText, validateConf, type ImageConf } from "../src/conf.js";
-import { BaseImageError } from "../src/base-image.js";
-import { prepareImage, prepareImageAsync } from "../src/image.js";
-import { imageDigests } from "../src/audit/digest.js";
-import { profileOutcomes } from "../src/audit/profiles.js";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
-import { GOLDEN_DIR, REPO_ROOT } from "./support/reference.js";
-import type { TreeEntry } from "./support/tree-spec.js";
+import { validateConf, type ImageConf } from "../src/conf/validate.ts";
+import { parseConfText } from "../src/conf/read.ts";
+import { BaseImageError } from "../src/base-image/base-image.ts";
+import { prepareImage, prepareImageAsync } from "../src/image/image.ts";
+import { imageDigests } from "../src/audit/digest.ts";
+import { profileOutcomes } from "../src/audit/profiles.ts";
+import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
+import { GOLDEN_DIR, REPO_ROOT } from "./support/reference.ts";
+import type { TreeEntry } from "./support/tree-spec.ts";
 
 interface CurrentFixtures {
   readonly store: TreeEntry[];
@@ -99,7 +100,7 @@ describe("from_image: the base image's file from open to close", () => {
     const dist = mkdtempSync(join(tmpdir(), "sli-no-gunzip-worker-"));
     try {
       cpSync(join(REPO_ROOT, "dist"), dist, { recursive: true });
-      rmSync(join(dist, "base", "gunzip-worker.js"));
+      rmSync(join(dist, "workers", "gunzip", "gunzip-worker.js"));
       const confPath = join(dist, "conf.json");
       writeFileSync(confPath, confText(GZIP));
       const run = (cli: string) => spawnSync(process.execPath, [cli, "--quiet", "--python", "3.13", "--root", store.root, confPath], { maxBuffer: 1 << 28, env: { ...process.env, TZ: "UTC" } });

@@ -14,13 +14,13 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { skipOptional } from "./support/requirements.js";
+import { skipOptional } from "./support/requirements.ts";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PythonVersion } from "../src/py/version.js";
-import { currentReferenceUnavailable, pythonFor, runCurrentReferenceImage, runOurCli } from "./support/reference.js";
-import { buildDifferentialStore, mismatchReport } from "./support/differential-store.js";
-import { ConfWriter } from "./support/random-conf.js";
+import type { PythonVersion } from "../src/py/version.ts";
+import { currentReferenceUnavailable, pythonFor, runCurrentReferenceImage, runOurCli } from "./support/reference.ts";
+import { buildDifferentialStore, mismatchReport } from "./support/differential-store.ts";
+import { ConfWriter } from "./support/random-conf.ts";
 
 const CONFS = Math.max(1, Number(process.env.SLI_DIFF_CURRENT_CONFS ?? 8));
 const REQUIRED_PROFILES: readonly PythonVersion[] = ["3.11", "3.12", "3.13"];

@@ -16,12 +16,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PythonVersion } from "../src/py/version.js";
-import { pythonFor, referenceUnavailable, runReferenceImage } from "./support/reference.js";
-import { runOurCliInProcess } from "./support/cli-in-process.js";
-import { isRequired, missingMessage, skipOrFail } from "./support/requirements.js";
-import { buildDifferentialStore, mismatchReport } from "./support/differential-store.js";
-import { ConfWriter, type RandomConf } from "./support/random-conf.js";
+import type { PythonVersion } from "../src/py/version.ts";
+import { pythonFor, referenceUnavailable, runReferenceImage } from "./support/reference.ts";
+import { runOurCliInProcess } from "./support/cli-in-process.ts";
+import { isRequired, missingMessage, skipOrFail } from "./support/requirements.ts";
+import { buildDifferentialStore, mismatchReport } from "./support/differential-store.ts";
+import { ConfWriter, type RandomConf } from "./support/random-conf.ts";
 
 /** SLI_DIFF_CONFS raises it for a longer soak run. */
 const CONFS = Math.max(1, Number(process.env.SLI_DIFF_CONFS ?? 12));

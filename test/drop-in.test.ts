@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { diffTar, formatTarDifference } from "../src/tar/diff.js";
-import { IMAGE_GOLDEN_DIR, readImageFixtures, readImageManifest } from "./support/golden-images.js";
-import { makeFixtureStore } from "./support/fixture-store.js";
-import { REPO_ROOT, WITH_STORE, referenceUnavailable } from "./support/reference.js";
-import { skipOrFail } from "./support/requirements.js";
+import { diffTar, formatTarDifference } from "../src/tar/diff.ts";
+import { IMAGE_GOLDEN_DIR, readImageFixtures, readImageManifest } from "./support/golden-images.ts";
+import { makeFixtureStore } from "./support/fixture-store.ts";
+import { REPO_ROOT, WITH_STORE, referenceUnavailable } from "./support/reference.ts";
+import { skipOrFail } from "./support/requirements.ts";
 
 test("drop-in: our CLI under with-store, reading the real /nix/store, equals the reference's image", (t) => {
   const problem = referenceUnavailable();

@@ -5,8 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { EntryLog, LayerChangedError } from "../src/entry-log.js";
-import type { EntryRecord } from "../src/layer.js";
+import { EntryLog, LayerChangedError } from "../src/passes/entry-log.ts";
+import type { EntryRecord } from "../src/layer/layer.ts";
 
 const NAMES = [
   "/nix/store/aaa-x",

@@ -10,11 +10,11 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
-import { REPO_ROOT } from "./support/reference.js";
-import { storePath } from "./fixtures/layer-fixtures.js";
-import { parseTarLayout } from "../src/tar/inspect.js";
-import type { TreeEntry } from "./support/tree-spec.js";
+import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
+import { REPO_ROOT } from "./support/reference.ts";
+import { storePath } from "./fixtures/layer-fixtures.ts";
+import { parseTarLayout } from "../src/tar/inspect.ts";
+import type { TreeEntry } from "./support/tree-spec.ts";
 
 const first = storePath(40, "first");
 const second = storePath(41, "second");

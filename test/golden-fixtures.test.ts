@@ -7,10 +7,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { LAYER_GOLDEN_DIR } from "./support/golden-layers.js";
-import { CURRENT_GOLDEN_DIR } from "./support/golden-current.js";
-import { IMAGE_GOLDEN_DIR } from "./support/golden-images.js";
-import { currentFixturesText, imageFixturesText, layerFixturesText } from "./support/fixture-descriptions.js";
+import { LAYER_GOLDEN_DIR } from "./support/golden-layers.ts";
+import { CURRENT_GOLDEN_DIR } from "./support/golden-current.ts";
+import { IMAGE_GOLDEN_DIR } from "./support/golden-images.ts";
+import { currentFixturesText, imageFixturesText, layerFixturesText } from "./support/fixture-descriptions.ts";
 
 test("golden/layers/fixtures.json describes test/fixtures/layer-fixtures.ts (else: npm run golden -- layers)", () => {
   assert.equal(readFileSync(join(LAYER_GOLDEN_DIR, "fixtures.json"), "utf8"), layerFixturesText());

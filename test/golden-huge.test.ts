@@ -11,10 +11,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PythonVersion } from "../src/py/version.js";
-import { LAYER_GOLDEN_DIR, readLayerFixtures, readLayerManifest } from "./support/golden-layers.js";
-import { makeFixtureStore } from "./support/fixture-store.js";
-import { ourLayerDigest } from "./support/layer-bytes.js";
+import type { PythonVersion } from "../src/py/version.ts";
+import { LAYER_GOLDEN_DIR, readLayerFixtures, readLayerManifest } from "./support/golden-layers.ts";
+import { makeFixtureStore } from "./support/fixture-store.ts";
+import { ourLayerDigest } from "./support/layer-bytes.ts";
 
 const fixtures = readLayerFixtures();
 const manifest = readLayerManifest();

@@ -13,12 +13,12 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { diffTar, formatTarDifference } from "../src/tar/diff.js";
-import type { PythonVersion } from "../src/py/version.js";
-import { IMAGE_GOLDEN_DIR, confPaths, readImageFixtures, readImageManifest, rejectionProblems, type ImageOutcome } from "./support/golden-images.js";
-import { makeFixtureStore, skipIfUnavailable, type FixtureStore } from "./support/fixture-store.js";
-import { runOurCli } from "./support/reference.js";
-import { runOurCliInProcess } from "./support/cli-in-process.js";
+import { diffTar, formatTarDifference } from "../src/tar/diff.ts";
+import type { PythonVersion } from "../src/py/version.ts";
+import { IMAGE_GOLDEN_DIR, confPaths, readImageFixtures, readImageManifest, rejectionProblems, type ImageOutcome } from "./support/golden-images.ts";
+import { makeFixtureStore, skipIfUnavailable, type FixtureStore } from "./support/fixture-store.ts";
+import { runOurCli } from "./support/reference.ts";
+import { runOurCliInProcess } from "./support/cli-in-process.ts";
 
 const fixtures = readImageFixtures();
 const manifest = readImageManifest();

@@ -7,11 +7,11 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { diffTar, formatTarDifference } from "../src/tar/diff.js";
-import type { PythonVersion } from "../src/py/version.js";
-import { LAYER_GOLDEN_DIR, readLayerFixtures, readLayerManifest } from "./support/golden-layers.js";
-import { makeFixtureStore, skipIfUnavailable, type FixtureStore } from "./support/fixture-store.js";
-import { ourLayer } from "./support/layer-bytes.js";
+import { diffTar, formatTarDifference } from "../src/tar/diff.ts";
+import type { PythonVersion } from "../src/py/version.ts";
+import { LAYER_GOLDEN_DIR, readLayerFixtures, readLayerManifest } from "./support/golden-layers.ts";
+import { makeFixtureStore, skipIfUnavailable, type FixtureStore } from "./support/fixture-store.ts";
+import { ourLayer } from "./support/layer-bytes.ts";
 
 const fixtures = readLayerFixtures();
 const manifest = readLayerManifest();

@@ -5,11 +5,11 @@
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { hashPasses } from "../src/hash-passes.js";
-import { CannotArchiveError } from "../src/errors.js";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
-import { storePath } from "./fixtures/layer-fixtures.js";
-import type { TreeEntry } from "./support/tree-spec.js";
+import { hashPasses } from "../src/passes/hash-passes.ts";
+import { CannotArchiveError } from "../src/store/errors.ts";
+import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
+import { storePath } from "./fixtures/layer-fixtures.ts";
+import type { TreeEntry } from "./support/tree-spec.ts";
 
 const MiB = 1 << 20;
 const big = [storePath(50, "big-a"), storePath(51, "big-b"), storePath(52, "small")];

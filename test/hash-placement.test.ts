@@ -8,9 +8,9 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { REPO_ROOT } from "./support/reference.js";
-import type { FixtureStore } from "./support/fixture-store.js";
-import { makeSmallImageStore } from "./support/small-image.js";
+import { REPO_ROOT } from "./support/reference.ts";
+import type { FixtureStore } from "./support/fixture-store.ts";
+import { makeSmallImageStore } from "./support/small-image.ts";
 
 let store: FixtureStore;
 let confPath: string;

@@ -13,14 +13,14 @@ import { cpSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
-import { RingHasher, closeHashWorkers, hashWorkerThreads } from "../src/hash/layer-hasher.js";
-import { HashWorkerError } from "../src/errors.js";
-import { prepareImageAsync, streamImage } from "../src/image.js";
-import { runSync } from "../src/pause.js";
-import { runCli } from "../src/cli-run.js";
-import { REPO_ROOT } from "./support/reference.js";
-import type { FixtureStore } from "./support/fixture-store.js";
-import { makeSmallImageStore, smallImageConf } from "./support/small-image.js";
+import { RingHasher, closeHashWorkers, hashWorkerThreads } from "../src/workers/hash/layer-hasher.ts";
+import { HashWorkerError } from "../src/workers/hash/errors.ts";
+import { prepareImageAsync, streamImage } from "../src/image/image.ts";
+import { runSync } from "../src/workers/pause.ts";
+import { runCli } from "../src/cli/run.ts";
+import { REPO_ROOT } from "./support/reference.ts";
+import type { FixtureStore } from "./support/fixture-store.ts";
+import { makeSmallImageStore, smallImageConf } from "./support/small-image.ts";
 
 // These tests are about the worker threads: whatever the environment asks for.
 process.env["SLI_HASH_PLACEMENT"] = "worker";
@@ -36,7 +36,7 @@ test("CLI with its hash worker file missing: one line, exit 1, nothing on stdout
   const dist = mkdtempSync(join(tmpdir(), "sli-broken-dist-"));
   try {
     cpSync(join(REPO_ROOT, "dist"), dist, { recursive: true });
-    rmSync(join(dist, "hash", "hash-worker.js"));
+    rmSync(join(dist, "workers", "hash", "hash-worker.js"));
     const result = spawnSync(process.execPath, [join(dist, "cli.js"), "--root", store.root, confPath], { timeout: 120_000 });
     assert.equal(result.signal, null, "killed by the safety timeout: the CLI hung");
     assert.equal(result.status, 1);

@@ -8,11 +8,12 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { imageChunks } from "../src/image.js";
-import { parseConfText, validateConf, type ImageConf } from "../src/conf.js";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
-import { storePath } from "./fixtures/layer-fixtures.js";
-import type { TreeEntry } from "./support/tree-spec.js";
+import { imageChunks } from "../src/image/image.ts";
+import { validateConf, type ImageConf } from "../src/conf/validate.ts";
+import { parseConfText } from "../src/conf/read.ts";
+import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
+import { storePath } from "./fixtures/layer-fixtures.ts";
+import type { TreeEntry } from "./support/tree-spec.ts";
 
 const custom = storePath(40, "customisation-layer");
 const paths = [storePath(41, "big-a"), storePath(42, "big-b"), storePath(43, "big-c")];

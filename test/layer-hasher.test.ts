@@ -2,10 +2,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
-import { InThreadHasher, RingHasher, type LayerHasher } from "../src/hash/layer-hasher.js";
-import { SLOT_BYTES, SLOTS } from "../src/hash/protocol.js";
-import { runSync } from "../src/pause.js";
-import { Prng } from "./support/prng.js";
+import { InThreadHasher, RingHasher, type LayerHasher } from "../src/workers/hash/layer-hasher.ts";
+import { SLOT_BYTES, SLOTS } from "../src/workers/hash/protocol.ts";
+import { runSync } from "../src/workers/pause.ts";
+import { Prng } from "./support/prng.ts";
 
 /** Fills lent buffers with pseudo-random lengths and bytes; returns what plain sha256 and crc32 of them give. */
 function feed(hasher: LayerHasher, prng: Prng, chunks: number): { sha256: string; crc32: number } {

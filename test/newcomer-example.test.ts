@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
-import { REPO_ROOT, pythonFor, referenceUnavailable, runOurCli, runReferenceImage } from "./support/reference.js";
-import { EXAMPLE_CONF, EXAMPLE_CURRENT_IMAGE, EXAMPLE_CURRENT_LOG, EXAMPLE_DIGESTS, EXAMPLE_LOG, makeExampleStore } from "./support/example-store.js";
-import { skipOrFail } from "./support/requirements.js";
+import { REPO_ROOT, pythonFor, referenceUnavailable, runOurCli, runReferenceImage } from "./support/reference.ts";
+import { EXAMPLE_CONF, EXAMPLE_CURRENT_IMAGE, EXAMPLE_CURRENT_LOG, EXAMPLE_DIGESTS, EXAMPLE_LOG, makeExampleStore } from "./support/example-store.ts";
+import { skipOrFail } from "./support/requirements.ts";
 
 describe("npm start: the example image", () => {
   let scratch: string;

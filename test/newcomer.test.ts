@@ -25,9 +25,9 @@ import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, re
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { REPO_ROOT } from "./support/reference.js";
-import { EXAMPLE_DIGESTS } from "./support/example-store.js";
-import { REQUIREMENTS, skipOrFail, type Requirement } from "./support/requirements.js";
+import { REPO_ROOT } from "./support/reference.ts";
+import { EXAMPLE_DIGESTS } from "./support/example-store.ts";
+import { REQUIREMENTS, skipOrFail, type Requirement } from "./support/requirements.ts";
 
 function idOf(flag: "-u" | "-g", user: string): number | undefined {
   const result = spawnSync("id", [flag, user], { encoding: "utf8" });

@@ -11,10 +11,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runOurCliInProcess } from "./support/cli-in-process.js";
-import type { FixtureStore } from "./support/fixture-store.js";
-import { skipOrFail } from "./support/requirements.js";
-import { makeSmallImageStore } from "./support/small-image.js";
+import { runOurCliInProcess } from "./support/cli-in-process.ts";
+import type { FixtureStore } from "./support/fixture-store.ts";
+import { skipOrFail } from "./support/requirements.ts";
+import { makeSmallImageStore } from "./support/small-image.ts";
 
 let store: FixtureStore;
 let confPath: string;

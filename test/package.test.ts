@@ -9,10 +9,10 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
-import { VERSION } from "../src/version.js";
-import { REPO_ROOT } from "./support/reference.js";
-import { EXAMPLE_CONF, EXAMPLE_DIGESTS, EXAMPLE_DIR, EXAMPLE_LOG, makeExampleStore, type ExampleStore } from "./support/example-store.js";
-import { copyAsNixStore, removeNixStoreCopy } from "../src/demo/nix-store-copy.js";
+import { VERSION } from "../src/version.ts";
+import { REPO_ROOT } from "./support/reference.ts";
+import { EXAMPLE_CONF, EXAMPLE_DIGESTS, EXAMPLE_DIR, EXAMPLE_LOG, makeExampleStore, type ExampleStore } from "./support/example-store.ts";
+import { copyAsNixStore, removeNixStoreCopy } from "../src/demo/nix-store-copy.ts";
 
 const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { name: string; version: string };
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";

@@ -10,12 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { PassThrough } from "node:stream";
-import { ProgressDisplay, formatBytes, formatBytesOf, formatDuration, renderProgress } from "../src/progress.js";
-import type { ProgressEvent } from "../src/image.js";
-import { runCli } from "../src/cli-run.js";
-import { REPO_ROOT } from "./support/reference.js";
-import { EXAMPLE_CONF, EXAMPLE_LOG, makeExampleStore, type ExampleStore } from "./support/example-store.js";
-import { skipOrFail } from "./support/requirements.js";
+import { ProgressDisplay, formatBytes, formatBytesOf, formatDuration, renderProgress } from "../src/cli/progress.ts";
+import type { ProgressEvent } from "../src/passes/progress-event.ts";
+import { runCli } from "../src/cli/run.ts";
+import { REPO_ROOT } from "./support/reference.ts";
+import { EXAMPLE_CONF, EXAMPLE_LOG, makeExampleStore, type ExampleStore } from "./support/example-store.ts";
+import { skipOrFail } from "./support/requirements.ts";
 
 const MiB = 2 ** 20;
 

@@ -11,13 +11,13 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeFixtureStore, skipIfUnavailable, type FixtureStore } from "./support/fixture-store.js";
-import { runOurCliInProcess } from "./support/cli-in-process.js";
-import { runTool, toolMissing } from "./support/client-tools.js";
-import { skipOrFail } from "./support/requirements.js";
-import { GOLDEN_DIR } from "./support/reference.js";
-import type { TreeEntry } from "./support/tree-spec.js";
-import { useTemporaryCacheHome } from "./support/publish-store.js";
+import { makeFixtureStore, skipIfUnavailable, type FixtureStore } from "./support/fixture-store.ts";
+import { runOurCliInProcess } from "./support/cli-in-process.ts";
+import { runTool, toolMissing } from "./support/client-tools.ts";
+import { skipOrFail } from "./support/requirements.ts";
+import { GOLDEN_DIR } from "./support/reference.ts";
+import type { TreeEntry } from "./support/tree-spec.ts";
+import { useTemporaryCacheHome } from "./support/publish-store.ts";
 
 // oci keeps a digest cache by default: here, not in the user's.
 useTemporaryCacheHome();

@@ -13,13 +13,13 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RegistryClient } from "../src/publish/registry.js";
-import { RegistryError } from "../src/publish/errors.js";
-import { followsRedirect, followUrl } from "../src/publish/origin.js";
-import { makePublishStore, useTemporaryCacheHome, type PublishStore } from "./support/publish-store.js";
-import { commandMissing, makeCertificate, runCliAsync, type CliRun } from "./support/registry.js";
-import { skipOrFail } from "./support/requirements.js";
-import { BASIC, PASSWORD, SECRETS, TOKEN, USER, serveRealm, serveRegistry, serveStorage, type StandIn } from "./support/stand-in-registry.js";
+import { RegistryClient } from "../src/publish/registry.ts";
+import { RegistryError } from "../src/publish/errors.ts";
+import { followsRedirect, followUrl } from "../src/publish/origin.ts";
+import { makePublishStore, useTemporaryCacheHome, type PublishStore } from "./support/publish-store.ts";
+import { commandMissing, makeCertificate, runCliAsync, type CliRun } from "./support/registry.ts";
+import { skipOrFail } from "./support/requirements.ts";
+import { BASIC, PASSWORD, SECRETS, TOKEN, USER, serveRealm, serveRegistry, serveStorage, type StandIn } from "./support/stand-in-registry.ts";
 
 useTemporaryCacheHome();
 

@@ -1,5 +1,5 @@
 /**
- * The digest cache of push and oci (src/digest-cache.ts), against a real
+ * The digest cache of push and oci (src/passes/digest-cache.ts), against a real
  * registry behind the counting proxy: a second push hashes nothing and
  * sends nothing; a store change is a cache miss; a stale entry (one that
  * is well formed but wrong) fails the push in one line naming the layer's
@@ -11,19 +11,21 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { runTool, toolMissing } from "./support/client-tools.js";
-import { EDITED_PATH, makePublishStore, useTemporaryCacheHome, type PublishStore } from "./support/publish-store.js";
-import { registryMissing, runCliAsync, skipOrFailClients, startCountingProxy, startRegistry, type CountingProxy, type RunningRegistry } from "./support/registry.js";
-import { prepareImage, prepareImageAsync, type ProgressEvent } from "../src/image.js";
-import { readConfFile, validateConf } from "../src/conf.js";
-import { DigestCache, layerCacheKey, type CachedDigest, type LayerKeyParts } from "../src/digest-cache.js";
-import { LAYER_STYLE_2020, layerChunks, layerEntryRecords, type EntryRecord } from "../src/layer.js";
-import { PYTHON_VERSIONS } from "../src/profile.js";
-import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.js";
-import { GOLDEN_DIR } from "./support/reference.js";
-import type { TreeEntry } from "./support/tree-spec.js";
-import { pushImage } from "../src/publish/push.js";
-import { parseImageReference } from "../src/publish/reference.js";
+import { runTool, toolMissing } from "./support/client-tools.ts";
+import { EDITED_PATH, makePublishStore, useTemporaryCacheHome, type PublishStore } from "./support/publish-store.ts";
+import { registryMissing, runCliAsync, skipOrFailClients, startCountingProxy, startRegistry, type CountingProxy, type RunningRegistry } from "./support/registry.ts";
+import { prepareImage, prepareImageAsync } from "../src/image/image.ts";
+import type { ProgressEvent } from "../src/passes/progress-event.ts";
+import { validateConf } from "../src/conf/validate.ts";
+import { readConfFile } from "../src/conf/read.ts";
+import { DigestCache, layerCacheKey, type CachedDigest, type LayerKeyParts } from "../src/passes/digest-cache.ts";
+import { LAYER_STYLE_2020, layerChunks, layerEntryRecords, type EntryRecord } from "../src/layer/layer.ts";
+import { PYTHON_VERSIONS } from "../src/profile/python.ts";
+import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
+import { GOLDEN_DIR } from "./support/reference.ts";
+import type { TreeEntry } from "./support/tree-spec.ts";
+import { pushImage } from "../src/publish/push.ts";
+import { parseImageReference } from "../src/publish/reference.ts";
 
 const defaultCache = useTemporaryCacheHome();
 const missing = registryMissing() ?? toolMissing("skopeo")?.replace(/^SKIPPED: /, "");

@@ -9,18 +9,20 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { skipOrFail } from "./support/requirements.js";
+import { skipOrFail } from "./support/requirements.ts";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseTarLayout } from "../src/tar/inspect.js";
-import { runTool, toolMissing } from "./support/client-tools.js";
-import { runOurCli } from "./support/reference.js";
-import { EDITED_PATH, makePublishStore, useTemporaryCacheHome, type PublishStore } from "./support/publish-store.js";
-import { LayerChangedError, prepareImage } from "../src/image.js";
-import { readConfFile, validateConf } from "../src/conf.js";
-import { pushImage } from "../src/publish/push.js";
-import { parseImageReference } from "../src/publish/reference.js";
+import { parseTarLayout } from "../src/tar/inspect.ts";
+import { runTool, toolMissing } from "./support/client-tools.ts";
+import { runOurCli } from "./support/reference.ts";
+import { EDITED_PATH, makePublishStore, useTemporaryCacheHome, type PublishStore } from "./support/publish-store.ts";
+import { prepareImage } from "../src/image/image.ts";
+import { LayerChangedError } from "../src/passes/entry-log.ts";
+import { validateConf } from "../src/conf/validate.ts";
+import { readConfFile } from "../src/conf/read.ts";
+import { pushImage } from "../src/publish/push.ts";
+import { parseImageReference } from "../src/publish/reference.ts";
 import {
   registryMissing,
   runAsync,
@@ -31,7 +33,7 @@ import {
   startTokenServer,
   type CountingProxy,
   type RunningRegistry,
-} from "./support/registry.js";
+} from "./support/registry.ts";
 
 // push keeps a digest cache by default: here, not in the user's.
 useTemporaryCacheHome();

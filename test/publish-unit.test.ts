@@ -7,12 +7,12 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseImageReference } from "../src/publish/reference.js";
-import { authFileCandidates, findCredentials } from "../src/publish/credentials.js";
-import { parseChallenge } from "../src/publish/auth.js";
-import { buildManifest } from "../src/publish/manifest.js";
-import { ImageRefError, CredentialsError } from "../src/publish/errors.js";
-import type { ImageDescription } from "../src/image.js";
+import { parseImageReference } from "../src/publish/reference.ts";
+import { authFileCandidates, findCredentials } from "../src/publish/credentials.ts";
+import { parseChallenge } from "../src/publish/auth.ts";
+import { buildManifest } from "../src/publish/manifest.ts";
+import { ImageRefError, CredentialsError } from "../src/publish/errors.ts";
+import type { ImageDescription } from "../src/image/types.ts";
 
 describe("IMAGE-REF", () => {
   test("host, port, repository path and tag", () => {

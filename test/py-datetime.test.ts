@@ -15,7 +15,7 @@
  * Without interpreters the differential tests skip, loudly.
  */
 import assert from "node:assert/strict";
-import { runPython } from "./support/python.js";
+import { runPython } from "./support/python.ts";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -31,11 +31,11 @@ import {
   resolveLocalTimeZone,
   timestampSeconds,
   UtcOffsetRangeError,
-} from "../src/py/datetime.js";
-import { trueDivide } from "../src/py/timestamp.js";
-import type { PythonVersion } from "../src/py/version.js";
-import { pythonFor } from "./support/reference.js";
-import { isRequired, missingMessage, skipOrFail } from "./support/requirements.js";
+} from "../src/py/datetime/datetime.ts";
+import { trueDivide } from "../src/py/datetime/timestamp.ts";
+import type { PythonVersion } from "../src/py/version.ts";
+import { pythonFor } from "./support/reference.ts";
+import { isRequired, missingMessage, skipOrFail } from "./support/requirements.ts";
 
 const VERSIONS: readonly PythonVersion[] = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"];
 
@@ -354,7 +354,10 @@ function prng(seed: number): () => number {
 }
 
 class Gen {
-  constructor(readonly rand: () => number) {}
+  readonly rand: () => number;
+  constructor(rand: () => number) {
+    this.rand = rand;
+  }
   int(lo: number, hi: number): number {
     return lo + Math.floor(this.rand() * (hi - lo + 1));
   }

@@ -1,5 +1,5 @@
 /**
- * Python-compatible JSON (src/py/json.ts) against CPython's json module.
+ * Python-compatible JSON (src/py/json/json.ts) against CPython's json module.
  *
  * - Fixed cases: the expectations in the GENERATED block below were produced
  *   by CPython 3.8 / 3.11 / 3.13 with
@@ -22,14 +22,14 @@ import {
   pythonFloatRepr,
   REFERENCE_JSON_DUMP_MAX_DEPTH,
   REFERENCE_JSON_LOAD_MAX_DEPTH,
-} from "../src/py/json.js";
-import { reprValue } from "../src/py/repr.js";
-import type { PyValue } from "../src/py/value.js";
-import { PYTHON_VERSIONS, type PythonVersion } from "../src/py/version.js";
-import { Prng } from "./support/prng.js";
-import { findPythonInterpreters, fromHex16, runPython, toHex16 } from "./support/python.js";
-import { RandomJson } from "./support/random-json.js";
-import { skipOrFail } from "./support/requirements.js";
+} from "../src/py/json/json.ts";
+import { reprValue } from "../src/py/repr.ts";
+import type { PyValue } from "../src/py/value.ts";
+import { PYTHON_VERSIONS, type PythonVersion } from "../src/py/version.ts";
+import { Prng } from "./support/prng.ts";
+import { findPythonInterpreters, fromHex16, runPython, toHex16 } from "./support/python.ts";
+import { RandomJson } from "./support/random-json.ts";
+import { skipOrFail } from "./support/requirements.ts";
 
 type Outcome =
   | { ok: { dumps: string; repr: string } }

@@ -12,12 +12,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { test } from "node:test";
-import { reprList, reprStr } from "../src/py/repr.js";
-import { NONPRINTABLE_BASE, NONPRINTABLE_DIFF } from "../src/py/unicode-printable.js";
-import { PYTHON_VERSIONS, type PythonVersion } from "../src/py/version.js";
-import { Prng } from "./support/prng.js";
-import { findPythonInterpreters, fromHex16, runPython, toHex16 } from "./support/python.js";
-import { skipOrFail } from "./support/requirements.js";
+import { reprList, reprStr } from "../src/py/repr.ts";
+import { NONPRINTABLE_BASE, NONPRINTABLE_DIFF } from "../src/py/unicode/unicode-printable.ts";
+import { PYTHON_VERSIONS, type PythonVersion } from "../src/py/version.ts";
+import { Prng } from "./support/prng.ts";
+import { findPythonInterpreters, fromHex16, runPython, toHex16 } from "./support/python.ts";
+import { skipOrFail } from "./support/requirements.ts";
 
 interface ReprCase<T> {
   input: T;

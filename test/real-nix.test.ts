@@ -23,11 +23,11 @@ import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { NIX_GOLDEN_DIR, allPaths, buildClosure, copyClosure, narHashes, nixConfs, nixSystem, nixUnavailable, nixVersion, readNixManifest, type NixClosure } from "./support/nix.js";
-import { REFERENCE_DIR, currentReference, runOurCli, type ProcessResult } from "./support/reference.js";
-import { findPythonInterpreters } from "./support/python.js";
-import { compare } from "./support/image-compare.js";
-import { skipOptional, skipOrFail } from "./support/requirements.js";
+import { NIX_GOLDEN_DIR, allPaths, buildClosure, copyClosure, narHashes, nixConfs, nixSystem, nixUnavailable, nixVersion, readNixManifest, type NixClosure } from "./support/nix.ts";
+import { REFERENCE_DIR, currentReference, runOurCli, type ProcessResult } from "./support/reference.ts";
+import { findPythonInterpreters } from "./support/python.ts";
+import { compare } from "./support/image-compare.ts";
+import { skipOptional, skipOrFail } from "./support/requirements.ts";
 
 const manifest = readNixManifest();
 /** Every CPython the goldens cover (3.8 ... 3.13). */

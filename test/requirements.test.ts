@@ -7,8 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { REQUIREMENTS, isRequired, missingMessage, skipOptional, skipOrFail, type Requirement } from "./support/requirements.js";
-import { REPO_ROOT } from "./support/reference.js";
+import { REQUIREMENTS, isRequired, missingMessage, skipOptional, skipOrFail, type Requirement } from "./support/requirements.ts";
+import { REPO_ROOT } from "./support/reference.ts";
 
 const KINDS = Object.keys(REQUIREMENTS) as Requirement[];
 

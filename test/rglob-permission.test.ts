@@ -15,16 +15,16 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { skipOrFail } from "./support/requirements.js";
+import { skipOrFail } from "./support/requirements.ts";
 import { spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PYTHON_VERSIONS } from "../src/profile.js";
-import type { PythonVersion } from "../src/py/version.js";
-import { parseTarLayout } from "../src/tar/inspect.js";
-import { storePath } from "./fixtures/layer-fixtures.js";
-import { pythonFor, REFERENCE_DIR, REPO_ROOT, referenceUnavailable, WITH_STORE } from "./support/reference.js";
+import { PYTHON_VERSIONS } from "../src/profile/python.ts";
+import type { PythonVersion } from "../src/py/version.ts";
+import { parseTarLayout } from "../src/tar/inspect.ts";
+import { storePath } from "./fixtures/layer-fixtures.ts";
+import { pythonFor, REFERENCE_DIR, REPO_ROOT, referenceUnavailable, WITH_STORE } from "./support/reference.ts";
 
 const locked = storePath(40, "locked");
 const childLink = storePath(41, "symlink-into-locked");

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
-import { StreamClosedError, StreamSink } from "../src/sinks.js";
+import { StreamClosedError, StreamSink } from "../src/layer/sinks.ts";
 
 /** A stream that never drains: every write is left pending. */
 function stuck(): Writable {

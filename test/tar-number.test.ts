@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { writeChecksum, writeOctal } from "../src/tar/number.js";
-import { MTIME, SIZE, CHKSUM } from "../src/tar/constants.js";
-import { Prng } from "./support/prng.js";
+import { writeChecksum, writeOctal } from "../src/tar/number.ts";
+import { MTIME, SIZE, CHKSUM } from "../src/tar/constants.ts";
+import { Prng } from "./support/prng.ts";
 
 /** The definition, byte by byte: what tarfile's calc_chksums computes. */
 function plainChecksum(block: Uint8Array): string {

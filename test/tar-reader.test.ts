@@ -7,8 +7,8 @@
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { BLOCK_SIZE, CHKSUM, MODE, NAME, SIZE, TYPEFLAG, TypeFlag } from "../src/tar/constants.js";
-import { writeChecksum } from "../src/tar/number.js";
+import { BLOCK_SIZE, CHKSUM, MODE, NAME, SIZE, TYPEFLAG, TypeFlag } from "../src/tar/constants.ts";
+import { writeChecksum } from "../src/tar/number.ts";
 import {
   bufferReader,
   checksumValid,
@@ -24,7 +24,7 @@ import {
   writtenMember,
   type GroupResult,
   type ReadPolicy,
-} from "../src/tar/reader.js";
+} from "../src/tar/reader.ts";
 
 /** A header block: `fields` written as latin1 text at their offsets, a size in octal, the checksum last. */
 function block(name: string, type: number, size = 0, fields: Record<number, string> = {}): Buffer {

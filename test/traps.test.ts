@@ -7,11 +7,11 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseTarLayout, type TarMember } from "../src/tar/inspect.js";
-import { CHKSUM, DEVMAJOR, DEVMINOR, GNAME, MODE, MTIME, NAME, RECORD_SIZE, SIZE, UID, UNAME, type Field } from "../src/tar/constants.js";
-import { fsDecode } from "../src/py/fsname.js";
-import { comparePaths } from "../src/walk.js";
-import { LAYER_GOLDEN_DIR, readLayerManifest } from "./support/golden-layers.js";
+import { parseTarLayout, type TarMember } from "../src/tar/inspect.ts";
+import { CHKSUM, DEVMAJOR, DEVMINOR, GNAME, MODE, MTIME, NAME, RECORD_SIZE, SIZE, UID, UNAME, type Field } from "../src/tar/constants.ts";
+import { fsDecode } from "../src/py/fsname.ts";
+import { comparePaths } from "../src/store/walk.ts";
+import { LAYER_GOLDEN_DIR, readLayerManifest } from "./support/golden-layers.ts";
 
 const manifest = readLayerManifest();
 

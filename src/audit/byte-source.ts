@@ -54,8 +54,10 @@ abstract class ChunkedSource implements ByteSource {
 
 /** The expected image: chunks of `prepareImage(...).chunks()`. */
 export class GeneratorSource extends ChunkedSource {
-  constructor(private readonly chunks: Generator<Buffer>) {
+  private readonly chunks: Generator<Buffer>;
+  constructor(chunks: Generator<Buffer>) {
     super();
+    this.chunks = chunks;
   }
   protected async pull(): Promise<Buffer | undefined> {
     const next = this.chunks.next();
@@ -76,12 +78,11 @@ export class SourceReadError extends Error {
 
 /** The image under audit: a Readable (file, stdin) or any async iterable of bytes. */
 export class AsyncIterableSource extends ChunkedSource {
+  private readonly onClose: () => void;
   private readonly iterator: AsyncIterator<Buffer | Uint8Array | string>;
-  constructor(
-    iterable: AsyncIterable<Buffer | Uint8Array | string>,
-    private readonly onClose: () => void = () => {},
-  ) {
+  constructor(iterable: AsyncIterable<Buffer | Uint8Array | string>, onClose: () => void = () => {}) {
     super();
+    this.onClose = onClose;
     this.iterator = iterable[Symbol.asyncIterator]();
   }
   protected async pull(): Promise<Buffer | undefined> {
@@ -103,11 +104,13 @@ export class AsyncIterableSource extends ChunkedSource {
 
 /** The next `length` bytes of `parent` seen as a source of their own (a member's content). */
 export class SliceSource implements ByteSource {
+  private readonly parent: ByteSource;
+  private readonly length: number;
   private consumed = 0;
-  constructor(
-    private readonly parent: ByteSource,
-    private readonly length: number,
-  ) {}
+  constructor(parent: ByteSource, length: number) {
+    this.parent = parent;
+    this.length = length;
+  }
   get position(): number {
     return this.consumed;
   }

@@ -8,15 +8,15 @@
  * itself the first difference: the comparison goes on into the content to
  * find the byte that changed the digest, and notes the names.
  */
-import { NAME, SIZE, CHKSUM } from "../tar/constants.js";
-import type { ImageDescription } from "../image.js";
-import type { PythonVersion } from "../py/version.js";
-import { readUpTo, SliceSource, skip, type ByteSource } from "./byte-source.js";
-import { headDifference } from "./header-diff.js";
-import { jsonDifference } from "./json-diff.js";
-import { showBytes, showHex, showSize } from "../tar/show.js";
-import { paddedSize } from "../tar/reader.js";
-import { readTarHead, TarFormatError, type TarHead, type TarHeadResult } from "./tar-head.js";
+import { NAME, SIZE, CHKSUM } from "../tar/constants.ts";
+import type { ImageDescription } from "../image/types.ts";
+import type { PythonVersion } from "../py/version.ts";
+import { readUpTo, SliceSource, skip, type ByteSource } from "./byte-source.ts";
+import { headDifference } from "./header-diff.ts";
+import { jsonDifference } from "./json-diff.ts";
+import { showBytes, showHex, showSize } from "../tar/show.ts";
+import { paddedSize } from "../tar/reader.ts";
+import { readTarHead, TarFormatError, type TarHead, type TarHeadResult } from "./tar-head.ts";
 
 /** The first difference, located. */
 export interface ImageDifference {
@@ -66,18 +66,22 @@ function withoutDigestFields(expected: TarHead, found: TarHead): TarHead {
 type Located = Omit<ImageDifference, "notes" | "outer"> & { notes?: string[] };
 
 class ImageComparison {
+  private readonly image: ImageDescription;
+  private readonly python: PythonVersion;
+  private readonly expected: ByteSource;
+  private readonly found: ByteSource;
   readonly imageMembers: string[] = [];
   /** Bytes of IMAGE's current outer member not read yet, so the rest can be skimmed after a difference. */
   private imageMemberRest: () => number = () => 0;
   /** Whether IMAGE can still be walked member by member after a difference. */
   private resumable = true;
 
-  constructor(
-    private readonly image: ImageDescription,
-    private readonly python: PythonVersion,
-    private readonly expected: ByteSource,
-    private readonly found: ByteSource,
-  ) {}
+  constructor(image: ImageDescription, python: PythonVersion, expected: ByteSource, found: ByteSource) {
+    this.image = image;
+    this.python = python;
+    this.expected = expected;
+    this.found = found;
+  }
 
   private outerLabel(index: number, name: Buffer): string {
     const layers = this.image.layers;

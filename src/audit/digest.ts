@@ -4,12 +4,13 @@
  * the manifest may hold any JSON value the conf gave as repo_tag (big ints,
  * NaN), which JSON.parse/stringify would change.
  */
-import { prepareImage, type ImageDescription, type ImageOptions } from "../image.js";
-import { DEFAULT_PYTHON, type PythonVersion } from "../profile.js";
-import type { ImageConf } from "../conf.js";
-import { dumpsPythonJson, parsePythonJson } from "../py/json.js";
-import type { PyValue } from "../py/value.js";
-import type { Generation } from "../generation.js";
+import { prepareImage } from "../image/image.ts";
+import type { ImageDescription, ImageOptions } from "../image/types.ts";
+import { DEFAULT_PYTHON, type PythonVersion } from "../profile/python.ts";
+import type { ImageConf } from "../conf/validate.ts";
+import { dumpsPythonJson, parsePythonJson } from "../py/json/json.ts";
+import type { PyValue } from "../py/value.ts";
+import type { Generation } from "../profile/generation.ts";
 
 export interface LayerDigest {
   /** `sha256:<hex>` of the layer tarball, as in the config's rootfs.diff_ids. */

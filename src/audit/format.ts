@@ -1,5 +1,5 @@
 /** The `verify` report as text: a verdict line, then where and what, then which profile matches. */
-import type { VerifyResult } from "./verify.js";
+import type { VerifyResult } from "./verify.ts";
 
 export function formatVerifyResult(result: VerifyResult, imageName: string, confName: string): string {
   const under = `--generation ${result.generation} --python ${result.python}`;

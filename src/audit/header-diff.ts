@@ -3,10 +3,10 @@
  * and ustar block) of the same member: which PAX record or header field, and
  * both values as a person reads them ("0o755", a date for mtime).
  */
-import { BLOCK_SIZE, CHKSUM, type Field } from "../tar/constants.js";
-import { HEADER_FIELDS, type PaxRecordSpan } from "../tar/inspect.js";
-import { showBytes } from "../tar/show.js";
-import type { TarHead } from "./tar-head.js";
+import { BLOCK_SIZE, CHKSUM, type Field } from "../tar/constants.ts";
+import { HEADER_FIELDS, type PaxRecordSpan } from "../tar/inspect.ts";
+import { showBytes } from "../tar/show.ts";
+import type { TarHead } from "./tar-head.ts";
 
 export interface FieldDifference {
   /** e.g. "header field mode", "PAX record mtime", "PAX header block field size". */

@@ -4,11 +4,10 @@
  * `rootfs` key order, a missing key.  Both sides are parsed with Python's
  * rules, so key order, duplicate keys, big ints and NaN survive.
  */
-import { parsePythonJson } from "../py/json.js";
-import { dumpsPythonJson } from "../py/json.js";
-import { pyTypeName, type PyValue } from "../py/value.js";
-import type { PythonVersion } from "../py/version.js";
-import { firstDifferingByte, showBytes } from "../tar/show.js";
+import { parsePythonJson, dumpsPythonJson } from "../py/json/json.ts";
+import { pyTypeName, type PyValue } from "../py/value.ts";
+import type { PythonVersion } from "../py/version.ts";
+import { firstDifferingByte, showBytes } from "../tar/show.ts";
 
 export interface JsonDifference {
   /** `config.Env[2]`, `rootfs`, or `(top level)`. */

@@ -4,11 +4,11 @@
  * layer's diff_id, so equal config names mean equal images.  Profiles often
  * agree, so they are grouped.
  */
-import { prepareImage } from "../image.js";
-import { PYTHON_VERSIONS, type PythonVersion } from "../profile.js";
-import type { ImageConf } from "../conf.js";
-import type { MicrosecondClock } from "../py/datetime.js";
-import { GENERATIONS, type Generation } from "../generation.js";
+import { prepareImage } from "../image/image.ts";
+import { PYTHON_VERSIONS, type PythonVersion } from "../profile/python.ts";
+import type { ImageConf } from "../conf/validate.ts";
+import type { MicrosecondClock } from "../py/datetime/datetime.ts";
+import { GENERATIONS, type Generation } from "../profile/generation.ts";
 
 /** The conf as read for one profile; `generation` undefined: as detected (or chosen on the command line). */
 export type ConfForProfile = (python: PythonVersion, generation?: Generation) => ImageConf;

@@ -3,17 +3,16 @@
  * extended header and the ustar header block) with the one tar reader, so
  * the content is never buffered.
  */
-import { readAsync, readGroup, TARFILE_WRITTEN, writtenMember, type MemberGroup, type PaxRecordSpan } from "../tar/reader.js";
-import { readUpTo, type ByteSource } from "./byte-source.js";
+import { readAsync, readGroup, TARFILE_WRITTEN, writtenMember, type MemberGroup, type PaxRecordSpan } from "../tar/reader.ts";
+import { readUpTo, type ByteSource } from "./byte-source.ts";
 
 /** The IMAGE holds bytes that are not a tar header where one must be. */
 export class TarFormatError extends Error {
-  constructor(
-    /** Offset in the archive being read. */
-    readonly offset: number,
-    message: string,
-  ) {
+  /** Offset in the archive being read. */
+  readonly offset: number;
+  constructor(offset: number, message: string) {
     super(message);
+    this.offset = offset;
     this.name = "TarFormatError";
   }
 }

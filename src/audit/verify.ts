@@ -6,26 +6,24 @@
  * `--python` profile that would have written IMAGE is looked for.
  */
 import type { Readable } from "node:stream";
-import { prepareImage } from "../image.js";
-import { DEFAULT_PYTHON, type PythonVersion } from "../profile.js";
-import type { ImageConf } from "../conf.js";
-import type { MicrosecondClock } from "../py/datetime.js";
-import { AsyncIterableSource, GeneratorSource, SourceReadError } from "./byte-source.js";
-import { compareImages, type ImageDifference } from "./compare.js";
-import { profileOutcomes, type ConfForProfile, type ProfileOutcome } from "./profiles.js";
-import type { Generation } from "../generation.js";
+import { prepareImage } from "../image/image.ts";
+import { DEFAULT_PYTHON, type PythonVersion } from "../profile/python.ts";
+import type { ImageConf } from "../conf/validate.ts";
+import type { MicrosecondClock } from "../py/datetime/datetime.ts";
+import { AsyncIterableSource, GeneratorSource, SourceReadError } from "./byte-source.ts";
+import { compareImages, type ImageDifference } from "./compare.ts";
+import { profileOutcomes, type ConfForProfile, type ProfileOutcome } from "./profiles.ts";
+import type { Generation } from "../profile/generation.ts";
 
-export type { ImageDifference } from "./compare.js";
-export type { ProfileOutcome } from "./profiles.js";
+export type { ImageDifference } from "./compare.ts";
+export type { ProfileOutcome } from "./profiles.ts";
 
 /** IMAGE could not be read (missing file, read error): no verdict. */
 export class ImageReadError extends Error {
-  constructor(
-    readonly image: string,
-    reason: string,
-    options?: { cause?: unknown },
-  ) {
+  readonly image: string;
+  constructor(image: string, reason: string, options?: { cause?: unknown }) {
     super(`Cannot read image ${JSON.stringify(image)}: ${reason}`, options);
+    this.image = image;
     this.name = "ImageReadError";
   }
 }

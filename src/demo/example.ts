@@ -10,9 +10,9 @@ import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { runCli } from "../cli-run.js";
-import { copyAsNixStore, removeNixStoreCopy } from "./nix-store-copy.js";
-import { parseTarLayout } from "../tar/inspect.js";
+import { runCli } from "../cli/run.ts";
+import { copyAsNixStore, removeNixStoreCopy } from "./nix-store-copy.ts";
+import { parseTarLayout } from "../tar/inspect.ts";
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const exampleDir = join(repo, "example");

@@ -7,10 +7,10 @@
  * The Basic credentials go to the realm only to fetch a token, and never
  * from an HTTPS registry to a plain-HTTP realm (origin.ts).
  */
-import type { Credentials } from "./credentials.js";
-import { RegistryError } from "./errors.js";
-import { exchange, type Transport } from "./http.js";
-import { followUrl } from "./origin.js";
+import type { Credentials } from "./credentials.ts";
+import { RegistryError } from "./errors.ts";
+import { exchange, type Transport } from "./http.ts";
+import { followUrl } from "./origin.ts";
 
 export interface Challenge {
   /** Lower case: "basic", "bearer". */
@@ -51,10 +51,12 @@ export class Authenticator {
   /** By set of scopes. */
   private readonly tokens = new Map<string, Promise<string>>();
 
-  constructor(
-    private readonly transport: Transport,
-    private readonly credentials: Credentials | undefined,
-  ) {}
+  private readonly transport: Transport;
+  private readonly credentials: Credentials | undefined;
+  constructor(transport: Transport, credentials: Credentials | undefined) {
+    this.transport = transport;
+    this.credentials = credentials;
+  }
 
   /** Learns the challenge of the registry's 401 answer to `from`; false when it has none we can answer. */
   learn(header: string | undefined, from: URL): boolean {

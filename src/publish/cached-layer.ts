@@ -1,12 +1,13 @@
 /**
- * A layer whose digest came from the digest cache (src/digest-cache.ts) is
+ * A layer whose digest came from the digest cache (src/passes/digest-cache.ts) is
  * only checked when its bytes are read: by the stream pass (members, size,
  * CRC-32 against the entry) and by whoever computes the sha256 of what was
  * sent (the registry, or the OCI layout writer).  When either disagrees,
  * the entry is dropped and the failure names the layer's store paths.
  */
-import { LayerChangedError, type PreparedImage } from "../image.js";
-import { StaleDigestCacheError } from "./errors.js";
+import { LayerChangedError } from "../passes/entry-log.ts";
+import type { PreparedImage } from "../image/types.ts";
+import { StaleDigestCacheError } from "./errors.ts";
 
 /**
  * The error to report for `error`, met while sending cached layer `index`

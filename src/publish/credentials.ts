@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { CredentialsError } from "./errors.js";
+import { CredentialsError } from "./errors.ts";
 
 export interface Credentials {
   readonly username: string;

@@ -24,13 +24,14 @@ export class CredentialsError extends Error {
  * marks what a retry may cure: a connection reset or refused, a 5xx.
  */
 export class RegistryError extends Error {
-  constructor(
-    readonly registry: string,
-    readonly detail: string,
-    readonly retryable = false,
-    options?: { cause?: unknown; code?: string | undefined },
-  ) {
+  readonly registry: string;
+  readonly detail: string;
+  readonly retryable: boolean;
+  constructor(registry: string, detail: string, retryable = false, options?: { cause?: unknown; code?: string | undefined }) {
     super(`registry ${registry}: ${detail}`, options);
+    this.registry = registry;
+    this.detail = detail;
+    this.retryable = retryable;
     this.name = "RegistryError";
     this.code = options?.code;
   }

@@ -10,7 +10,7 @@
 import http from "node:http";
 import https from "node:https";
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
-import { RegistryError } from "./errors.js";
+import { RegistryError } from "./errors.ts";
 
 export type Scheme = "http" | "https";
 

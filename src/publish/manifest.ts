@@ -6,7 +6,7 @@
  * request, for registries or tools that want it.
  */
 import { createHash } from "node:crypto";
-import type { ImageDescription } from "../image.js";
+import type { ImageDescription } from "../image/types.ts";
 
 export type ManifestFormat = "oci" | "docker";
 

@@ -10,11 +10,11 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { createHash, randomBytes } from "node:crypto";
-import type { PreparedImage } from "../image.js";
-import { staleCacheEntry } from "./cached-layer.js";
-import { LayoutError } from "./errors.js";
-import { buildManifest, type ManifestFormat } from "./manifest.js";
-import type { LayerOutcome } from "./push.js";
+import type { PreparedImage } from "../image/types.ts";
+import { staleCacheEntry } from "./cached-layer.ts";
+import { LayoutError } from "./errors.ts";
+import { buildManifest, type ManifestFormat } from "./manifest.ts";
+import type { LayerOutcome } from "./push.ts";
 
 export interface OciLayoutOptions {
   /** `org.opencontainers.image.ref.name` of the manifest in index.json (what `oci:DIR:NAME` names). */

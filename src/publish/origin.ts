@@ -7,7 +7,7 @@
  * registry names is followed without them when its origin is another, and
  * never from HTTPS down to plain HTTP.
  */
-import { RegistryError } from "./errors.js";
+import { RegistryError } from "./errors.ts";
 
 /** The statuses a redirect answers with (RFC 9110 §15.4). */
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);

@@ -6,13 +6,14 @@
  * so the tag never names a partly pushed image.  An upload broken off is
  * resumed where the registry says it stopped.
  */
-import type { PreparedImage, ProgressEvent } from "../image.js";
-import { staleCacheEntry } from "./cached-layer.js";
-import { RegistryError } from "./errors.js";
-import { buildManifest, type ManifestFormat } from "./manifest.js";
-import { formatImageReference, type ImageReference } from "./reference.js";
-import { RegistryClient, type RegistryOptions } from "./registry.js";
-import { isRetryable, sleep, withRetries, type RetryPolicy } from "./retry.js";
+import type { PreparedImage } from "../image/types.ts";
+import type { ProgressEvent } from "../passes/progress-event.ts";
+import { staleCacheEntry } from "./cached-layer.ts";
+import { RegistryError } from "./errors.ts";
+import { buildManifest, type ManifestFormat } from "./manifest.ts";
+import { formatImageReference, type ImageReference } from "./reference.ts";
+import { RegistryClient, type RegistryOptions } from "./registry.ts";
+import { isRetryable, sleep, withRetries, type RetryPolicy } from "./retry.ts";
 
 export interface PushOptions extends RegistryOptions, RetryPolicy {
   /** Manifest format (default "oci"). */

@@ -4,7 +4,7 @@
  * host when it holds a "." or a ":" or is "localhost", else a path on
  * Docker Hub (where one-component names live under library/).
  */
-import { ImageRefError } from "./errors.js";
+import { ImageRefError } from "./errors.ts";
 
 export interface ImageReference {
   /** As written in the reference (`localhost:5000`); Docker Hub: `docker.io`. */

@@ -9,12 +9,12 @@
  */
 import { createHash } from "node:crypto";
 import type { OutgoingHttpHeaders } from "node:http";
-import { Authenticator, authFailure } from "./auth.js";
-import type { Credentials } from "./credentials.js";
-import { RegistryError } from "./errors.js";
-import { closeTransport, exchange, isTlsError, makeTransport, type HttpResponse, type Scheme, type Transport } from "./http.js";
-import { followsRedirect, followUrl, sameOrigin, showUrl } from "./origin.js";
-import { isLoopback } from "./reference.js";
+import { Authenticator, authFailure } from "./auth.ts";
+import type { Credentials } from "./credentials.ts";
+import { RegistryError } from "./errors.ts";
+import { closeTransport, exchange, isTlsError, makeTransport, type HttpResponse, type Scheme, type Transport } from "./http.ts";
+import { followsRedirect, followUrl, sameOrigin, showUrl } from "./origin.ts";
+import { isLoopback } from "./reference.ts";
 
 export interface RegistryOptions {
   /** Verify the registry's TLS certificate (default true). */
@@ -60,15 +60,17 @@ function errorDetail(response: HttpResponse): string {
 }
 
 export class RegistryClient {
+  readonly registry: string;
+  private readonly endpoint: string;
+  private readonly options: RegistryOptions;
   readonly transport: Transport;
   private readonly auth: Authenticator;
   private base: URL | undefined;
 
-  constructor(
-    readonly registry: string,
-    private readonly endpoint: string,
-    private readonly options: RegistryOptions = {},
-  ) {
+  constructor(registry: string, endpoint: string, options: RegistryOptions = {}) {
+    this.registry = registry;
+    this.endpoint = endpoint;
+    this.options = options;
     this.transport = makeTransport(registry, options.tlsVerify !== false);
     this.auth = new Authenticator(this.transport, options.credentials);
   }

@@ -1,5 +1,5 @@
 /** Retries with back-off for what a retry may cure (RegistryError.retryable: resets, refusals, 5xx). */
-import { RegistryError } from "./errors.js";
+import { RegistryError } from "./errors.ts";
 
 export interface RetryPolicy {
   /** Tries after the first (default 3). */

@@ -114,8 +114,10 @@ export function codePointSortKey(bytes: Uint8Array): Buffer {
 
 /** Thrown when a str cannot be turned back into file name bytes. */
 export class UnencodableNameError extends Error {
-  constructor(readonly value: string) {
+  readonly value: string;
+  constructor(value: string) {
     super(`Cannot encode ${JSON.stringify(value)} as a file name: it holds a lone surrogate outside U+DC80..U+DCFF`);
+    this.value = value;
     this.name = "UnencodableNameError";
   }
 }

@@ -6,21 +6,20 @@
  * Unicode decimal digits (per the interpreter's Unicode database), single
  * underscores between digits, at most sys.get_int_max_str_digits() digits.
  */
-import { PythonError } from "./python-errors.js";
-import { intParseLimitError, DEFAULT_INT_MAX_STR_DIGITS } from "./number-repr.js";
-import { DECIMAL_RUN_STARTS } from "./unicode-decimal.js";
-import { reprValue } from "./repr.js";
-import { pyTypeName, type PyValue } from "./value.js";
-import type { PythonVersion } from "./version.js";
+import { PythonError } from "./python-errors.ts";
+import { intParseLimitError, DEFAULT_INT_MAX_STR_DIGITS } from "./number-repr.ts";
+import { DECIMAL_RUN_STARTS } from "./unicode/unicode-decimal.ts";
+import { reprValue } from "./repr.ts";
+import { pyTypeName, type PyValue } from "./value.ts";
+import type { PythonVersion } from "./version.ts";
 
 /** The exception `int()` raised: `pythonType` is ValueError, TypeError or OverflowError. */
 export class PythonIntError extends PythonError {
+  readonly pythonType: "ValueError" | "TypeError" | "OverflowError";
   override readonly name = "PythonIntError";
-  constructor(
-    readonly pythonType: "ValueError" | "TypeError" | "OverflowError",
-    message: string,
-  ) {
+  constructor(pythonType: "ValueError" | "TypeError" | "OverflowError", message: string) {
     super(message);
+    this.pythonType = pythonType;
   }
 }
 

@@ -2,8 +2,8 @@
  * Python's `int.__repr__` and `float.__repr__`, shared by json.dumps (which
  * calls exactly these) and repr().
  */
-import { PythonValueError } from "./python-errors.js";
-import type { PythonVersion } from "./version.js";
+import { PythonValueError } from "./python-errors.ts";
+import type { PythonVersion } from "./version.ts";
 
 /**
  * CPython's default `sys.get_int_max_str_digits()` (present in every supported

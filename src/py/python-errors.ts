@@ -15,17 +15,20 @@ export abstract class PythonError extends Error {
  * counts from the last '\n' before `pos`).
  */
 export class PythonJsonError extends PythonError {
+  /** The bare message, e.g. "Expecting ',' delimiter". */
+  readonly msg: string;
+  readonly pos: number;
+  readonly lineno: number;
+  readonly colno: number;
   override readonly name = "PythonJsonError";
   readonly pythonType = "json.decoder.JSONDecodeError";
 
-  constructor(
-    /** The bare message, e.g. "Expecting ',' delimiter". */
-    readonly msg: string,
-    readonly pos: number,
-    readonly lineno: number,
-    readonly colno: number,
-  ) {
+  constructor(msg: string, pos: number, lineno: number, colno: number) {
     super(`${msg}: line ${lineno} column ${colno} (char ${pos})`);
+    this.msg = msg;
+    this.pos = pos;
+    this.lineno = lineno;
+    this.colno = colno;
   }
 }
 

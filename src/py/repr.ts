@@ -4,10 +4,10 @@
  * writes `f"store paths: {layer.paths}"`, both of which are repr() of the
  * layer's value (normally a list of str, but any JSON value gets there).
  */
-import { DEFAULT_INT_MAX_STR_DIGITS, pythonFloatRepr, pythonIntRepr } from "./number-repr.js";
-import { isPrintable } from "./printable.js";
-import type { PyValue } from "./value.js";
-import type { PythonVersion } from "./version.js";
+import { DEFAULT_INT_MAX_STR_DIGITS, pythonFloatRepr, pythonIntRepr } from "./number-repr.ts";
+import { isPrintable } from "./unicode/printable.ts";
+import type { PyValue } from "./value.ts";
+import type { PythonVersion } from "./version.ts";
 
 export interface ReprOptions {
   /** sys.get_int_max_str_digits() (default 4300; 0 = unlimited). */

@@ -2,9 +2,9 @@
  * Explains where two tar archives first differ, in terms a person can act
  * on: member, header field, PAX record or content offset.
  */
-import { BLOCK_SIZE } from "./constants.js";
-import { HEADER_FIELDS, parseTarLayout, TarParseError, type TarMember } from "./inspect.js";
-import { firstDifferingByte, showBytes } from "./show.js";
+import { BLOCK_SIZE } from "./constants.ts";
+import { HEADER_FIELDS, parseTarLayout, TarParseError, type TarMember } from "./inspect.ts";
+import { firstDifferingByte, showBytes } from "./show.ts";
 
 export interface TarDifference {
   /** Offset of the first differing byte (or the shorter length). */

@@ -1,3 +1,8 @@
+/**
+ * One member's header block as CPython's tarfile writes it: TarHeader (the
+ * TarInfo fields that reach it), the ustar fields, the PAX records for what
+ * does not fit, and the differences between CPython versions (TarFormat).
+ */
 import {
   BLOCK_SIZE,
   DEVMAJOR,
@@ -17,10 +22,11 @@ import {
   UID,
   UNAME,
   type Field,
-} from "./constants.js";
-import { fitsOctal, writeChecksum, writeOctal, zeroFill } from "./number.js";
-import { encodePaxRecords, type PaxRecord } from "./pax.js";
-import { fsEncode, strFacts, writeAsciiReplaced } from "../py/fsname.js";
+} from "./constants.ts";
+import { fitsOctal, writeChecksum, writeOctal, zeroFill } from "./number.ts";
+import { encodePaxRecords, type PaxRecord } from "./pax.ts";
+import { fsEncode, strFacts, writeAsciiReplaced } from "../py/fsname.ts";
+import type { TarFormat } from "../profile/python.ts";
 
 /**
  * One archive member's metadata, the fields of CPython's `TarInfo` that reach
@@ -50,24 +56,6 @@ export interface TarHeader {
    */
   readonly pax?: ReadonlyMap<string, string>;
 }
-
-/** The header bytes that differ between CPython versions. */
-export interface TarFormat {
-  /**
-   * CPython 3.8 writes devmajor/devminor as octal zeros in every header (PAX
-   * headers included); 3.9+ NUL-fills them unless the entry is a device.
-   */
-  readonly devFieldsInEveryHeader: boolean;
-  /**
-   * A number field (uid, gid, size, mtime) whose keyword is among the records
-   * read: CPython 3.8's `create_pax_header` writes 0 in the ustar field; 3.9+
-   * writes the value (a float rounded half-to-even) when it fits, else 0.
-   */
-  readonly readPaxNumbersZeroed: boolean;
-}
-
-export const TAR_FORMAT_CURRENT: TarFormat = { devFieldsInEveryHeader: false, readPaxNumbersZeroed: false };
-export const TAR_FORMAT_PY38: TarFormat = { devFieldsInEveryHeader: true, readPaxNumbersZeroed: true };
 
 /** Python's `round(float)`: to the nearest integer, ties to even. */
 function roundHalfEven(value: number): bigint {

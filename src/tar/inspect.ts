@@ -23,10 +23,10 @@ import {
   UNAME,
   VERSION,
   type Field,
-} from "./constants.js";
-import { bufferReader, paddedSize, readGroup, readSync, TARFILE_WRITTEN, writtenMember, type MemberGroup, type WrittenMember } from "./reader.js";
+} from "./constants.ts";
+import { bufferReader, paddedSize, readGroup, readSync, TARFILE_WRITTEN, writtenMember, type MemberGroup, type WrittenMember } from "./reader.ts";
 
-export type { PaxRecordSpan } from "./reader.js";
+export type { PaxRecordSpan } from "./reader.ts";
 
 export const HEADER_FIELDS: readonly (readonly [string, Field])[] = [
   ["name", NAME],
@@ -63,11 +63,10 @@ export interface TarLayout {
 }
 
 export class TarParseError extends Error {
-  constructor(
-    readonly offset: number,
-    message: string,
-  ) {
+  readonly offset: number;
+  constructor(offset: number, message: string) {
     super(`malformed tar at byte ${offset}: ${message}`);
+    this.offset = offset;
     this.name = "TarParseError";
   }
 }

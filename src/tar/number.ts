@@ -1,4 +1,9 @@
-import { CHKSUM, type Field } from "./constants.js";
+/**
+ * Numbers in header fields: tarfile's octal (`itn`) and whether a value
+ * fits, the header checksum, zero filling, each written in place into the
+ * block, as fast as every member of every layer needs.
+ */
+import { CHKSUM, type Field } from "./constants.ts";
 
 /** Largest value (exclusive) an octal field of `size` bytes holds: tarfile's `8 ** (digits - 1)`. */
 export function octalLimit(field: Field): number {

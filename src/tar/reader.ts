@@ -13,7 +13,7 @@
  * caller's ReadPolicy: a base image stops at a bad checksum, as tarfile
  * does, where `verify` reports it as a differing field.
  */
-import { BLOCK_SIZE, CHKSUM, NAME, SIZE, TYPEFLAG, TypeFlag, type Field } from "./constants.js";
+import { BLOCK_SIZE, CHKSUM, NAME, SIZE, TYPEFLAG, TypeFlag, type Field } from "./constants.ts";
 
 /** Type flags tarfile reads beyond those it writes. */
 export const ReadTypeFlag = {

@@ -1,5 +1,5 @@
 /** How bytes and values are shown to a person (tar differences, verify reports): escaped, NUL padding named, long values cut. */
-import { fsDecode } from "../py/fsname.js";
+import { fsDecode } from "../py/fsname.ts";
 
 const MAX_SHOWN = 160;
 

@@ -1,17 +1,23 @@
+/**
+ * Writing a tar archive as chunks: TarChunker gathers headers, file contents
+ * read in place and the padding into large buffers (reused, or lent by a
+ * hasher), and ShortReadError is a file shorter than its header said.
+ */
 import { readSync } from "node:fs";
-import { BLOCK_SIZE, RECORD_SIZE } from "./constants.js";
-import { zeroFill } from "./number.js";
+import { BLOCK_SIZE, RECORD_SIZE } from "./constants.ts";
+import { zeroFill } from "./number.ts";
 
 /** How much output is gathered before it is handed on: few, large writes. */
 export const CHUNK_SIZE = 1 << 20;
 
 /** A file that ended before the size its header announced. */
 export class ShortReadError extends Error {
-  constructor(
-    readonly expected: number,
-    readonly actual: number,
-  ) {
+  readonly expected: number;
+  readonly actual: number;
+  constructor(expected: number, actual: number) {
     super(`unexpected end of data: expected ${expected} bytes, read ${actual}`);
+    this.expected = expected;
+    this.actual = actual;
     this.name = "ShortReadError";
   }
 }
@@ -27,15 +33,16 @@ export class ShortReadError extends Error {
  * chunk is consumed (a hasher's shared memory, so nothing is copied).
  */
 export class TarChunker {
+  private readonly reuseChunks: boolean;
+  private readonly nextBuffer?: () => Buffer;
   private chunk: Buffer;
   private used = 0;
   /** Bytes of archive written so far, like tarfile's `offset`. */
   private offset = 0;
 
-  constructor(
-    private readonly reuseChunks = false,
-    private readonly nextBuffer?: () => Buffer,
-  ) {
+  constructor(reuseChunks = false, nextBuffer?: () => Buffer) {
+    this.reuseChunks = reuseChunks;
+    this.nextBuffer = nextBuffer;
     this.chunk = this.freshBuffer();
   }
 

@@ -5,10 +5,11 @@
  * the local zone), and the store built once.
  */
 import { join } from "node:path";
-import { parseConfText, validateConf, type ImageConf } from "../../src/conf.js";
-import type { PythonVersion } from "../../src/py/version.js";
-import { IMAGE_GOLDEN_DIR, confPaths, readImageFixtures, readImageManifest } from "./golden-images.js";
-import { makeFixtureStore, type FixtureStore } from "./fixture-store.js";
+import { validateConf, type ImageConf } from "../../src/conf/validate.ts";
+import { parseConfText } from "../../src/conf/read.ts";
+import type { PythonVersion } from "../../src/py/version.ts";
+import { IMAGE_GOLDEN_DIR, confPaths, readImageFixtures, readImageManifest } from "./golden-images.ts";
+import { makeFixtureStore, type FixtureStore } from "./fixture-store.ts";
 
 export interface AuditCase {
   readonly name: string;

@@ -5,9 +5,9 @@
  * real launches of dist/cli.js, which must give the same.
  */
 import { Writable } from "node:stream";
-import { runCli } from "../../src/cli-run.js";
-import { withTz } from "./audit-cases.js";
-import type { ProcessResult } from "./reference.js";
+import { runCli } from "../../src/cli/run.ts";
+import { withTz } from "./audit-cases.ts";
+import type { ProcessResult } from "./reference.ts";
 
 /** Runs `args` with TZ set to `tz` (undefined: unset) for the duration, as `runOurCli` does for a child. */
 export async function runOurCliInProcess(args: readonly string[], tz: string | undefined): Promise<ProcessResult> {

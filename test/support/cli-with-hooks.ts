@@ -10,7 +10,7 @@
  * tests; never part of the shipped CLI.
  */
 import { appendFileSync, chmodSync, openSync, readSync, writeSync, closeSync, truncateSync, unlinkSync } from "node:fs";
-import { runCli } from "../../src/cli-run.js";
+import { runCli } from "../../src/cli/run.ts";
 
 interface Fault {
   readonly layer: number;

@@ -7,10 +7,11 @@ import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { RECORD_SIZE, BLOCK_SIZE, TypeFlag } from "../../src/tar/constants.js";
-import { encodeHeader, TAR_FORMAT_CURRENT } from "../../src/tar/header.js";
-import { skipIfUnavailable, type FixtureStore } from "./fixture-store.js";
-import { skipOrFail } from "./requirements.js";
+import { RECORD_SIZE, BLOCK_SIZE, TypeFlag } from "../../src/tar/constants.ts";
+import { encodeHeader } from "../../src/tar/header.ts";
+import { TAR_FORMAT_CURRENT } from "../../src/profile/python.ts";
+import { skipIfUnavailable, type FixtureStore } from "./fixture-store.ts";
+import { skipOrFail } from "./requirements.ts";
 
 export interface ToolResult {
   readonly status: number | null;

@@ -4,12 +4,12 @@
  * them this machine could build completely (devices need CAP_MKNOD).
  */
 import { writeFileSync } from "node:fs";
-import { randomStore } from "./random-tree.js";
-import { randomCustomisationLayers } from "./random-conf.js";
-import { makeFixtureStore, type FixtureStore } from "./fixture-store.js";
+import { randomStore } from "./random-tree.ts";
+import { randomCustomisationLayers } from "./random-conf.ts";
+import { makeFixtureStore, type FixtureStore } from "./fixture-store.ts";
 import { join } from "node:path";
-import type { ProcessResult } from "./reference.js";
-import { compare } from "./image-compare.js";
+import type { ProcessResult } from "./reference.ts";
+import { compare } from "./image-compare.ts";
 
 const STORE_PATHS = 25;
 const CUSTOMISATION_LAYERS = 4;

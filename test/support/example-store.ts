@@ -2,8 +2,8 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { copyAsNixStore, removeNixStoreCopy } from "../../src/demo/nix-store-copy.js";
-import { REPO_ROOT } from "./reference.js";
+import { copyAsNixStore, removeNixStoreCopy } from "../../src/demo/nix-store-copy.ts";
+import { REPO_ROOT } from "./reference.ts";
 
 export const EXAMPLE_DIR = join(REPO_ROOT, "example");
 export const EXAMPLE_CONF = join(EXAMPLE_DIR, "conf.json");

@@ -3,9 +3,9 @@
  * the definitions in test/fixtures/: the golden tests build their stores
  * from the recorded ones, so both must stay the same.
  */
-import { LAYER_CASES, STORES } from "../fixtures/layer-fixtures.js";
-import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.js";
-import { CURRENT_CASES, CURRENT_STORE } from "../fixtures/current-fixtures.js";
+import { LAYER_CASES, STORES } from "../fixtures/layer-fixtures.ts";
+import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.ts";
+import { CURRENT_CASES, CURRENT_STORE } from "../fixtures/current-fixtures.ts";
 
 export function layerFixturesText(): string {
   return JSON.stringify({ stores: STORES, cases: LAYER_CASES }, null, 1) + "\n";

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildTree, type TreeEntry } from "./tree-spec.js";
-import { skipOrFail } from "./requirements.js";
+import { buildTree, type TreeEntry } from "./tree-spec.ts";
+import { skipOrFail } from "./requirements.ts";
 
 export interface FixtureStore {
   readonly root: string;

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate src/py/unicode-decimal.ts from the CPython interpreters themselves.
+"""Regenerate src/py/unicode/unicode-decimal.ts from the CPython interpreters themselves.
 
 Usage (from the repository root):
 
@@ -43,7 +43,7 @@ def interpreter(root, version):
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else "/root/.pyenv/versions"
     here = os.path.dirname(os.path.abspath(__file__))
-    target = os.path.join(here, "..", "..", "src", "py", "unicode-decimal.ts")
+    target = os.path.join(here, "..", "..", "src", "py", "unicode", "unicode-decimal.ts")
     header = []
     tables = []
     for version in VERSIONS:
@@ -57,7 +57,7 @@ def main():
         "// Source: the zero of every run of ten decimal digits (str.isdecimal()) per interpreter:",
         *header,
         "",
-        'import type { PythonVersion } from "./version.js";',
+        'import type { PythonVersion } from "../version.ts";',
         "",
         "/** First code point (the digit zero) of each run of ten decimal digits, ascending. */",
         "export const DECIMAL_RUN_STARTS: Readonly<Record<PythonVersion, readonly number[]>> = {",

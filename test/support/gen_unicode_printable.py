@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerate src/py/unicode-printable.ts from the CPython interpreters themselves.
+"""Regenerate src/py/unicode/unicode-printable.ts from the CPython interpreters themselves.
 
 Usage (from the repository root):
 
@@ -107,7 +107,7 @@ def main():
     for minor in VERSIONS:
         out.append(f"//   Python {data[minor][1].split()[0]} (Unicode {data[minor][1].split()[1]})")
     out.append("")
-    out.append('import type { PythonVersion } from "./version.js";')
+    out.append('import type { PythonVersion } from "../version.ts";')
     out.append("")
     out.append("/** Version whose non-printable ranges form NONPRINTABLE_BASE. */")
     out.append(f'export const NONPRINTABLE_BASE_VERSION: PythonVersion = "{BASE_VERSION}";')
@@ -136,7 +136,7 @@ def main():
     out.append("")
 
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    target = os.path.join(root, "src", "py", "unicode-printable.ts")
+    target = os.path.join(root, "src", "py", "unicode", "unicode-printable.ts")
     with open(target, "w", encoding="ascii", newline="\n") as f:
         f.write("\n".join(out))
     print(f"wrote {target} ({os.path.getsize(target)} bytes)")

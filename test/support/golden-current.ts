@@ -1,11 +1,11 @@
 /** Reading golden/current/: the current script's conf cases, their store, and what it did under each profile. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PythonVersion } from "../../src/py/version.js";
-import type { TreeEntry } from "./tree-spec.js";
-import type { CurrentCase } from "../fixtures/current-fixtures.js";
-import type { ImageOutcome } from "./golden-images.js";
-import { GOLDEN_DIR } from "./reference.js";
+import type { PythonVersion } from "../../src/py/version.ts";
+import type { TreeEntry } from "./tree-spec.ts";
+import type { CurrentCase } from "../fixtures/current-fixtures.ts";
+import type { ImageOutcome } from "./golden-images.ts";
+import { GOLDEN_DIR } from "./reference.ts";
 
 export const CURRENT_GOLDEN_DIR = join(GOLDEN_DIR, "current");
 

@@ -2,13 +2,13 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PythonVersion } from "../../src/py/version.js";
-import type { TreeEntry } from "./tree-spec.js";
-import type { ImageCase } from "../fixtures/image-fixtures.js";
-import { GOLDEN_DIR, type ProcessResult } from "./reference.js";
-import { parsePythonJson } from "../../src/py/json.js";
-import { validateConf } from "../../src/conf.js";
-import type { PyDict } from "../../src/py/value.js";
+import type { PythonVersion } from "../../src/py/version.ts";
+import type { TreeEntry } from "./tree-spec.ts";
+import type { ImageCase } from "../fixtures/image-fixtures.ts";
+import { GOLDEN_DIR, type ProcessResult } from "./reference.ts";
+import { parsePythonJson } from "../../src/py/json/json.ts";
+import { validateConf } from "../../src/conf/validate.ts";
+import type { PyDict } from "../../src/py/value.ts";
 
 export const IMAGE_GOLDEN_DIR = join(GOLDEN_DIR, "images");
 

@@ -1,10 +1,10 @@
 /** Reading golden/layers/: the fixture data and which file holds each profile's expected bytes. */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { PythonVersion } from "../../src/py/version.js";
-import type { TreeEntry } from "./tree-spec.js";
-import type { LayerCase } from "../fixtures/layer-fixtures.js";
-import { GOLDEN_DIR } from "./reference.js";
+import type { PythonVersion } from "../../src/py/version.ts";
+import type { TreeEntry } from "./tree-spec.ts";
+import type { LayerCase } from "../fixtures/layer-fixtures.ts";
+import { GOLDEN_DIR } from "./reference.ts";
 
 export const LAYER_GOLDEN_DIR = join(GOLDEN_DIR, "layers");
 

@@ -3,10 +3,10 @@
  * status, the first difference in the image (outer member, then inside the
  * nested layer tarball or JSON), and the first differing stderr line.
  */
-import { diffTar, formatTarDifference } from "../../src/tar/diff.js";
-import { parseTarLayout, type TarMember } from "../../src/tar/inspect.js";
-import { fsDecode } from "../../src/py/fsname.js";
-import type { ProcessResult } from "./reference.js";
+import { diffTar, formatTarDifference } from "../../src/tar/diff.ts";
+import { parseTarLayout, type TarMember } from "../../src/tar/inspect.ts";
+import { fsDecode } from "../../src/py/fsname.ts";
+import type { ProcessResult } from "./reference.ts";
 
 function memberName(member: TarMember): string {
   return fsDecode(member.name);

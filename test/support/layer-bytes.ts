@@ -1,6 +1,6 @@
-import { archivePathsTo } from "../../src/layer.js";
-import { BufferSink, Sha256Sink } from "../../src/sinks.js";
-import type { PythonVersion } from "../../src/py/version.js";
+import { archivePathsTo } from "../../src/layer/layer.ts";
+import { BufferSink, Sha256Sink } from "../../src/layer/sinks.ts";
+import type { PythonVersion } from "../../src/py/version.ts";
 
 export async function ourLayer(paths: readonly string[], mtime: string, root: string, python: PythonVersion): Promise<Buffer> {
   const sink = new BufferSink();

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Measure how deeply nested a conf may be before the reference script fails
 with RecursionError, per interpreter: the numbers behind
-REFERENCE_JSON_LOAD_MAX_DEPTH (src/py/json-decode.ts) and
-REFERENCE_JSON_DUMP_MAX_DEPTH (src/py/json-encode.ts).
+REFERENCE_JSON_LOAD_MAX_DEPTH (src/py/json/json-decode.ts) and
+REFERENCE_JSON_DUMP_MAX_DEPTH (src/py/json/json-encode.ts).
 
 Usage (from the repository root; takes a minute):
 

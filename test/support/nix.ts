@@ -16,8 +16,8 @@
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GOLDEN_DIR, REPO_ROOT } from "./reference.js";
-import type { Requirement } from "./requirements.js";
+import { GOLDEN_DIR, REPO_ROOT } from "./reference.ts";
+import type { Requirement } from "./requirements.ts";
 
 export const NIX_EXPRESSION = join(REPO_ROOT, "test", "nix", "closure.nix");
 export const NIX_GOLDEN_DIR = join(GOLDEN_DIR, "nix");

@@ -6,8 +6,8 @@
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeClientCustomisationLayer } from "./client-tools.js";
-import { Prng } from "./prng.js";
+import { makeClientCustomisationLayer } from "./client-tools.ts";
+import { Prng } from "./prng.ts";
 
 export const SMALL_PATH = "/nix/store/0000000000000000000000000000smal-small";
 export const EDITED_PATH = "/nix/store/0000000000000000000000000000edit-edited";

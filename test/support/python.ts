@@ -9,7 +9,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "../../src/py/version.js";
+import { PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "../../src/py/version.ts";
 
 function minorOf(interpreter: string): string | undefined {
   const result = spawnSync(interpreter, ["-c", "import sys; print('%d.%d' % sys.version_info[:2])"], {

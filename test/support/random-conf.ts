@@ -9,9 +9,9 @@
  * a `layer.tar` (random bytes, mode and owner) and a `checksum` (64
  * characters, sometimes wrapped in whitespace that str.strip() removes).
  */
-import type { TreeEntry } from "./tree-spec.js";
-import { storePath } from "../fixtures/layer-fixtures.js";
-import { Prng } from "./prng.js";
+import type { TreeEntry } from "./tree-spec.ts";
+import { storePath } from "../fixtures/layer-fixtures.ts";
+import { Prng } from "./prng.ts";
 
 /**
  * `created` values that datetime.fromisoformat() accepts and whose
@@ -173,15 +173,16 @@ export interface RandomConf {
 }
 
 export class ConfWriter {
+  private readonly storePaths: readonly string[];
+  private readonly customisationLayers: readonly string[];
+  /** Paths below store paths (e.g. /nix/store/x/dir/file): the reference archives any path under /nix/store/. */
+  private readonly innerPaths: readonly string[];
   private readonly r: Random;
 
-  constructor(
-    seed: number,
-    private readonly storePaths: readonly string[],
-    private readonly customisationLayers: readonly string[],
-    /** Paths below store paths (e.g. /nix/store/x/dir/file): the reference archives any path under /nix/store/. */
-    private readonly innerPaths: readonly string[] = [],
-  ) {
+  constructor(seed: number, storePaths: readonly string[], customisationLayers: readonly string[], innerPaths: readonly string[] = []) {
+    this.storePaths = storePaths;
+    this.customisationLayers = customisationLayers;
+    this.innerPaths = innerPaths;
     this.r = new Random(seed ^ 0x1a7e);
   }
 

@@ -6,7 +6,7 @@
  * duplicate and integer-like keys, odd whitespace, deep nesting, and
  * mutated (mostly invalid) documents.
  */
-import { Prng } from "./prng.js";
+import { Prng } from "./prng.ts";
 
 const TRICKY_FLOATS = [
   "1e16", "1e15", "1e-5", "1e-4", "0.0001", "0.00001", "1E+16", "9999999999999999.0", "9999999999999998.0",
@@ -46,7 +46,10 @@ function hex4(rng: Prng, value: number): string {
 }
 
 export class RandomJson {
-  constructor(private readonly rng: Prng) {}
+  private readonly rng: Prng;
+  constructor(rng: Prng) {
+    this.rng = rng;
+  }
 
   ws(): string {
     const rng = this.rng;

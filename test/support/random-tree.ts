@@ -3,9 +3,9 @@
  * the name traps of TRAPS.md (lengths around 100, 255-byte components,
  * non-ASCII, raw non-UTF-8 bytes, code point order, dotfiles).
  */
-import type { TreeEntry } from "./tree-spec.js";
-import { storePath } from "../fixtures/layer-fixtures.js";
-import { Prng } from "./prng.js";
+import type { TreeEntry } from "./tree-spec.ts";
+import { storePath } from "../fixtures/layer-fixtures.ts";
+import { Prng } from "./prng.ts";
 
 /** Prng with an inclusive integer range, which the tree shapes read best with. */
 class Random extends Prng {

@@ -8,8 +8,8 @@ import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { PythonVersion } from "../../src/py/version.js";
-import { findPythonInterpreters } from "./python.js";
+import type { PythonVersion } from "../../src/py/version.ts";
+import { findPythonInterpreters } from "./python.ts";
 
 function findRepoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

@@ -12,19 +12,19 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PYTHON_VERSIONS } from "../../src/profile.js";
-import type { PythonVersion } from "../../src/py/version.js";
-import { LAYER_CASES, STORES } from "../fixtures/layer-fixtures.js";
-import { buildTree } from "./tree-spec.js";
-import { currentReference, currentReferenceUnavailable, pythonFor, referenceUnavailable, runCurrentReferenceImage, runReferenceImage, runReferenceLayers, type ProcessResult } from "./reference.js";
-import { CURRENT_CASES, CURRENT_STORE } from "../fixtures/current-fixtures.js";
-import { CURRENT_GOLDEN_DIR } from "./golden-current.js";
-import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.js";
-import { IMAGE_GOLDEN_DIR, type ImageManifest } from "./golden-images.js";
-import { LAYER_GOLDEN_DIR, type LayerManifest } from "./golden-layers.js";
-import { currentFixturesText, imageFixturesText, layerFixturesText } from "./fixture-descriptions.js";
-import type { TreeEntry } from "./tree-spec.js";
-import { NIX_GOLDEN_DIR, allPaths, buildClosure, checkRebuildsIdentical, narHashes, nixConfs, nixSystem, nixUnavailable, nixVersion, readNixManifest, type NixGoldenManifest } from "./nix.js";
+import { PYTHON_VERSIONS } from "../../src/profile/python.ts";
+import type { PythonVersion } from "../../src/py/version.ts";
+import { LAYER_CASES, STORES } from "../fixtures/layer-fixtures.ts";
+import { buildTree } from "./tree-spec.ts";
+import { currentReference, currentReferenceUnavailable, pythonFor, referenceUnavailable, runCurrentReferenceImage, runReferenceImage, runReferenceLayers, type ProcessResult } from "./reference.ts";
+import { CURRENT_CASES, CURRENT_STORE } from "../fixtures/current-fixtures.ts";
+import { CURRENT_GOLDEN_DIR } from "./golden-current.ts";
+import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.ts";
+import { IMAGE_GOLDEN_DIR, type ImageManifest } from "./golden-images.ts";
+import { LAYER_GOLDEN_DIR, type LayerManifest } from "./golden-layers.ts";
+import { currentFixturesText, imageFixturesText, layerFixturesText } from "./fixture-descriptions.ts";
+import type { TreeEntry } from "./tree-spec.ts";
+import { NIX_GOLDEN_DIR, allPaths, buildClosure, checkRebuildsIdentical, narHashes, nixConfs, nixSystem, nixUnavailable, nixVersion, readNixManifest, type NixGoldenManifest } from "./nix.ts";
 
 /** Profiles whose tarfile bytes differ (3.8 vs the rest) are enough for the slow 8 GiB case. */
 const HUGE_PROFILES: readonly PythonVersion[] = ["3.8", "3.11"];
@@ -92,8 +92,11 @@ function regenerateLayers(): void {
 
 /** Keeps one file per distinct content: `<case>.<first version>.<ext>`. */
 class DedupedWriter {
+  private readonly dir: string;
   private readonly byContent = new Map<string, string>();
-  constructor(private readonly dir: string) {}
+  constructor(dir: string) {
+    this.dir = dir;
+  }
   write(base: string, ext: string, bytes: Buffer): string {
     const key = `${ext}:${createHash("sha256").update(bytes).digest("hex")}:${base.split(".")[0]}`;
     let file = this.byContent.get(key);

@@ -17,8 +17,8 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import assert from "node:assert/strict";
-import { REPO_ROOT } from "./reference.js";
-import { skipOrFail } from "./requirements.js";
+import { REPO_ROOT } from "./reference.ts";
+import { skipOrFail } from "./requirements.ts";
 
 /** Skips with `why` on a laptop; fails in CI, where SLI_REQUIRE_CLIENTS=1 says every client must be there. */
 export function skipOrFailClients(t: { skip(message?: string): void }, why: string): void {

@@ -6,10 +6,11 @@
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseConfText, validateConf, type ImageConf } from "../../src/conf.js";
-import { storePath } from "../fixtures/layer-fixtures.js";
-import type { TreeEntry } from "./tree-spec.js";
-import { makeFixtureStore, type FixtureStore } from "./fixture-store.js";
+import { validateConf, type ImageConf } from "../../src/conf/validate.ts";
+import { parseConfText } from "../../src/conf/read.ts";
+import { storePath } from "../fixtures/layer-fixtures.ts";
+import type { TreeEntry } from "./tree-spec.ts";
+import { makeFixtureStore, type FixtureStore } from "./fixture-store.ts";
 
 const MiB = 1 << 20;
 const custom = storePath(60, "customisation-layer");

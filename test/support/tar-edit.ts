@@ -5,11 +5,11 @@
  * (header checksums recomputed, lengths unchanged), so verify must find the
  * difference by content and not because the tar stopped parsing.
  */
-import { BLOCK_SIZE, type Field } from "../../src/tar/constants.js";
-import { parseTarLayout, type TarMember } from "../../src/tar/inspect.js";
-import { writeChecksum } from "../../src/tar/number.js";
-import { dumpsPythonJson, parsePythonJson } from "../../src/py/json.js";
-import type { PyDict } from "../../src/py/value.js";
+import { BLOCK_SIZE, type Field } from "../../src/tar/constants.ts";
+import { parseTarLayout, type TarMember } from "../../src/tar/inspect.ts";
+import { writeChecksum } from "../../src/tar/number.ts";
+import { dumpsPythonJson, parsePythonJson } from "../../src/py/json/json.ts";
+import type { PyDict } from "../../src/py/value.ts";
 
 export interface Located {
   /** The member in its own archive (offsets relative to that archive). */

@@ -17,7 +17,7 @@ import {
   ftruncateSync,
   renameSync,
 } from "node:fs";
-import { fsEncode } from "../../src/py/fsname.js";
+import { fsEncode } from "../../src/py/fsname.ts";
 
 export type TreeEntry =
   | { path: string; type: "dir"; mode?: string }

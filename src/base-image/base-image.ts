@@ -1,0 +1,455 @@
+/**
+ * The current script's `from_image`: a docker-archive base image, opened the
+ * way `tarfile.open(path)` opens it (uncompressed, or gzip), its members
+ * listed as tarfile reads them, `manifest.json` and the config read with
+ * `getmember` + `extractfile` + `json.load`, and each layer the manifest
+ * lists found again with `getmember` (the last member of that name).
+ *
+ * Supported: ustar/GNU/POSIX headers, a PAX extended header (its records
+ * kept on the member: tarfile writes them again) and GNU long names and
+ * link names.  Refused with one line: PAX global headers, GNU sparse
+ * members, two PAX headers in a row and records the CPython versions read
+ * differently.  bzip2, xz and zstd archives are refused too (no decoder in
+ * Node's zlib; CPython <= 3.13 cannot open zstd either).
+ */
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { GunzipFailure, startGunzip, type Decompression } from "../workers/gunzip/gunzip.ts";
+import type { Pause } from "../workers/pause.ts";
+import { posix } from "node:path";
+import { BLOCK_SIZE, TypeFlag } from "../tar/constants.ts";
+import type { TarHeader } from "../tar/header.ts";
+import { fsDecode, fsEncode, strFacts } from "../py/fsname.ts";
+import { parsePythonJson } from "../py/json/json.ts";
+import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "../py/value.ts";
+import type { PythonVersion } from "../py/version.ts";
+import { profileFor, type PythonProfile } from "../profile/python.ts";
+import { paxRecordSpans } from "../tar/reader.ts";
+
+/** The base image cannot be used: one line naming the file and what is wrong. */
+export class BaseImageError extends Error {
+  constructor(file: string, message: string, options?: { cause?: unknown }) {
+    super(`from_image ${JSON.stringify(file)}: ${message}`, options);
+    this.name = "BaseImageError";
+  }
+}
+
+/** One archive member as `TarFile.next()` reads it. */
+export interface Member {
+  readonly name: string;
+  /** The header tarfile's `addfile` writes again for it. */
+  readonly header: TarHeader;
+  readonly type: number;
+  readonly linkname: string;
+  readonly size: number;
+  readonly dataOffset: number;
+  /** Where the next header starts. */
+  readonly end: number;
+  /** Its fields came through a PAX extended header. */
+  readonly viaPax: boolean;
+}
+
+/** The CPython differences in reading a base archive (see PythonProfile.baseArchive). */
+type BaseArchiveRules = PythonProfile["baseArchive"];
+
+/** A base layer: its member's header as read, and where the bytes `extractfile` gives come from. */
+export interface BaseLayer {
+  /** The member's name: the manifest's Layers entry and history comment. */
+  readonly path: string;
+  /** The base config's diff_id without "sha256:". */
+  readonly sha256: string;
+  readonly header: TarHeader;
+  /** Offset of the content in the (decompressed) archive; the size is header.size. */
+  readonly dataOffset: number;
+  /** Bytes `addfile` copies: the member's size (0 for links and directories: header only). */
+  readonly copySize: number;
+}
+
+export interface BaseImage {
+  readonly file: string;
+  readonly layers: readonly BaseLayer[];
+  /** The base config's "config" object (its Env is merged into the image's). */
+  readonly config: PyDict;
+  /** The descriptor the layers are read from (a gzip archive's: its unlinked decompressed copy); close() releases it, once. */
+  readonly fd: number;
+  close(): void;
+}
+
+const REGULAR = new Set([0x30, 0x00, 0x37]); // "0", "\0" (AREGTYPE), "7" (CONTTYPE)
+const SUPPORTED = new Set([...REGULAR, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36]);
+const SYMLINK = 0x32;
+const HARDLINK = 0x31;
+const PAX_EXTENDED = 0x78;
+const GNU_LONGNAME = 0x4c;
+const GNU_LONGLINK = 0x4b;
+/** tarfile's GNU_TYPES: their header's prefix field is not part of a name. */
+const GNU_EXTENSIONS = new Set([GNU_LONGNAME, GNU_LONGLINK, 0x53]);
+/** Header kinds tarfile folds into later members in ways not reproduced here. */
+const REFUSED: Record<number, string> = { 0x67: "PAX global", 0x53: "GNU sparse" };
+
+function readAt(fd: number, length: number, position: number): Buffer {
+  const buffer = Buffer.alloc(length);
+  let done = 0;
+  while (done < length) {
+    const got = readSync(fd, buffer, done, length - done, position + done);
+    if (got === 0) break;
+    done += got;
+  }
+  return buffer.subarray(0, done);
+}
+
+/** tarfile's `nts`: up to the first NUL, decoded as the file system encoding with surrogateescape. */
+function nts(block: Buffer, start: number, end: number): string {
+  const field = block.subarray(start, end);
+  const nul = field.indexOf(0);
+  return fsDecode(nul === -1 ? field : field.subarray(0, nul));
+}
+
+/** tarfile's `nti`: base-256 or octal text; undefined where tarfile raises InvalidHeaderError. */
+function nti(block: Buffer, start: number, end: number): bigint | undefined {
+  const field = block.subarray(start, end);
+  if (field[0] === 0o200 || field[0] === 0o377) {
+    let n = 0n;
+    for (let i = 1; i < field.length; i++) n = (n << 8n) + BigInt(field[i]!);
+    return field[0] === 0o377 ? n - (256n ** BigInt(field.length - 1)) : n;
+  }
+  const nul = field.indexOf(0);
+  const text = field.subarray(0, nul === -1 ? field.length : nul).toString("latin1").trim();
+  if (text === "") return 0n;
+  return /^[+-]?[0-7]+$/.test(text) ? BigInt(text.startsWith("-") ? `-0o${text.slice(1)}` : `0o${text.replace(/^\+/, "")}`) : undefined;
+}
+
+function checksumOk(block: Buffer): boolean {
+  const stored = nti(block, 148, 156);
+  let unsigned = 0;
+  let signed = 0;
+  for (let i = 0; i < BLOCK_SIZE; i++) {
+    const byte = i >= 148 && i < 156 ? 0x20 : block[i]!;
+    unsigned += byte;
+    signed += byte > 127 ? byte - 256 : byte;
+  }
+  return stored !== undefined && (stored === BigInt(unsigned) || stored === BigInt(signed));
+}
+
+/** `TarInfo.frombuf` for one block, or undefined where tarfile stops (or fails at offset 0). */
+function parseMember(block: Buffer, offset: number): Member | undefined {
+  if (!checksumOk(block)) return undefined;
+  const type = block[156]!;
+  const numbers = [nti(block, 100, 108), nti(block, 108, 116), nti(block, 116, 124), nti(block, 124, 136), nti(block, 136, 148), nti(block, 329, 337), nti(block, 337, 345)];
+  if (numbers.some((n) => n === undefined)) return undefined;
+  const [mode, uid, gid, size, mtime, devmajor, devminor] = numbers as bigint[];
+  let name = nts(block, 0, 100);
+  let memberType = type;
+  // Old V7 tar: a regular file whose name ends in "/" is a directory.
+  if (type === 0x00 && name.endsWith("/")) memberType = TypeFlag.directory;
+  if (memberType === TypeFlag.directory) name = name.replace(/\/+$/, "");
+  const prefix = nts(block, 345, 500);
+  if (prefix !== "" && !GNU_EXTENSIONS.has(type)) name = `${prefix}/${name}`;
+  const header: TarHeader = {
+    name,
+    mode: Number(mode),
+    uid: uid!,
+    gid: gid!,
+    size: size!,
+    mtime: mtime!,
+    type: memberType as TypeFlag,
+    linkname: nts(block, 157, 257),
+    uname: nts(block, 265, 297),
+    gname: nts(block, 297, 329),
+    devmajor: Number(devmajor),
+    devminor: Number(devminor),
+  };
+  return withHeader(header, offset + BLOCK_SIZE, false);
+}
+
+function padded(size: number): number {
+  return Math.ceil(size / BLOCK_SIZE) * BLOCK_SIZE;
+}
+
+/** A member for a header; `_proc_builtin`'s rule for where the next header starts. */
+function withHeader(header: TarHeader, dataOffset: number, viaPax: boolean): Member {
+  const size = Number(header.size);
+  const end = REGULAR.has(header.type) || !SUPPORTED.has(header.type) ? dataOffset + padded(size) : dataOffset;
+  return { name: header.name, header, type: header.type, linkname: header.linkname, size, dataOffset, end, viaPax };
+}
+
+/** The header after a PAX or GNU long-name header: tarfile raises (ReadError) where it is missing or invalid. */
+function subsequentMember(fd: number, offset: number, file: string, rules: BaseArchiveRules): Member {
+  const block = readAt(fd, BLOCK_SIZE, offset);
+  const member = block.length === BLOCK_SIZE && !block.every((byte) => byte === 0) ? parseMember(block, offset) : undefined;
+  if (member === undefined) throw new BaseImageError(file, `a missing or bad header at offset ${offset}, after an extended header`);
+  return processMember(fd, member, file, rules);
+}
+
+const INT_TEXT = /^[0-9]+$/;
+const FLOAT_TEXT = /^-?[0-9]+(\.[0-9]+)?$/;
+
+/** `_proc_pax`'s records as `TarInfo.pax_headers` holds them (a dict), or a refusal. */
+function readPaxRecords(fd: number, member: Member, file: string): Map<string, string> {
+  const where = `the PAX header at offset ${member.dataOffset - BLOCK_SIZE}`;
+  const raw = paxRecordSpans(readAt(fd, padded(member.size), member.dataOffset));
+  if (typeof raw === "string") throw new BaseImageError(file, `${where}: ${raw}`);
+  // 3.8–3.12 search the whole payload for "<n> hdrcharset=", values included.
+  if (raw.some(({ value }) => value.includes(HDRCHARSET))) throw new BaseImageError(file, `${where}: a value containing "hdrcharset=", which base images may not have yet`);
+  const records = new Map<string, string>();
+  for (const [index, { keywordBytes, value }] of raw.entries()) {
+    const name = fsDecode(keywordBytes);
+    // 3.8–3.12 find hdrcharset anywhere in the payload and put it first; 3.13 takes the first record: they agree only here.
+    if (name === "hdrcharset" && (index !== 0 || value.length === 0)) throw new BaseImageError(file, `${where}: an hdrcharset record that is not the first one, which base images may not have yet`);
+    if (name.startsWith("GNU.sparse.")) throw new BaseImageError(file, `${where}: GNU sparse records, which base images may not have yet`);
+    if (!strFacts(name).utf8) throw new BaseImageError(file, `${where}: a keyword that is not UTF-8 (tarfile cannot write it again)`);
+    const text = fsDecode(value);
+    const numeric = name === "mtime" ? FLOAT_TEXT : PAX_INTEGERS.has(name) ? INT_TEXT : undefined;
+    if (numeric !== undefined && !numeric.test(text)) throw new BaseImageError(file, `${where}: ${name}=${JSON.stringify(text)} is not a plain decimal number, which base images may not have yet`);
+    records.set(name, text);
+  }
+  return records;
+}
+
+const HDRCHARSET = Buffer.from("hdrcharset=");
+const PAX_INTEGERS = new Set(["uid", "gid", "size"]);
+
+/** `_apply_pax_info`: the fields the records replace (path without trailing "/"; numbers through int()/float()). */
+function applyPax(header: TarHeader, records: ReadonlyMap<string, string>): TarHeader {
+  const number = (key: string, fallback: number | bigint): number | bigint => {
+    const text = records.get(key);
+    if (text === undefined) return fallback;
+    return key === "mtime" ? (INT_TEXT.test(text) ? BigInt(text) : Number(text)) : BigInt(text);
+  };
+  return {
+    ...header,
+    name: records.has("path") ? records.get("path")!.replace(/\/+$/, "") : header.name,
+    linkname: records.get("linkpath") ?? header.linkname,
+    uname: records.get("uname") ?? header.uname,
+    gname: records.get("gname") ?? header.gname,
+    uid: number("uid", header.uid),
+    gid: number("gid", header.gid),
+    size: number("size", header.size),
+    mtime: number("mtime", header.mtime),
+    pax: records,
+  };
+}
+
+/** `TarInfo._proc_member`: PAX and GNU long-name headers folded into the member they describe. */
+function processMember(fd: number, member: Member, file: string, rules: BaseArchiveRules): Member {
+  const where = `the member at offset ${member.dataOffset - BLOCK_SIZE}`;
+  const refused = REFUSED[member.type];
+  if (refused !== undefined) throw new BaseImageError(file, `${where} has a ${refused} header, which base images may not have yet`);
+  if (member.type === PAX_EXTENDED) {
+    const records = readPaxRecords(fd, member, file);
+    const next = subsequentMember(fd, member.dataOffset + padded(member.size), file, rules);
+    // The inner header's records would be replaced by the outer's: not reproduced.
+    if (next.viaPax) throw new BaseImageError(file, `${where}: two PAX headers in a row, which base images may not have yet`);
+    const header = applyPax(next.header, records);
+    const patched = withHeader(header, next.dataOffset, true);
+    return records.has("size") ? patched : { ...patched, end: next.end };
+  }
+  if (member.type === GNU_LONGNAME || member.type === GNU_LONGLINK) {
+    const text = nts(readAt(fd, member.size, member.dataOffset), 0, member.size);
+    const next = subsequentMember(fd, member.dataOffset + padded(member.size), file, rules);
+    let header: TarHeader = member.type === GNU_LONGNAME ? { ...next.header, name: text } : { ...next.header, linkname: text };
+    if (rules.longNameDirSlashStripped && header.type === TypeFlag.directory && header.name.endsWith("/")) header = { ...header, name: header.name.slice(0, -1) };
+    return { ...withHeader(header, next.dataOffset, next.viaPax), end: next.end };
+  }
+  return member;
+}
+
+/** `TarFile.getmembers()`: every member until the end-of-archive block or a header tarfile cannot read. */
+export function listMembers(fd: number, file: string, rules: BaseArchiveRules): Member[] {
+  const total = fstatSync(fd).size;
+  const members: Member[] = [];
+  let offset = 0;
+  for (;;) {
+    const block = readAt(fd, BLOCK_SIZE, offset);
+    const empty = block.length < BLOCK_SIZE || block.every((byte) => byte === 0);
+    const first = empty ? undefined : parseMember(block, offset);
+    if (first === undefined) {
+      if (offset === 0) throw new BaseImageError(file, empty ? "an empty archive" : "not a tar archive (its first header is invalid)");
+      return members;
+    }
+    const member = processMember(fd, first, file, rules);
+    members.push(member);
+    offset = member.end;
+    if (offset > total) throw new BaseImageError(file, `the archive ends inside member ${JSON.stringify(member.name)}`);
+  }
+}
+
+/** `_getmember(name)`: the last member of that name (normalize: os.path.normpath on both sides). */
+function findMember(members: readonly Member[], name: string, normalize = false, before = members.length): Member | undefined {
+  const wanted = normalize ? posix.normalize(name) : name;
+  for (let i = before - 1; i >= 0; i--) {
+    const candidate = members[i]!;
+    if ((normalize ? posix.normalize(candidate.name) : candidate.name) === wanted) return candidate;
+  }
+  return undefined;
+}
+
+/** `extractfile(member)`'s data: the member's own, or its link target's; undefined where it returns None. */
+function dataMember(members: readonly Member[], member: Member, file: string, depth = 0): Member | undefined {
+  if (REGULAR.has(member.type) || !SUPPORTED.has(member.type)) return member;
+  if (member.type !== SYMLINK && member.type !== HARDLINK) return undefined;
+  const symlink = member.type === SYMLINK;
+  const linkname = symlink ? [posix.dirname(member.name), member.linkname].filter((part) => part !== "" && part !== ".").join("/") : member.linkname;
+  const target = findMember(members, linkname, true, symlink ? members.length : members.indexOf(member));
+  if (target === undefined || depth > 40) throw new BaseImageError(file, `KeyError: linkname ${JSON.stringify(linkname)} of ${JSON.stringify(member.name)} not found`);
+  return dataMember(members, target, file, depth + 1);
+}
+
+/** `json.load(extractfile(getmember(name)))` (UTF-8, a BOM allowed as json.loads(bytes) allows it). */
+function loadJson(fd: number, members: readonly Member[], name: string, file: string, python: PythonVersion): PyValue {
+  const member = findMember(members, name.replace(/\/+$/, ""));
+  if (member === undefined) throw new BaseImageError(file, `KeyError: filename ${JSON.stringify(name)} not found`);
+  const data = dataMember(members, member, file);
+  if (data === undefined) throw new BaseImageError(file, `${JSON.stringify(name)} is not a file`);
+  let text = readAt(fd, data.size, data.dataOffset).toString("utf8");
+  if (text.startsWith("\ufeff")) text = text.slice(1);
+  try {
+    return parsePythonJson(text, { profile: python });
+  } catch (error) {
+    throw new BaseImageError(file, `${JSON.stringify(name)}: invalid JSON: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+const MAGIC: [Buffer, string][] = [
+  [Buffer.from("BZh"), "bzip2-compressed base images are not supported (Node's zlib has no bzip2)"],
+  [Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]), "xz-compressed base images are not supported (Node's zlib has no xz)"],
+  [Buffer.from([0x28, 0xb5, 0x2f, 0xfd]), "a zstd-compressed archive: tarfile.open cannot open it either (CPython <= 3.13 has no zstd)"],
+];
+
+/** What `tarfile.open(path)` found: a plain tar to read now, or gzip being decompressed meanwhile. */
+type OpenedArchive = { readonly fd: number } | { readonly decompression: Decompression };
+
+/** `tarfile.open(path)`: plain tar, or gzip; anything else refused before any byte. */
+function openArchive(path: Buffer, file: string): OpenedArchive {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    throw new BaseImageError(file, `cannot open it: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
+  const head = readAt(fd, BLOCK_SIZE, 0);
+  if (head.length === BLOCK_SIZE && checksumOk(head)) return { fd };
+  closeSync(fd);
+  if (head[0] === 0x1f && head[1] === 0x8b) return { decompression: startGunzip(path) };
+  for (const [magic, message] of MAGIC) if (head.subarray(0, magic.length).equals(magic)) throw new BaseImageError(file, message);
+  throw new BaseImageError(file, head.length === 0 ? "an empty file, not a tar archive" : "not a tar archive (nor gzip-compressed)");
+}
+
+function entry(value: PyValue, key: string | number, file: string, what: string): PyValue {
+  if (typeof key === "number") {
+    if (!isPyList(value) || value[key] === undefined) throw new BaseImageError(file, `${what}: expected a list with an item ${key}, found ${pyTypeName(value)}`);
+    return value[key]!;
+  }
+  if (!isPyDict(value) || !value.has(key)) throw new BaseImageError(file, `${what}: no key ${JSON.stringify(key)}`);
+  return value.get(key)!;
+}
+
+/** A base image opened and recognised; a gzip one is being decompressed until load() has finished. */
+export interface OpenedBaseImage {
+  readonly file: string;
+  /** Whether load() may have to wait (for the decompression). */
+  readonly pending: boolean;
+  /** Lists the members and checks manifest, config and layers (BaseImageError), pausing for a decompression. */
+  load(): Generator<Pause, BaseImage>;
+  /** Releases what an image never loaded holds. */
+  cancel(): void;
+}
+
+/**
+ * Opens the base image and recognises its format (BaseImageError for what
+ * tarfile.open cannot open); a gzip archive starts decompressing on another
+ * thread at once.
+ */
+export function openBaseImage(from: string, root: string | undefined, python: PythonVersion): OpenedBaseImage {
+  // --root stands for /nix (what with-store mounts): a base image in the store is read below it, any other path as is.
+  const path = root !== undefined && from.startsWith("/nix/") ? Buffer.concat([Buffer.from(root.replace(/\/+$/, "")), fsEncode(from)]) : fsEncode(from);
+  const archive = openArchive(path, from);
+  const release = (): void => {
+    if ("fd" in archive) closeSync(archive.fd);
+    else archive.decompression.cancel();
+  };
+  let done = false;
+  return {
+    file: from,
+    pending: "decompression" in archive,
+    *load() {
+      if (done) throw new Error("openBaseImage: load() runs once");
+      done = true;
+      let opened = false;
+      try {
+        const fd = "fd" in archive ? archive.fd : yield* archive.decompression.finish();
+        opened = true;
+        return readBaseImage(fd, from, python);
+      } catch (error) {
+        throw error instanceof GunzipFailure ? new BaseImageError(from, `cannot decompress it as gzip: ${error.message}`, { cause: error }) : error;
+      } finally {
+        // A failed or abandoned wait (the caller gave up on the image).
+        if (!opened) release();
+      }
+    },
+    cancel() {
+      if (done) return;
+      done = true;
+      release();
+    },
+  };
+}
+
+/** Reads the archive's members, manifest and config; closes `fd` when it throws. */
+function readBaseImage(fd: number, from: string, python: PythonVersion): BaseImage {
+  let open = true;
+  const close = (): void => {
+    if (!open) return;
+    open = false;
+    closeSync(fd);
+  };
+  try {
+    const members = listMembers(fd, from, profileFor(python).baseArchive);
+    const manifest = loadJson(fd, members, "manifest.json", from, python);
+    const first = entry(manifest, 0, from, "manifest.json");
+    const configName = entry(first, "Config", from, "manifest.json[0]");
+    if (!isPyStr(configName)) throw new BaseImageError(from, `manifest.json[0]["Config"] must be a string, not ${pyTypeName(configName)}`);
+    const image = loadJson(fd, members, configName, from, python);
+    const config = entry(image, "config", from, configName);
+    if (!isPyDict(config)) throw new BaseImageError(from, `${configName}: "config" must be an object, not ${pyTypeName(config)}`);
+    const layerNames = entry(first, "Layers", from, "manifest.json[0]");
+    const diffIds = entry(entry(image, "rootfs", from, configName), "diff_ids", from, `${configName} rootfs`);
+    if (!isPyList(layerNames) || !isPyList(diffIds)) throw new BaseImageError(from, "manifest Layers and config rootfs.diff_ids must be lists");
+    // zip() would drop the layers past the last diff_id: an image missing layers, refused here.
+    if (diffIds.length < layerNames.length) throw new BaseImageError(from, `${layerNames.length} layers but only ${diffIds.length} diff_ids in ${configName}`);
+    const layers = layerNames.map((name, num): BaseLayer => {
+      const diffId = diffIds[num]!;
+      if (!isPyStr(name) || !isPyStr(diffId)) throw new BaseImageError(from, `layer ${num + 1}: its name and diff_id must be strings`);
+      const member = findMember(members, name.replace(/\/+$/, ""));
+      if (member === undefined) throw new BaseImageError(from, `KeyError: filename ${JSON.stringify(name)} not found`);
+      const data = dataMember(members, member, from);
+      if (data !== undefined && data.size < member.size) throw new BaseImageError(from, `layer ${JSON.stringify(name)}: its link target is shorter than the member`);
+      return { path: member.name, sha256: diffId.replace(/^sha256:/, ""), header: member.header, dataOffset: data?.dataOffset ?? 0, copySize: data === undefined ? 0 : member.size };
+    });
+    return { file: from, layers, config, fd, close };
+  } catch (error) {
+    close();
+    throw error;
+  }
+}
+
+/**
+ * `overlay_base_config`: the base config's Env, then the conf's, one entry
+ * per variable name (first position, last value); the key is added at the
+ * end of the conf's config when it had none, and only when there is any Env.
+ */
+export function overlayBaseConfig(base: PyDict, config: PyValue, file: string): PyValue {
+  if (!isPyDict(config)) throw new BaseImageError(file, `the conf's "config" must be an object to merge the base Env into, not ${pyTypeName(config)}`);
+  const baseEnv = base.has("Env") ? base.get("Env")! : [];
+  const ownEnv = config.has("Env") ? config.get("Env")! : [];
+  if (!isPyList(baseEnv) || !isPyList(ownEnv)) throw new BaseImageError(file, `"Env" must be lists to be merged (base: ${pyTypeName(baseEnv)}, conf: ${pyTypeName(ownEnv)})`);
+  const all = [...baseEnv, ...ownEnv];
+  if (all.length === 0) return config;
+  const resolved = new Map<string, PyValue>();
+  for (const item of all) {
+    if (!isPyStr(item)) throw new BaseImageError(file, `an "Env" entry must be a string, not ${pyTypeName(item)}`);
+    resolved.set(item.split("=")[0]!, item);
+  }
+  const merged: PyDict = new Map(config);
+  merged.set("Env", [...resolved.values()]);
+  return merged;
+}

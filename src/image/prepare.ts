@@ -1,0 +1,83 @@
+/**
+ * Everything before the first byte: the times, the customisation layer, the
+ * base image, and the hash pass of every store layer, which walks and reads
+ * all of them.  The reference hashes a layer just before streaming it;
+ * hashing all of them first gives the same bytes, and makes every bad path,
+ * socket or unreadable file an error before anything is written.
+ */
+import type { ImageConf } from "../conf/validate.ts";
+import { generationProfile } from "../profile/generation.ts";
+import type { PythonVersion } from "../profile/python.ts";
+import { LAYER_STYLE_2020, type LayerStyle } from "../layer/layer.ts";
+import { checkCustomisationLayer, type CustomisationLayer } from "../layer/customisation-layer.ts";
+import type { Pause } from "../workers/pause.ts";
+import { hashPassSteps, type HashedLayer } from "../passes/hash-passes.ts";
+import { ImageDigestCache } from "../passes/digest-cache.ts";
+import { openBaseImage, overlayBaseConfig, type BaseImage } from "../base-image/base-image.ts";
+import { systemClock } from "../py/datetime/datetime.ts";
+import type { PyValue } from "../py/value.ts";
+import { describeImage, imageLayers } from "./describe.ts";
+import { imageTimes } from "./times.ts";
+import type { ImageDescription, ImageOptions, ImageTestHooks } from "./types.ts";
+
+/** What the checks and hash passes leave for the stream pass. */
+export interface Prepared {
+  readonly description: ImageDescription;
+  readonly customisation: CustomisationLayer;
+  readonly hashed: readonly HashedLayer[];
+  readonly style: LayerStyle;
+  /** The base image (`from_image`), open until the prepared image is closed. */
+  readonly base: BaseImage | undefined;
+  readonly cache: ImageDigestCache | undefined;
+}
+
+/** What streaming a prepared image needs: the conf, the caller's options, the profile, the hash passes' results. */
+export interface ImageRun {
+  readonly conf: ImageConf;
+  readonly options: ImageOptions;
+  readonly python: PythonVersion;
+  readonly prepared: Prepared;
+  readonly hooks: ImageTestHooks;
+}
+
+/** How the conf's generation writes store layers: the 2020 constants, or the current script's conf keys. */
+export function layerStyleOf(conf: ImageConf): LayerStyle {
+  const profile = generationProfile(conf.generation);
+  if (conf.current === undefined) return LAYER_STYLE_2020;
+  return { owner: conf.current.owner, nixRootMode: profile.nixRootMode, symlinkedStorePathAlone: profile.symlinkedStorePathAlone };
+}
+
+/** The checks and the hash passes, as steps (see workers/pause.ts): throws ConfError or CannotArchiveError. */
+export function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions): Generator<Pause, Prepared> {
+  const { created, mtime } = imageTimes(conf, python, options.now ?? systemClock);
+  const style = layerStyleOf(conf);
+  const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
+  const cache = options.digestCache === undefined ? undefined : new ImageDigestCache(options.digestCache, conf.storeLayers, { python, style, mtime, root: options.root });
+  const fromImage = conf.current?.fromImage;
+  const opened = fromImage === undefined ? undefined : openBaseImage(fromImage, options.root, python);
+  let base: BaseImage | undefined;
+  let hashed: HashedLayer[];
+  let config: PyValue;
+  let complete = false;
+  try {
+    // A plain archive is read at once; a gzip one decompresses on another thread during the hash passes.
+    if (opened !== undefined && !opened.pending) base = yield* opened.load();
+    try {
+      hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style, known: cache === undefined ? undefined : (num) => cache.known(num) });
+    } catch (error) {
+      // The script reads its base image before any store layer: a bad one is the error to report.
+      if (opened !== undefined && base === undefined) base = yield* opened.load();
+      throw error;
+    }
+    if (opened !== undefined && base === undefined) base = yield* opened.load();
+    cache?.remember(hashed);
+    config = base === undefined ? conf.config : overlayBaseConfig(base.config, conf.config, base.file);
+    complete = true;
+  } finally {
+    // Also when abandoned midway (the async caller's wait rejected): nothing may stay open or running.
+    opened?.cancel();
+    if (!complete) base?.close();
+  }
+  const description = describeImage(conf, python, created, mtime, imageLayers(conf, base, hashed, customisation), config);
+  return { description, customisation, hashed, style, base, cache };
+}

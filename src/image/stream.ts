@@ -1,0 +1,170 @@
+/**
+ * The stream pass: the outer tarball the reference's `main()` writes, as
+ * chunks: the base image's layers, each store layer streamed again and
+ * checked against its hash pass, the customisation layer, the config JSON
+ * and manifest.json, with the reference's stderr lines between them.
+ */
+import { encodeHeader, type TarHeader } from "../tar/header.ts";
+import { TypeFlag } from "../tar/constants.ts";
+import { TarChunker } from "../tar/writer.ts";
+import { generationProfile } from "../profile/generation.ts";
+import { profileFor, type TarFormat } from "../profile/python.ts";
+import { groupName, userName } from "../store/userdb.ts";
+import { layerChunks, type EntryRecord } from "../layer/layer.ts";
+import { acquireLayerHasher, releaseLayerHasher } from "../workers/hash/layer-hasher.ts";
+import { YIELD, type Pause } from "../workers/pause.ts";
+import { LayerChangedError } from "../passes/entry-log.ts";
+import type { BaseImage } from "../base-image/base-image.ts";
+import { layerText } from "./describe.ts";
+import type { ImageRun, Prepared } from "./prepare.ts";
+import { customisationTarBytes, namingShortRead } from "./reads.ts";
+import type { ImageDescription } from "./types.ts";
+
+type Log = (line: string) => void;
+
+/** tarfile.TarInfo(name) defaults: 0644, uid/gid 0, empty uname/gname, regular file. */
+function plainMember(name: string, size: number | bigint, mtime: bigint): TarHeader {
+  return { name, mode: 0o644, uid: 0, gid: 0, size, mtime, type: TypeFlag.regular, linkname: "", uname: "", gname: "", devmajor: 0, devminor: 0 };
+}
+
+/** The whole outer tarball, in the reference's order, with its stderr lines. */
+export function* streamImageItems(run: ImageRun): Generator<Buffer | Pause, void> {
+  const { conf, options, python, prepared } = run;
+  const { base } = prepared;
+  const generation = generationProfile(conf.generation);
+  const { tarFormat } = profileFor(python);
+  const log = options.log ?? (() => {});
+  const outer = new TarChunker(options.reuseChunks);
+
+  const baseCount = base?.layers.length ?? 0;
+  if (base === undefined) {
+    if (generation.noBaseImageLine !== undefined) log(generation.noBaseImageLine);
+  } else yield* baseLayerChunks(base, outer, tarFormat, log);
+  yield* storeLayerMembers(run, outer, tarFormat, log, generation.firstStoreLayerNumber(baseCount));
+
+  log(generation.customisationLine(baseCount + prepared.hashed.length));
+  yield* customisationMember(prepared, outer, tarFormat);
+
+  log("Adding manifests...");
+  yield* manifestMembers(prepared.description, outer, tarFormat);
+
+  log("Done.");
+  yield* outer.finish();
+}
+
+/**
+ * `add_base_layers`: each base layer's member header as tarfile read it,
+ * written again, then the bytes extractfile gives (none for a link or a
+ * directory), then the line.
+ */
+function* baseLayerChunks(base: BaseImage, outer: TarChunker, tarFormat: TarFormat, log: Log): Generator<Buffer> {
+  for (const [num, layer] of base.layers.entries()) {
+    yield* outer.bytes(encodeHeader(layer.header, tarFormat));
+    yield* namingShortRead(JSON.stringify(base.file), "the base image changed while being read", outer.fileContent(base.fd, layer.copySize, layer.dataOffset));
+    log(`Adding base layer ${num + 1} from ${layer.path}`);
+  }
+}
+
+/** Each store layer as a member of the outer tarball: its line, its header, its stream pass, the progress events. */
+function* storeLayerMembers(run: ImageRun, outer: TarChunker, tarFormat: TarFormat, log: Log, firstNumber: number): Generator<Buffer | Pause, void> {
+  const { conf, options, python, prepared, hooks } = run;
+  const { description, hashed } = prepared;
+  const { mtime } = description;
+  const layers = hashed.length;
+  const imageBytesTotal = hashed.reduce((total, layer) => total + layer.size, 0);
+  let imageBytesDone = 0;
+  const baseCount = prepared.base?.layers.length ?? 0;
+  for (const [num, paths] of conf.storeLayers.entries()) {
+    log(`Creating layer ${num + firstNumber} from paths: ${layerText(conf, num, python)}`);
+    const { size } = hashed[num]!;
+    hooks.betweenPasses?.(num);
+
+    yield* outer.bytes(encodeHeader(plainMember(description.layers[baseCount + num]!.path, size, mtime), tarFormat));
+
+    let streamed = 0;
+    for (const item of storeLayerItems(run, num, paths)) {
+      if (!Buffer.isBuffer(item)) {
+        yield item;
+        continue;
+      }
+      streamed += item.length;
+      imageBytesDone += item.length;
+      yield* outer.bytes(item);
+      options.progress?.({ phase: "streaming", layer: num, layers, layerBytesDone: streamed, layerBytesTotal: size, imageBytesDone, imageBytesTotal });
+    }
+    yield* outer.padToBlock();
+  }
+}
+
+/** The customisation layer's member: gettarinfo of its layer.tar (mode, ids and names from the file; the script sets name and mtime), then its bytes. */
+function* customisationMember(prepared: Prepared, outer: TarChunker, tarFormat: TarFormat): Generator<Buffer> {
+  const { description, customisation } = prepared;
+  const index = (prepared.base?.layers.length ?? 0) + prepared.hashed.length;
+  yield* customisationTarBytes(customisation, function* (fd, stat) {
+    const header: TarHeader = {
+      ...plainMember(description.layers[index]!.path, stat.size, description.mtime),
+      mode: stat.mode,
+      uid: stat.uid,
+      gid: stat.gid,
+      uname: userName(stat.uid),
+      gname: groupName(stat.gid),
+    };
+    yield* outer.bytes(encodeHeader(header, tarFormat));
+    yield* outer.fileContent(fd, stat.size);
+  });
+}
+
+/** The config JSON (`<image id>.json`) and manifest.json. */
+function* manifestMembers(description: ImageDescription, outer: TarChunker, tarFormat: TarFormat): Generator<Buffer> {
+  const { mtime } = description;
+  yield* outer.bytes(encodeHeader(plainMember(description.configName, description.configBytes.length, mtime), tarFormat));
+  yield* outer.bytes(description.configBytes);
+  yield* outer.padToBlock();
+  yield* outer.bytes(encodeHeader(plainMember("manifest.json", description.manifestBytes.length, mtime), tarFormat));
+  yield* outer.bytes(description.manifestBytes);
+  yield* outer.padToBlock();
+}
+
+/**
+ * One store layer's stream pass: its tarball bytes, each member compared with
+ * the hash pass's entry log and the whole layer's CRC-32 with the hash pass's,
+ * so a store change between the passes fails naming the path.
+ */
+export function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: number, paths: readonly string[]): Generator<Buffer | Pause, void> {
+  const { crc32, size, entries } = prepared.hashed[num]!;
+  const { mtime } = prepared.description;
+  // A layer may be streamed again (a retried upload): compare from its first member.
+  entries.rewind();
+  let streamed = 0;
+  const onEntry = (record: EntryRecord): void => entries.check(num, record);
+  // The other core checks the very buffers copied to the output: a CRC-32
+  // of the whole layer, ten times cheaper than a second sha256, catches any
+  // accidental change (a deliberate collision needs write access to the
+  // store, which could change a file before the hash pass just as well).
+  const hasher = acquireLayerHasher();
+  // Empty files were opened in the hash pass; one made unreadable since
+  // changed its mode or ctime, which the entry check reports.
+  const layer = layerChunks(paths, mtime, { root: options.root, python, style: prepared.style, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
+  try {
+    yield* hasher.begin(false);
+    for (;;) {
+      // The walk asks for a buffer in this step: make sure one is free.
+      yield* hasher.room();
+      const next = layer.next();
+      if (next.done) break;
+      const chunk = hooks.streamedChunk?.(num, next.value) ?? next.value;
+      if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
+      hasher.update(chunk);
+      streamed += chunk.length;
+      yield chunk;
+      yield YIELD;
+    }
+    entries.checkComplete(num);
+    if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
+    if ((yield* hasher.finish()).crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
+  } finally {
+    // Also when the consumer stops early (for-of break, verify's first difference).
+    layer.return(undefined);
+    releaseLayerHasher(hasher);
+  }
+}

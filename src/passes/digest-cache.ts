@@ -1,0 +1,197 @@
+/**
+ * The digest cache: each store layer's sha256, size and CRC-32 kept across
+ * runs (one small JSON file per layer), so that publishing an unchanged
+ * image skips the hash passes, which read every byte of the store.
+ *
+ * Why a cached digest can be used:
+ * - the key is everything the layer's bytes depend on besides the files:
+ *   the CPython whose tarfile is reproduced (tar format, rglob behaviour),
+ *   the script generation's layer style (owner uid/gid/uname/gname, the
+ *   /nix modes, symlinked store paths), mtime, the --root, the layer's
+ *   store paths in order, and this program's version;
+ * - the files: Nix store paths are immutable, but the entry is not trusted
+ *   on that alone.  It records the sha256 of the layer's entry log (every
+ *   member's name, size, header CRC, ctime and inode, see EntryLog), and a
+ *   use walks the store paths again, metadata only (no file is opened), and
+ *   compares: any write to a file moves its ctime, which user space cannot
+ *   set back, so a changed store is a cache miss, hashed again;
+ * - what remains possible is still checked when the layer is uploaded: the
+ *   stream pass compares members, size and CRC-32 with the entry, and the
+ *   registry computes the sha256 of what it received; a mismatch fails the
+ *   push and drops the entry (publish/push.ts).
+ * A file that cannot be read or parsed, or whose own check does not match,
+ * is ignored; entries are written through a temporary file and a rename.
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute, join, resolve } from "node:path";
+import { EntryLog } from "./entry-log.ts";
+import type { HashedLayer } from "./hash-passes.ts";
+import { layerEntryRecords, type LayerStyle } from "../layer/layer.ts";
+import { YIELD, type Pause } from "../workers/pause.ts";
+import type { PythonVersion } from "../profile/python.ts";
+import { VERSION } from "../version.ts";
+
+const FORMAT = "stream-layered-image digest cache 1";
+
+/** `$XDG_CACHE_HOME/stream-layered-image/digests`, else `~/.cache/stream-layered-image/digests` (the XDG base directory rules). */
+export function defaultDigestCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  const xdg = env["XDG_CACHE_HOME"];
+  const base = xdg !== undefined && isAbsolute(xdg) ? xdg : join(env["HOME"] || homedir(), ".cache");
+  return join(base, "stream-layered-image", "digests");
+}
+
+/** What a cache entry knows of a layer. */
+export interface CachedDigest {
+  readonly sha256: string;
+  readonly size: number;
+  readonly crc32: number;
+  /** EntryLog.digest() of the hash pass: the store as it was hashed. */
+  readonly entries: string;
+}
+
+/** Everything a store layer's bytes depend on, besides the files under its paths. */
+export interface LayerKeyParts {
+  readonly python: PythonVersion;
+  readonly style: LayerStyle;
+  readonly mtime: bigint;
+  readonly root: string | undefined;
+  readonly paths: readonly string[];
+}
+
+const bigintAsText = (_key: string, value: unknown): unknown => (typeof value === "bigint" ? value.toString() : value);
+
+export function layerCacheKey(parts: LayerKeyParts): string {
+  const material = [FORMAT, VERSION, parts.python, parts.style, parts.mtime, parts.root === undefined ? null : resolve(parts.root), parts.paths];
+  return createHash("sha256").update(JSON.stringify(material, bigintAsText)).digest("hex");
+}
+
+/** The entry's own check: a file cut short or changed by hand is not one. */
+function entryCheck(key: string, value: CachedDigest): string {
+  return createHash("sha256").update(JSON.stringify([FORMAT, key, value.sha256, value.size, value.crc32, value.entries])).digest("hex");
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function isCachedDigest(value: unknown): value is CachedDigest {
+  const entry = value as Partial<Record<keyof CachedDigest, unknown>> | null;
+  return (
+    typeof entry === "object" &&
+    entry !== null &&
+    typeof entry.sha256 === "string" &&
+    HEX64.test(entry.sha256) &&
+    Number.isSafeInteger(entry.size) &&
+    (entry.size as number) >= 0 &&
+    Number.isInteger(entry.crc32) &&
+    (entry.crc32 as number) >= 0 &&
+    (entry.crc32 as number) < 2 ** 32 &&
+    typeof entry.entries === "string" &&
+    HEX64.test(entry.entries)
+  );
+}
+
+/** One directory of entries, `<key>.json` each.  Reading and writing never throw: a cache that fails is no cache. */
+export class DigestCache {
+  readonly dir: string;
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  private file(key: string): string {
+    return join(this.dir, `${key}.json`);
+  }
+
+  /** The entry for `key`, or undefined when there is none or it is unreadable, corrupt or for another key. */
+  read(key: string): CachedDigest | undefined {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(this.file(key), "utf8"));
+    } catch {
+      return undefined;
+    }
+    const entry = parsed as { format?: unknown; key?: unknown; check?: unknown };
+    if (!isCachedDigest(parsed) || entry.format !== FORMAT || entry.key !== key || entry.check !== entryCheck(key, parsed)) return undefined;
+    return { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, entries: parsed.entries };
+  }
+
+  /** Records `value` under `key`: a temporary file renamed into place, so a reader sees a whole entry or none. */
+  write(key: string, value: CachedDigest, paths: readonly string[]): void {
+    const target = this.file(key);
+    const temporary = `${target}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    try {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileSync(temporary, `${JSON.stringify({ format: FORMAT, key, ...value, check: entryCheck(key, value), paths })}\n`, { mode: 0o600 });
+      renameSync(temporary, target);
+    } catch {
+      try {
+        rmSync(temporary, { force: true });
+      } catch {
+        // Its directory is not one (ENOTDIR): there is no temporary file.
+      }
+    }
+  }
+
+  drop(key: string): void {
+    try {
+      rmSync(this.file(key), { force: true });
+    } catch {
+      // Unremovable: its next use fails the same way, and is dropped again.
+    }
+  }
+}
+
+/** Metadata-only records walked per pause: the async API's event loop turns between them. */
+const RECORDS_PER_PAUSE = 1024;
+
+/** One image's use of the cache: which store layers it gave, what the hash passes add to it. */
+export class ImageDigestCache {
+  private readonly cache: DigestCache;
+  private readonly layers: readonly (readonly string[])[];
+  private readonly parts: Omit<LayerKeyParts, "paths">;
+  /** Store layer numbers whose digest came from the cache. */
+  readonly reused = new Set<number>();
+  private readonly keys: string[];
+
+  constructor(cache: DigestCache, layers: readonly (readonly string[])[], parts: Omit<LayerKeyParts, "paths">) {
+    this.cache = cache;
+    this.layers = layers;
+    this.parts = parts;
+    this.keys = layers.map((paths) => layerCacheKey({ ...parts, paths }));
+  }
+
+  /**
+   * Store layer `num` from the cache, when its entry is there and the store
+   * paths' members are still the ones hashed (walked again, no file opened);
+   * else undefined, and the layer is hashed.  Walking errors are the hash
+   * pass's (a missing path, a socket, an unreadable directory).
+   */
+  *known(num: number): Generator<Pause, HashedLayer | undefined> {
+    const entry = this.cache.read(this.keys[num]!);
+    if (entry === undefined) return undefined;
+    const entries = new EntryLog();
+    const { root, python, style, mtime } = this.parts;
+    for (const record of layerEntryRecords(this.layers[num]!, mtime, { root, python, style })) {
+      entries.push(record);
+      if (entries.length % RECORDS_PER_PAUSE === 0) yield YIELD;
+    }
+    if (entries.digest() !== entry.entries) return undefined;
+    this.reused.add(num);
+    return { sha256: entry.sha256, size: entry.size, crc32: entry.crc32, entries };
+  }
+
+  /** Records the layers the hash passes computed. */
+  remember(hashed: readonly HashedLayer[]): void {
+    for (const [num, layer] of hashed.entries()) {
+      if (this.reused.has(num)) continue;
+      this.cache.write(this.keys[num]!, { sha256: layer.sha256, size: layer.size, crc32: layer.crc32, entries: layer.entries.digest() }, this.layers[num]!);
+    }
+  }
+
+  /** Drops store layer `num`'s entry: the upload found it stale. */
+  forget(num: number): void {
+    if (!this.reused.has(num)) return;
+    this.cache.drop(this.keys[num]!);
+    this.reused.delete(num);
+  }
+}

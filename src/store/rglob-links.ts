@@ -1,0 +1,60 @@
+/**
+ * Where the chosen CPython's rglob stat()s through a symlink (a symlinked
+ * store path, a symlink below one) and what the reference then does when
+ * that fails: checks that turn such a case into a CannotArchiveError before
+ * any byte, in the reference's words.
+ */
+import { statSync, type Stats } from "node:fs";
+import { CannotArchiveError, displayPath } from "./errors.ts";
+import { strerror } from "../py/errno.ts";
+import { fsEncode } from "../py/fsname.ts";
+import type { RglobLinkStats } from "../profile/python.ts";
+import { resolveInRoot } from "./resolve-in-root.ts";
+
+/** Where a symlink leads (stat() through it), or the errno code that stat() fails with. */
+export type LinkTarget = { readonly fsPath: string | Buffer; readonly stat: Stats } | { readonly code: string };
+
+/**
+ * `os.stat(link)` as the reference sees it: below a root directory the link
+ * is resolved inside the root, so absolute targets like /nix/store/x stay in
+ * the store, and a failing component gives the kernel's errno for it.
+ */
+export function statThroughLink(fsPath: string | Buffer, name: string, root: string | undefined): LinkTarget {
+  let target = fsPath;
+  if (root !== undefined) {
+    const resolved = resolveInRoot(root, fsEncode(name));
+    if ("code" in resolved) return resolved;
+    target = resolved.path;
+  }
+  try {
+    return { fsPath: target, stat: statSync(target) };
+  } catch (error) {
+    return { code: (error as NodeJS.ErrnoException).code ?? String(error) };
+  }
+}
+
+/** pathlib's `_ignore_error`: in every version these make is_dir() False. */
+const NOT_A_DIRECTORY = new Set(["ENOENT", "ENOTDIR", "EBADF", "ELOOP"]);
+/** Python's PermissionError. */
+const PERMISSION = new Set(["EACCES", "EPERM"]);
+
+/** The store path is a symlink and stat() through it failed with `code`. */
+export function checkStorePathLink(code: string, name: string, rglob: RglobLinkStats | undefined): void {
+  if (rglob === undefined || !rglob.storePathLink || NOT_A_DIRECTORY.has(code)) return;
+  throw new CannotArchiveError(
+    displayPath(name),
+    `CPython ${rglob.version}'s rglob follows this symlinked store path and fails: ${strerror(code)} (the reference exits with a traceback)`,
+  );
+}
+
+/** A symlink below the store path, in directory `parentName`, and stat() through it failed with `code`. */
+export function checkChildLink(code: string, name: string, parentName: string, rglob: RglobLinkStats | undefined): void {
+  if (rglob === undefined || !rglob.childLinks || NOT_A_DIRECTORY.has(code)) return;
+  // 3.8–3.10's _iterate_directories catches PermissionError around its whole
+  // loop: it stops there, and the subdirectories of the parent that os.scandir
+  // lists after the link are never listed (their contents silently left out).
+  const consequence = PERMISSION.has(code)
+    ? `the reference then stops descending ${displayPath(parentName)}: the subdirectories listed after the link are written without their contents`
+    : "the reference exits with a traceback";
+  throw new CannotArchiveError(displayPath(name), `CPython ${rglob.version}'s rglob follows this symlink and fails: ${strerror(code)} (${consequence})`);
+}
