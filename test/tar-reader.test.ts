@@ -127,8 +127,9 @@ describe("header groups", () => {
     assert.deepEqual(group(Buffer.concat([block("a", TypeFlag.regular), ZERO]), TARFILE_WRITTEN, 512), { kind: "end", offset: 512 });
     const pax = "10 path=a\n";
     const head = Buffer.concat([block("x", TypeFlag.paxExtended, pax.length), padded(pax)]);
-    assert.deepEqual(group(head.subarray(0, 700)), { kind: "eof", offset: 0, partial: head.subarray(0, 700) });
-    assert.deepEqual(group(Buffer.concat([head, block("a", TypeFlag.regular).subarray(0, 100)])).kind, "eof");
+    assert.deepEqual(group(head.subarray(0, 700)), { kind: "eof", offset: 0, partial: head.subarray(0, 700), headerAt: 1024, extensions: [] });
+    const cut = group(Buffer.concat([head, block("a", TypeFlag.regular).subarray(0, 100)]));
+    assert.deepEqual(cut.kind === "eof" && [cut.headerAt, cut.extensions.map((e) => e.payload.toString())], [1024, [pax]]);
     const bad = (archive: Buffer, policy?: ReadPolicy): [number, string, boolean] | undefined => {
       const result = group(archive, policy);
       return result.kind === "bad" ? [result.offset, result.reason, result.afterExtension] : undefined;
@@ -144,7 +145,7 @@ describe("header groups", () => {
     assert.deepEqual(bad(Buffer.concat([head, badSum]), TARFILE_READS), [1024 + CHKSUM.offset, "bad checksum", true]);
     const garbled = Buffer.concat([block("x", TypeFlag.paxExtended, 10), padded("10 path=ab"), block("a", TypeFlag.regular)]);
     const result = group(garbled);
-    assert.deepEqual(result.kind === "member" && writtenMember(result), { kind: "bad", offset: 512, reason: "PAX extended header: a malformed record at byte 0", afterExtension: true });
+    assert.deepEqual(result.kind === "member" && writtenMember(result), { kind: "bad", offset: 512, reason: "PAX extended header: a malformed record at byte 0", afterExtension: true, extensions: result.extensions });
   });
   test("the async driver reads the same, in whatever pieces it is handed", async () => {
     const pax = "29 path=a-very-long-name.txt\n";

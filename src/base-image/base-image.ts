@@ -3,7 +3,9 @@
  * way `tarfile.open(path)` opens it (uncompressed, or gzip), its members
  * listed as tarfile reads them, `manifest.json` and the config read with
  * `getmember` + `extractfile` + `json.load`, and each layer the manifest
- * lists found again with `getmember` (the last member of that name).
+ * lists found again with `getmember` (the last member of that name).  The
+ * members are read by the one tar reader (tar/reader.ts, tar/tarinfo.ts);
+ * this file decides what a base image may hold.
  *
  * Supported: ustar/GNU/POSIX headers, a PAX extended header (its records
  * kept on the member: tarfile writes them again) and GNU long names and
@@ -12,18 +14,19 @@
  * differently.  bzip2, xz and zstd archives are refused too (no decoder in
  * Node's zlib; CPython <= 3.13 cannot open zstd either).
  */
-import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, openSync } from "node:fs";
+import { posix } from "node:path";
 import { GunzipFailure, startGunzip, type Decompression } from "../workers/gunzip/gunzip.ts";
 import type { Pause } from "../workers/pause.ts";
-import { posix } from "node:path";
-import { BLOCK_SIZE, TypeFlag } from "../tar/constants.ts";
+import { BLOCK_SIZE, TYPEFLAG, TypeFlag } from "../tar/constants.ts";
 import type { TarHeader } from "../tar/header.ts";
+import { checksumValid, fdReader, hasData, paxRecordSpans, readGroup, readSync, ReadTypeFlag, type Extension, type MemberGroup } from "../tar/reader.ts";
+import { TARFILE_READS, tarInfo, type TarInfo, type TarReadRules } from "../tar/tarinfo.ts";
 import { fsDecode, fsEncode, strFacts } from "../py/fsname.ts";
 import { parsePythonJson } from "../py/json/json.ts";
 import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "../py/value.ts";
 import type { PythonVersion } from "../py/version.ts";
-import { profileFor, type PythonProfile } from "../profile/python.ts";
-import { paxRecordSpans } from "../tar/reader.ts";
+import { profileFor } from "../profile/python.ts";
 
 /** The base image cannot be used: one line naming the file and what is wrong. */
 export class BaseImageError extends Error {
@@ -32,24 +35,6 @@ export class BaseImageError extends Error {
     this.name = "BaseImageError";
   }
 }
-
-/** One archive member as `TarFile.next()` reads it. */
-export interface Member {
-  readonly name: string;
-  /** The header tarfile's `addfile` writes again for it. */
-  readonly header: TarHeader;
-  readonly type: number;
-  readonly linkname: string;
-  readonly size: number;
-  readonly dataOffset: number;
-  /** Where the next header starts. */
-  readonly end: number;
-  /** Its fields came through a PAX extended header. */
-  readonly viaPax: boolean;
-}
-
-/** The CPython differences in reading a base archive (see PythonProfile.baseArchive). */
-type BaseArchiveRules = PythonProfile["baseArchive"];
 
 /** A base layer: its member's header as read, and where the bytes `extractfile` gives come from. */
 export interface BaseLayer {
@@ -74,119 +59,21 @@ export interface BaseImage {
   close(): void;
 }
 
-const REGULAR = new Set([0x30, 0x00, 0x37]); // "0", "\0" (AREGTYPE), "7" (CONTTYPE)
-const SUPPORTED = new Set([...REGULAR, 0x31, 0x32, 0x33, 0x34, 0x35, 0x36]);
-const SYMLINK = 0x32;
-const HARDLINK = 0x31;
-const PAX_EXTENDED = 0x78;
-const GNU_LONGNAME = 0x4c;
-const GNU_LONGLINK = 0x4b;
-/** tarfile's GNU_TYPES: their header's prefix field is not part of a name. */
-const GNU_EXTENSIONS = new Set([GNU_LONGNAME, GNU_LONGLINK, 0x53]);
-/** Header kinds tarfile folds into later members in ways not reproduced here. */
-const REFUSED: Record<number, string> = { 0x67: "PAX global", 0x53: "GNU sparse" };
-
-function readAt(fd: number, length: number, position: number): Buffer {
-  const buffer = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const got = readSync(fd, buffer, done, length - done, position + done);
-    if (got === 0) break;
-    done += got;
-  }
-  return buffer.subarray(0, done);
-}
-
-/** tarfile's `nts`: up to the first NUL, decoded as the file system encoding with surrogateescape. */
-function nts(block: Buffer, start: number, end: number): string {
-  const field = block.subarray(start, end);
-  const nul = field.indexOf(0);
-  return fsDecode(nul === -1 ? field : field.subarray(0, nul));
-}
-
-/** tarfile's `nti`: base-256 or octal text; undefined where tarfile raises InvalidHeaderError. */
-function nti(block: Buffer, start: number, end: number): bigint | undefined {
-  const field = block.subarray(start, end);
-  if (field[0] === 0o200 || field[0] === 0o377) {
-    let n = 0n;
-    for (let i = 1; i < field.length; i++) n = (n << 8n) + BigInt(field[i]!);
-    return field[0] === 0o377 ? n - (256n ** BigInt(field.length - 1)) : n;
-  }
-  const nul = field.indexOf(0);
-  const text = field.subarray(0, nul === -1 ? field.length : nul).toString("latin1").trim();
-  if (text === "") return 0n;
-  return /^[+-]?[0-7]+$/.test(text) ? BigInt(text.startsWith("-") ? `-0o${text.slice(1)}` : `0o${text.replace(/^\+/, "")}`) : undefined;
-}
-
-function checksumOk(block: Buffer): boolean {
-  const stored = nti(block, 148, 156);
-  let unsigned = 0;
-  let signed = 0;
-  for (let i = 0; i < BLOCK_SIZE; i++) {
-    const byte = i >= 148 && i < 156 ? 0x20 : block[i]!;
-    unsigned += byte;
-    signed += byte > 127 ? byte - 256 : byte;
-  }
-  return stored !== undefined && (stored === BigInt(unsigned) || stored === BigInt(signed));
-}
-
-/** `TarInfo.frombuf` for one block, or undefined where tarfile stops (or fails at offset 0). */
-function parseMember(block: Buffer, offset: number): Member | undefined {
-  if (!checksumOk(block)) return undefined;
-  const type = block[156]!;
-  const numbers = [nti(block, 100, 108), nti(block, 108, 116), nti(block, 116, 124), nti(block, 124, 136), nti(block, 136, 148), nti(block, 329, 337), nti(block, 337, 345)];
-  if (numbers.some((n) => n === undefined)) return undefined;
-  const [mode, uid, gid, size, mtime, devmajor, devminor] = numbers as bigint[];
-  let name = nts(block, 0, 100);
-  let memberType = type;
-  // Old V7 tar: a regular file whose name ends in "/" is a directory.
-  if (type === 0x00 && name.endsWith("/")) memberType = TypeFlag.directory;
-  if (memberType === TypeFlag.directory) name = name.replace(/\/+$/, "");
-  const prefix = nts(block, 345, 500);
-  if (prefix !== "" && !GNU_EXTENSIONS.has(type)) name = `${prefix}/${name}`;
-  const header: TarHeader = {
-    name,
-    mode: Number(mode),
-    uid: uid!,
-    gid: gid!,
-    size: size!,
-    mtime: mtime!,
-    type: memberType as TypeFlag,
-    linkname: nts(block, 157, 257),
-    uname: nts(block, 265, 297),
-    gname: nts(block, 297, 329),
-    devmajor: Number(devmajor),
-    devminor: Number(devminor),
-  };
-  return withHeader(header, offset + BLOCK_SIZE, false);
-}
-
-function padded(size: number): number {
-  return Math.ceil(size / BLOCK_SIZE) * BLOCK_SIZE;
-}
-
-/** A member for a header; `_proc_builtin`'s rule for where the next header starts. */
-function withHeader(header: TarHeader, dataOffset: number, viaPax: boolean): Member {
-  const size = Number(header.size);
-  const end = REGULAR.has(header.type) || !SUPPORTED.has(header.type) ? dataOffset + padded(size) : dataOffset;
-  return { name: header.name, header, type: header.type, linkname: header.linkname, size, dataOffset, end, viaPax };
-}
-
-/** The header after a PAX or GNU long-name header: tarfile raises (ReadError) where it is missing or invalid. */
-function subsequentMember(fd: number, offset: number, file: string, rules: BaseArchiveRules): Member {
-  const block = readAt(fd, BLOCK_SIZE, offset);
-  const member = block.length === BLOCK_SIZE && !block.every((byte) => byte === 0) ? parseMember(block, offset) : undefined;
-  if (member === undefined) throw new BaseImageError(file, `a missing or bad header at offset ${offset}, after an extended header`);
-  return processMember(fd, member, file, rules);
-}
+/** Member types tarfile folds into later members in ways not reproduced here. */
+const REFUSED: Record<number, string> = { [ReadTypeFlag.paxGlobal]: "PAX global", [ReadTypeFlag.gnuSparse]: "GNU sparse" };
 
 const INT_TEXT = /^[0-9]+$/;
 const FLOAT_TEXT = /^-?[0-9]+(\.[0-9]+)?$/;
+const HDRCHARSET = Buffer.from("hdrcharset=");
+const PAX_INTEGERS = new Set(["uid", "gid", "size"]);
 
-/** `_proc_pax`'s records as `TarInfo.pax_headers` holds them (a dict), or a refusal. */
-function readPaxRecords(fd: number, member: Member, file: string): Map<string, string> {
-  const where = `the PAX header at offset ${member.dataOffset - BLOCK_SIZE}`;
-  const raw = paxRecordSpans(readAt(fd, padded(member.size), member.dataOffset));
+/**
+ * `_proc_pax`'s records as `TarInfo.pax_headers` holds them (a dict), or a
+ * refusal of what tarfile would read but we could not write again alike.
+ */
+function readPaxRecords(extension: Extension, file: string): Map<string, string> {
+  const where = `the PAX header at offset ${extension.offset}`;
+  const raw = paxRecordSpans(extension.payload);
   if (typeof raw === "string") throw new BaseImageError(file, `${where}: ${raw}`);
   // 3.8–3.12 search the whole payload for "<n> hdrcharset=", values included.
   if (raw.some(({ value }) => value.includes(HDRCHARSET))) throw new BaseImageError(file, `${where}: a value containing "hdrcharset=", which base images may not have yet`);
@@ -205,76 +92,49 @@ function readPaxRecords(fd: number, member: Member, file: string): Map<string, s
   return records;
 }
 
-const HDRCHARSET = Buffer.from("hdrcharset=");
-const PAX_INTEGERS = new Set(["uid", "gid", "size"]);
-
-/** `_apply_pax_info`: the fields the records replace (path without trailing "/"; numbers through int()/float()). */
-function applyPax(header: TarHeader, records: ReadonlyMap<string, string>): TarHeader {
-  const number = (key: string, fallback: number | bigint): number | bigint => {
-    const text = records.get(key);
-    if (text === undefined) return fallback;
-    return key === "mtime" ? (INT_TEXT.test(text) ? BigInt(text) : Number(text)) : BigInt(text);
-  };
-  return {
-    ...header,
-    name: records.has("path") ? records.get("path")!.replace(/\/+$/, "") : header.name,
-    linkname: records.get("linkpath") ?? header.linkname,
-    uname: records.get("uname") ?? header.uname,
-    gname: records.get("gname") ?? header.gname,
-    uid: number("uid", header.uid),
-    gid: number("gid", header.gid),
-    size: number("size", header.size),
-    mtime: number("mtime", header.mtime),
-    pax: records,
-  };
+/** The group's PAX records, checked (undefined without a PAX header). */
+function groupPax(extensions: readonly Extension[], file: string): Map<string, string> | undefined {
+  const pax = extensions.find((extension) => extension.type === TypeFlag.paxExtended);
+  return pax === undefined ? undefined : readPaxRecords(pax, file);
 }
 
-/** `TarInfo._proc_member`: PAX and GNU long-name headers folded into the member they describe. */
-function processMember(fd: number, member: Member, file: string, rules: BaseArchiveRules): Member {
-  const where = `the member at offset ${member.dataOffset - BLOCK_SIZE}`;
-  const refused = REFUSED[member.type];
-  if (refused !== undefined) throw new BaseImageError(file, `${where} has a ${refused} header, which base images may not have yet`);
-  if (member.type === PAX_EXTENDED) {
-    const records = readPaxRecords(fd, member, file);
-    const next = subsequentMember(fd, member.dataOffset + padded(member.size), file, rules);
-    // The inner header's records would be replaced by the outer's: not reproduced.
-    if (next.viaPax) throw new BaseImageError(file, `${where}: two PAX headers in a row, which base images may not have yet`);
-    const header = applyPax(next.header, records);
-    const patched = withHeader(header, next.dataOffset, true);
-    return records.has("size") ? patched : { ...patched, end: next.end };
-  }
-  if (member.type === GNU_LONGNAME || member.type === GNU_LONGLINK) {
-    const text = nts(readAt(fd, member.size, member.dataOffset), 0, member.size);
-    const next = subsequentMember(fd, member.dataOffset + padded(member.size), file, rules);
-    let header: TarHeader = member.type === GNU_LONGNAME ? { ...next.header, name: text } : { ...next.header, linkname: text };
-    if (rules.longNameDirSlashStripped && header.type === TypeFlag.directory && header.name.endsWith("/")) header = { ...header, name: header.name.slice(0, -1) };
-    return { ...withHeader(header, next.dataOffset, next.viaPax), end: next.end };
-  }
-  return member;
+/** The member of a group, or the refusal of a header kind not reproduced. */
+function groupMember(group: MemberGroup, file: string, rules: TarReadRules): TarInfo {
+  const pax = groupPax(group.extensions, file);
+  const refused = REFUSED[group.block[TYPEFLAG.offset]!];
+  if (refused !== undefined) throw new BaseImageError(file, `the member at offset ${group.blockOffset} has a ${refused} header, which base images may not have yet`);
+  return tarInfo(group, pax, rules);
 }
 
 /** `TarFile.getmembers()`: every member until the end-of-archive block or a header tarfile cannot read. */
-export function listMembers(fd: number, file: string, rules: BaseArchiveRules): Member[] {
+export function listMembers(fd: number, file: string, rules: TarReadRules): TarInfo[] {
   const total = fstatSync(fd).size;
-  const members: Member[] = [];
-  let offset = 0;
-  for (;;) {
-    const block = readAt(fd, BLOCK_SIZE, offset);
-    const empty = block.length < BLOCK_SIZE || block.every((byte) => byte === 0);
-    const first = empty ? undefined : parseMember(block, offset);
-    if (first === undefined) {
-      if (offset === 0) throw new BaseImageError(file, empty ? "an empty archive" : "not a tar archive (its first header is invalid)");
-      return members;
+  const members: TarInfo[] = [];
+  for (let offset = 0; ; ) {
+    const group = readSync(readGroup(offset, TARFILE_READS), fdReader(fd, offset));
+    if (group.kind === "member") {
+      const member = groupMember(group, file, rules);
+      members.push(member);
+      offset = member.end;
+      if (offset > total) throw new BaseImageError(file, `the archive ends inside member ${JSON.stringify(member.name)}`);
+      continue;
     }
-    const member = processMember(fd, first, file, rules);
-    members.push(member);
-    offset = member.end;
-    if (offset > total) throw new BaseImageError(file, `the archive ends inside member ${JSON.stringify(member.name)}`);
+    const afterExtension = group.kind !== "end" && group.extensions.length > 0;
+    if (group.kind === "bad" && group.reason === "two PAX headers in a row") {
+      throw new BaseImageError(file, `the member at offset ${offset}: two PAX headers in a row, which base images may not have yet`);
+    }
+    if (afterExtension) {
+      // tarfile reads (and we check) the extensions before it looks for the header they belong to.
+      groupPax(group.extensions, file);
+      throw new BaseImageError(file, `a missing or bad header at offset ${group.kind === "eof" ? group.headerAt : group.offset}, after an extended header`);
+    }
+    if (offset === 0) throw new BaseImageError(file, group.kind === "bad" ? "not a tar archive (its first header is invalid)" : "an empty archive");
+    return members;
   }
 }
 
 /** `_getmember(name)`: the last member of that name (normalize: os.path.normpath on both sides). */
-function findMember(members: readonly Member[], name: string, normalize = false, before = members.length): Member | undefined {
+function findMember(members: readonly TarInfo[], name: string, normalize = false, before = members.length): TarInfo | undefined {
   const wanted = normalize ? posix.normalize(name) : name;
   for (let i = before - 1; i >= 0; i--) {
     const candidate = members[i]!;
@@ -284,10 +144,10 @@ function findMember(members: readonly Member[], name: string, normalize = false,
 }
 
 /** `extractfile(member)`'s data: the member's own, or its link target's; undefined where it returns None. */
-function dataMember(members: readonly Member[], member: Member, file: string, depth = 0): Member | undefined {
-  if (REGULAR.has(member.type) || !SUPPORTED.has(member.type)) return member;
-  if (member.type !== SYMLINK && member.type !== HARDLINK) return undefined;
-  const symlink = member.type === SYMLINK;
+function dataMember(members: readonly TarInfo[], member: TarInfo, file: string, depth = 0): TarInfo | undefined {
+  if (hasData(member.type)) return member;
+  if (member.type !== TypeFlag.symlink && member.type !== ReadTypeFlag.hardlink) return undefined;
+  const symlink = member.type === TypeFlag.symlink;
   const linkname = symlink ? [posix.dirname(member.name), member.linkname].filter((part) => part !== "" && part !== ".").join("/") : member.linkname;
   const target = findMember(members, linkname, true, symlink ? members.length : members.indexOf(member));
   if (target === undefined || depth > 40) throw new BaseImageError(file, `KeyError: linkname ${JSON.stringify(linkname)} of ${JSON.stringify(member.name)} not found`);
@@ -295,12 +155,12 @@ function dataMember(members: readonly Member[], member: Member, file: string, de
 }
 
 /** `json.load(extractfile(getmember(name)))` (UTF-8, a BOM allowed as json.loads(bytes) allows it). */
-function loadJson(fd: number, members: readonly Member[], name: string, file: string, python: PythonVersion): PyValue {
+function loadJson(fd: number, members: readonly TarInfo[], name: string, file: string, python: PythonVersion): PyValue {
   const member = findMember(members, name.replace(/\/+$/, ""));
   if (member === undefined) throw new BaseImageError(file, `KeyError: filename ${JSON.stringify(name)} not found`);
   const data = dataMember(members, member, file);
   if (data === undefined) throw new BaseImageError(file, `${JSON.stringify(name)} is not a file`);
-  let text = readAt(fd, data.size, data.dataOffset).toString("utf8");
+  let text = fdReader(fd, data.dataOffset)(data.size).toString("utf8");
   if (text.startsWith("\ufeff")) text = text.slice(1);
   try {
     return parsePythonJson(text, { profile: python });
@@ -326,8 +186,8 @@ function openArchive(path: Buffer, file: string): OpenedArchive {
   } catch (error) {
     throw new BaseImageError(file, `cannot open it: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
   }
-  const head = readAt(fd, BLOCK_SIZE, 0);
-  if (head.length === BLOCK_SIZE && checksumOk(head)) return { fd };
+  const head = fdReader(fd)(BLOCK_SIZE);
+  if (head.length === BLOCK_SIZE && checksumValid(head)) return { fd };
   closeSync(fd);
   if (head[0] === 0x1f && head[1] === 0x8b) return { decompression: startGunzip(path) };
   for (const [magic, message] of MAGIC) if (head.subarray(0, magic.length).equals(magic)) throw new BaseImageError(file, message);

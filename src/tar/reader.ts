@@ -13,6 +13,7 @@
  * caller's ReadPolicy: a base image stops at a bad checksum, as tarfile
  * does, where `verify` reports it as a differing field.
  */
+import { readSync as pread } from "node:fs";
 import { BLOCK_SIZE, CHKSUM, NAME, SIZE, TYPEFLAG, TypeFlag, type Field } from "./constants.ts";
 
 /** Type flags tarfile reads beyond those it writes. */
@@ -164,6 +165,10 @@ export interface Truncated {
   readonly kind: "eof";
   readonly offset: number;
   readonly partial: Buffer;
+  /** Where the member's own header block was, or would have been, read. */
+  readonly headerAt: number;
+  /** The extension headers read whole before the input ended. */
+  readonly extensions: readonly Extension[];
 }
 
 /** A block the policy refused, or an extension not followed by a header. */
@@ -174,6 +179,8 @@ export interface BadHeader {
   readonly reason: string;
   /** It came after an extension header of the same group. */
   readonly afterExtension: boolean;
+  /** The extension headers read whole before it. */
+  readonly extensions: readonly Extension[];
 }
 
 export type GroupResult = MemberGroup | EndOfArchive | Truncated | BadHeader;
@@ -209,22 +216,21 @@ export function* readGroup(offset: number, policy: ReadPolicy): ReadSteps<GroupR
   for (;;) {
     const block = yield BLOCK_SIZE;
     parts.push(block);
-    if (block.length < BLOCK_SIZE) return { kind: "eof", offset, partial: Buffer.concat(parts) };
+    if (block.length < BLOCK_SIZE) return { kind: "eof", offset, partial: Buffer.concat(parts), headerAt: at, extensions };
     const afterExtension = extensions.length > 0;
-    if (isZero(block)) return afterExtension ? { kind: "bad", offset: at, reason: "an end-of-archive block after an extended header", afterExtension } : { kind: "end", offset };
+    const bad = (where: number, reason: string): BadHeader => ({ kind: "bad", offset: where, reason, afterExtension, extensions });
+    if (isZero(block)) return afterExtension ? bad(at, "an end-of-archive block after an extended header") : { kind: "end", offset };
     const fault = policy.check(block);
-    if (fault !== undefined) return { kind: "bad", offset: at + fault.at, reason: fault.reason, afterExtension };
+    if (fault !== undefined) return bad(at + fault.at, fault.reason);
     const type = block[TYPEFLAG.offset]!;
     if (!policy.extensions.has(type)) return { kind: "member", offset, bytes: Buffer.concat(parts), extensions, block, blockOffset: at };
-    if (type === TypeFlag.paxExtended && extensions.some((extension) => extension.type === TypeFlag.paxExtended)) {
-      return { kind: "bad", offset: at, reason: "two PAX headers in a row", afterExtension };
-    }
+    if (type === TypeFlag.paxExtended && extensions.some((extension) => extension.type === TypeFlag.paxExtended)) return bad(at, "two PAX headers in a row");
     const size = Number(fieldNumber(block, SIZE) ?? -1);
-    if (size < 0) return { kind: "bad", offset: at, reason: "an extended header without a size", afterExtension };
-    if (size > policy.maxExtensionSize) return { kind: "bad", offset: at, reason: `an extended header of ${size} bytes, implausibly large`, afterExtension };
+    if (size < 0) return bad(at, "an extended header without a size");
+    if (size > policy.maxExtensionSize) return bad(at, `an extended header of ${size} bytes, implausibly large`);
     const payload = yield paddedSize(size);
     parts.push(payload);
-    if (payload.length < paddedSize(size)) return { kind: "eof", offset, partial: Buffer.concat(parts) };
+    if (payload.length < paddedSize(size)) return { kind: "eof", offset, partial: Buffer.concat(parts), headerAt: at + BLOCK_SIZE + paddedSize(size), extensions };
     extensions.push({ type, offset: at, block, payload: payload.subarray(0, size) });
     at += BLOCK_SIZE + payload.length;
   }
@@ -242,6 +248,22 @@ export async function readAsync<T>(steps: ReadSteps<T>, read: (length: number) =
   let step = steps.next(Buffer.alloc(0));
   while (step.done !== true) step = steps.next(await read(step.value));
   return step.value;
+}
+
+/** A reader of the file `fd` from `position` on, for readSync (pread: the descriptor's offset is not used). */
+export function fdReader(fd: number, position = 0): (length: number) => Buffer {
+  let at = position;
+  return (length) => {
+    const buffer = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const got = pread(fd, buffer, done, length - done, at + done);
+      if (got === 0) break;
+      done += got;
+    }
+    at += done;
+    return buffer.subarray(0, done);
+  };
 }
 
 /** A reader of `archive` from `position` on, for readSync: the subarrays it hands out share its memory. */
@@ -288,7 +310,7 @@ export function writtenMember(group: MemberGroup): WrittenMember | BadHeader {
   const pax = group.extensions.find((extension) => extension.type === TypeFlag.paxExtended);
   const payloadOffset = pax === undefined ? 0 : pax.offset + BLOCK_SIZE;
   const records = pax === undefined ? [] : paxRecordSpans(pax.payload, payloadOffset);
-  if (typeof records === "string") return { kind: "bad", offset: payloadOffset, reason: `PAX extended header: ${records}`, afterExtension: true };
+  if (typeof records === "string") return { kind: "bad", offset: payloadOffset, reason: `PAX extended header: ${records}`, afterExtension: true, extensions: group.extensions };
   const record = (keyword: string): Buffer | undefined => records.find((r) => r.keyword === keyword)?.value;
   const size = record("size");
   return {
