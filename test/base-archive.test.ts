@@ -11,7 +11,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, openSync, closeSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BaseImageError, listMembers, type Member } from "../src/base-image/base-image.ts";
+import { BaseImageError, listMembers } from "../src/base-image/base-image.ts";
+import type { TarInfo } from "../src/tar/tarinfo.ts";
 import { profileFor, TAR_FORMAT_CURRENT } from "../src/profile/python.ts";
 import { BLOCK_SIZE, TypeFlag } from "../src/tar/constants.ts";
 import { encodeHeader } from "../src/tar/header.ts";
@@ -40,7 +41,7 @@ const record = (text: string): string => {
 const pax = (...texts: string[]): Buffer => extended(0x78, Buffer.from(texts.map(record).join(""), "utf8"));
 
 let count = 0;
-function members(parts: readonly Buffer[], version: PythonVersion = "3.13"): Member[] {
+function members(parts: readonly Buffer[], version: PythonVersion = "3.13"): TarInfo[] {
   const path = join(dir, `a${count++}.tar`);
   writeFileSync(path, Buffer.concat([...parts, Buffer.alloc(2 * BLOCK_SIZE)]));
   const fd = openSync(path, "r");

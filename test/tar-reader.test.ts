@@ -23,6 +23,7 @@ import {
   TARFILE_WRITTEN,
   writtenMember,
   type GroupResult,
+  type MemberGroup,
   type ReadPolicy,
 } from "../src/tar/reader.ts";
 
@@ -145,7 +146,7 @@ describe("header groups", () => {
     assert.deepEqual(bad(Buffer.concat([head, badSum]), TARFILE_READS), [1024 + CHKSUM.offset, "bad checksum", true]);
     const garbled = Buffer.concat([block("x", TypeFlag.paxExtended, 10), padded("10 path=ab"), block("a", TypeFlag.regular)]);
     const result = group(garbled);
-    assert.deepEqual(result.kind === "member" && writtenMember(result), { kind: "bad", offset: 512, reason: "PAX extended header: a malformed record at byte 0", afterExtension: true, extensions: result.extensions });
+    assert.deepEqual(result.kind === "member" && writtenMember(result), { kind: "bad", offset: 512, reason: "PAX extended header: a malformed record at byte 0", afterExtension: true, extensions: (result as MemberGroup).extensions });
   });
   test("the async driver reads the same, in whatever pieces it is handed", async () => {
     const pax = "29 path=a-very-long-name.txt\n";

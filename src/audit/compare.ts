@@ -15,7 +15,7 @@ import { readUpTo, SliceSource, skip, type ByteSource } from "./byte-source.ts";
 import { headDifference } from "./header-diff.ts";
 import { jsonDifference } from "./json-diff.ts";
 import { showBytes, showHex, showSize } from "../tar/show.ts";
-import { paddedSize } from "../tar/reader.ts";
+import { paddedSize } from "../tar/number.ts";
 import { readTarHead, TarFormatError, type TarHead, type TarHeadResult } from "./tar-head.ts";
 
 /** The first difference, located. */

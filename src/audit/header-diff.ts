@@ -5,6 +5,7 @@
  */
 import { BLOCK_SIZE, CHKSUM, type Field } from "../tar/constants.ts";
 import { HEADER_FIELDS, type PaxRecordSpan } from "../tar/inspect.ts";
+import { fieldNumber } from "../tar/reader.ts";
 import { showBytes } from "../tar/show.ts";
 import type { TarHead } from "./tar-head.ts";
 
@@ -23,16 +24,17 @@ function fieldBytes(block: Buffer, field: Field): Buffer {
   return block.subarray(field.offset, field.offset + field.size);
 }
 
-/** Raw field text plus its meaning: mode in octal, mtime as a date, other numbers in decimal. */
-function showField(name: string, raw: Buffer): string {
+/** Raw field text plus its meaning as tarfile reads it: mode in octal, mtime as a date, other numbers in decimal. */
+function showField(name: string, block: Buffer, field: Field): string {
+  const raw = fieldBytes(block, field);
   const shown = showBytes(raw);
-  if (!NUMERIC.has(name)) return shown;
-  const text = raw.toString("latin1").replace(/[\0 ]+$/, "").trim();
-  if (!/^[0-7]+$/.test(text)) return shown;
-  const value = parseInt(text, 8);
-  if (name === "mode") return `${shown} (0o${value.toString(8)})`;
-  if (name === "mtime") return `${shown} (${value} = ${new Date(value * 1000).toISOString().replace(".000Z", "Z")})`;
-  return `${shown} (${value})`;
+  // An empty field (tarfile reads 0) or one tarfile cannot read has no meaning to add.
+  const number = NUMERIC.has(name) && raw.some((byte) => byte !== 0 && byte !== 0x20) ? fieldNumber(block, field) : undefined;
+  if (number === undefined) return shown;
+  if (name === "mode") return `${shown} (0o${number.toString(8)})`;
+  const date = new Date(Number(number) * 1000);
+  if (name === "mtime" && !Number.isNaN(date.getTime())) return `${shown} (${number} = ${date.toISOString().replace(".000Z", "Z")})`;
+  return `${shown} (${number})`;
 }
 
 /**
@@ -48,7 +50,7 @@ function blockDifference(expected: Buffer, found: Buffer, prefix: string, base: 
     if (e.equals(f)) continue;
     let at = field.offset;
     while (e[at - field.offset] === f[at - field.offset]) at++;
-    const difference = { field: `${prefix} ${name}`, expected: showField(name, e), found: showField(name, f), at: base + at };
+    const difference = { field: `${prefix} ${name}`, expected: showField(name, expected, field), found: showField(name, found, field), at: base + at };
     if (field === CHKSUM) checksum = difference;
     else return difference;
   }

@@ -23,7 +23,7 @@ import {
   UNAME,
   type Field,
 } from "./constants.ts";
-import { fitsOctal, writeChecksum, writeOctal, zeroFill } from "./number.ts";
+import { fitsOctal, paddedSize, writeChecksum, writeOctal, zeroFill } from "./number.ts";
 import { encodePaxRecords, type PaxRecord } from "./pax.ts";
 import { fsEncode, strFacts, writeAsciiReplaced } from "../py/fsname.ts";
 import type { TarFormat } from "../profile/python.ts";
@@ -142,9 +142,6 @@ function writeUstarBlock(fields: UstarFields, block: Buffer, offset: number): vo
   writeChecksum(header);
 }
 
-function paddedLength(length: number): number {
-  return Math.ceil(length / BLOCK_SIZE) * BLOCK_SIZE;
-}
 
 const STRING_FIELDS = [
   ["name", "path", NAME],
@@ -225,7 +222,7 @@ export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
     return block;
   }
   const payload = encodePaxRecords(records, binary);
-  const member = Buffer.allocUnsafe(BLOCK_SIZE + paddedLength(payload.length) + BLOCK_SIZE);
+  const member = Buffer.allocUnsafe(BLOCK_SIZE + paddedSize(payload.length) + BLOCK_SIZE);
   writeUstarBlock({
     name: PAX_HEADER_NAME,
     mode: 0,

@@ -24,7 +24,8 @@ import {
   VERSION,
   type Field,
 } from "./constants.ts";
-import { bufferReader, paddedSize, readGroup, readSync, TARFILE_WRITTEN, writtenMember, type MemberGroup, type WrittenMember } from "./reader.ts";
+import { paddedSize } from "./number.ts";
+import { bufferReader, readGroup, readSync, TARFILE_WRITTEN, writtenMember, type MemberGroup, type WrittenMember } from "./reader.ts";
 
 export type { PaxRecordSpan } from "./reader.ts";
 

@@ -3,7 +3,12 @@
  * fits, the header checksum, zero filling, each written in place into the
  * block, as fast as every member of every layer needs.
  */
-import { CHKSUM, type Field } from "./constants.ts";
+import { BLOCK_SIZE, CHKSUM, type Field } from "./constants.ts";
+
+/** `length` rounded up to whole blocks: a member's data, a PAX payload, with their padding. */
+export function paddedSize(length: number): number {
+  return Math.ceil(length / BLOCK_SIZE) * BLOCK_SIZE;
+}
 
 /** Largest value (exclusive) an octal field of `size` bytes holds: tarfile's `8 ** (digits - 1)`. */
 export function octalLimit(field: Field): number {

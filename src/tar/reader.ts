@@ -15,6 +15,7 @@
  */
 import { readSync as pread } from "node:fs";
 import { BLOCK_SIZE, CHKSUM, NAME, SIZE, TYPEFLAG, TypeFlag, type Field } from "./constants.ts";
+import { paddedSize } from "./number.ts";
 
 /** Type flags tarfile reads beyond those it writes. */
 export const ReadTypeFlag = {
@@ -89,10 +90,6 @@ export function memberType(block: Buffer): number {
 /** `_proc_builtin`: whether `size` bytes of data (padded to blocks) follow a header of this (frombuf) type. */
 export function hasData(type: number): boolean {
   return REGULAR_TYPES.has(type) || !SUPPORTED_TYPES.has(type);
-}
-
-export function paddedSize(size: number): number {
-  return Math.ceil(size / BLOCK_SIZE) * BLOCK_SIZE;
 }
 
 /** One PAX record as `_proc_pax` frames it, with its offsets in the archive. */

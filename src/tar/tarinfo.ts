@@ -10,7 +10,8 @@ import { fsDecode } from "../py/fsname.ts";
 import type { PythonProfile } from "../profile/python.ts";
 import { BLOCK_SIZE, DEVMAJOR, DEVMINOR, GID, GNAME, LINKNAME, MODE, MTIME, NAME, PREFIX, SIZE, TYPEFLAG, TypeFlag, UID, UNAME } from "./constants.ts";
 import type { TarHeader } from "./header.ts";
-import { checksumValid, fieldBytes, fieldNumber, GNU_TYPES, hasData, memberType, paddedSize, ReadTypeFlag, type MemberGroup, type ReadPolicy } from "./reader.ts";
+import { paddedSize } from "./number.ts";
+import { checksumValid, fieldBytes, fieldNumber, GNU_TYPES, hasData, memberType, ReadTypeFlag, type MemberGroup, type ReadPolicy } from "./reader.ts";
 
 /** How tarfile reads: a block is a header when its checksum and every number field are; PAX and GNU long names and links. */
 export const TARFILE_READS: ReadPolicy = {
