@@ -10,10 +10,11 @@ import { createServer, type Server } from "node:net";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
-import { REPO_ROOT, runOurCli, type ProcessResult } from "./support/reference.ts";
+import { runOurCli, type ProcessResult } from "./support/reference.ts";
 import { storePath } from "./fixtures/layer-fixtures.ts";
 import type { TreeEntry } from "./support/tree-spec.ts";
 import { skipOrFail } from "./support/requirements.ts";
+import { copyCliFor, setprivArgs } from "./support/as-nobody.ts";
 
 const good = storePath(30, "good");
 const withSocket = storePath(31, "with-socket");
@@ -160,8 +161,14 @@ describe("bad input: exit 2, empty stdout, one line naming the problem", () => {
       if (process.getuid?.() !== 0) return skipOrFail(t, "privilege", "needs root to run the CLI as another user");
       const conf = writeConf(confText({ store_layers: JSON.stringify([[path]]) }));
       chmodSync(conf, 0o644);
-      const result = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, join(REPO_ROOT, "dist", "cli.js"), "--root", store.root, conf]);
-      expectRejected({ status: result.status, stdout: result.stdout, stderr: result.stderr.toString() }, culprit, "permission denied");
+      // nobody may not reach the checkout (a clone under `mktemp -d`): runs a copy of dist/ (support/as-nobody.ts).
+      const copy = copyCliFor(65534, 65534);
+      try {
+        const result = spawnSync("setpriv", [...setprivArgs(65534, 65534), copy.node, copy.cli, "--root", store.root, conf]);
+        expectRejected({ status: result.status, stdout: result.stdout, stderr: result.stderr.toString() }, culprit, "permission denied");
+      } finally {
+        copy.remove();
+      }
     });
   }
   test("--debug adds the stack trace", () => {

@@ -28,6 +28,7 @@ import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_proce
 import { REPO_ROOT } from "./support/reference.ts";
 import { EXAMPLE_DIGESTS } from "./support/example-store.ts";
 import { REQUIREMENTS, skipOrFail, type Requirement } from "./support/requirements.ts";
+import { nodeFor, setprivArgs } from "./support/as-nobody.ts";
 
 function idOf(flag: "-u" | "-g", user: string): number | undefined {
   const result = spawnSync("id", [flag, user], { encoding: "utf8" });
@@ -55,7 +56,7 @@ let env: NodeJS.ProcessEnv;
 
 /** Runs a shell command in the clone as nobody, with nobody's own home and npm cache (nothing of root's). */
 function asNobody(command: string): SpawnSyncReturns<string> {
-  return spawnSync("setpriv", [`--reuid=${NOBODY_UID}`, `--regid=${NOBODY_GID}`, "--clear-groups", "--", "sh", "-c", command], {
+  return spawnSync("setpriv", [...setprivArgs(NOBODY_UID!, NOBODY_GID!), "--", "sh", "-c", command], {
     cwd: clone,
     env,
     encoding: "utf8",
@@ -83,16 +84,25 @@ before(() => {
   if (changed.length > 0) process.stdout.write(`# newcomer: ${changed.length} uncommitted files of the work tree copied over the clone\n`);
   const home = join(scratch, "home");
   mkdirSync(home);
+  // The Node under test first on PATH, copied into the scratch directory when
+  // nobody cannot run it where it is (a Node installed inside a 0700 checkout).
+  const node = nodeFor(NOBODY_UID!, NOBODY_GID!, scratch);
   execFileSync("chown", ["-R", `${NOBODY_UID}:${NOBODY_GID}`, scratch]);
-  const registry = spawnSync("npm", ["config", "get", "registry"], { encoding: "utf8" }).stdout?.trim();
+  // How this machine reaches the registry (none of root's files): its address,
+  // a CA file (a proxy's own CA: Debian's node reads the system's CAs, the
+  // official binaries only their own and NODE_EXTRA_CA_CERTS), proxies.
+  const npmConfig = (key: string) => spawnSync("npm", ["config", "get", key], { encoding: "utf8" }).stdout?.trim().replace(/^(null|undefined)$/, "");
+  const registry = npmConfig("registry");
+  const cafile = npmConfig("cafile");
   env = {
-    PATH: `${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+    PATH: `${dirname(node)}:/usr/local/bin:/usr/bin:/bin`,
     HOME: home,
     LANG: "C.UTF-8",
     npm_config_cache: join(home, ".npm"),
     npm_config_update_notifier: "false",
     ...(registry ? { npm_config_registry: registry } : {}),
-    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => /^(https?_proxy|no_proxy)$/i.test(key))),
+    ...(cafile ? { npm_config_cafile: cafile } : {}),
+    ...Object.fromEntries(Object.entries(process.env).filter(([key]) => /^(https?_proxy|no_proxy|NODE_EXTRA_CA_CERTS)$/i.test(key))),
   };
 });
 after(() => {
@@ -152,7 +162,8 @@ test("README: the tests in the same clone, as nobody: pass, with what needs root
   if (!existsSync(join(clone, "node_modules", "typescript"))) return skipOrFail(t, "clients", "npm install did not run (see above)");
   const files = privilegeDependentTests();
   // dist/ is built by `npm start` above; the tests are compiled as `npm test` does.
-  const result = asNobody(`export SLI_NEWCOMER_NESTED=1; npm run build:test && node --test --test-concurrency=2 ${files.join(" ")}`);
+  // TAP, whose summary is read below, whatever the Node's default reporter (spec from Node 23).
+  const result = asNobody(`export SLI_NEWCOMER_NESTED=1; npm run build:test && node --test --test-concurrency=2 --test-reporter=tap ${files.join(" ")}`);
   const summary = result.stdout.split("\n").filter((line) => /^# (tests|pass|fail|skipped) /.test(line));
   t.diagnostic(`nested run as nobody of ${files.length} test files: ${summary.join(", ")}`);
   assert.equal(result.status, 0, `${result.stdout.split("\n").filter((line) => /^\s*not ok /.test(line)).join("\n")}\n${result.stderr.slice(-2000)}`);
