@@ -18,6 +18,12 @@ import { CHUNK_BYTES, DONE, FAILED, RUNNING, STATE, STATE_BYTES } from "./gunzip
 import { workerBeside } from "../worker-url.ts";
 
 const WORKER_URL = workerBeside(new URL("./gunzip-worker.js", import.meta.url), import.meta.url);
+/**
+ * A small heap: the thread only pipes 1 MiB buffers (external memory) from
+ * zlib to the file.  Loading its sources as .ts (Node's type stripping)
+ * takes more than 8 MB of heap for a moment: the limit is raised there.
+ */
+const RESOURCE_LIMITS = { maxOldGenerationSizeMb: WORKER_URL.pathname.endsWith(".ts") ? 64 : 8, maxYoungGenerationSizeMb: 2 };
 
 /** Why the decompression failed, in words (zlib's Z_BUF_ERROR is the end of a truncated stream). */
 export class GunzipFailure extends Error {
@@ -86,8 +92,7 @@ function threaded(path: Buffer, fd: number): Decompression | undefined {
   port1.unref();
   let worker: Worker;
   try {
-    // A small heap: the thread only pipes 1 MiB buffers (external memory) from zlib to the file.
-    worker = new Worker(WORKER_URL, { workerData: { shared, port: port2, pathHex: path.toString("hex"), fd }, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: 8, maxYoungGenerationSizeMb: 2 } });
+    worker = new Worker(WORKER_URL, { workerData: { shared, port: port2, pathHex: path.toString("hex"), fd }, transferList: [port2], resourceLimits: RESOURCE_LIMITS });
   } catch {
     port1.close();
     return undefined;
