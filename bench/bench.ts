@@ -165,8 +165,24 @@ function reference(store: Store): string {
   return `${TIME} '${WITH_STORE}' '${store.root}' -- python3 '${join(REFERENCE_DIR, "stream_layered_image.py")}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
 }
 
-function ours(store: Store): string {
-  return `${TIME} node '${CLI}' --root '${store.root}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
+function ours(store: Store, node = "node", cli = CLI): string {
+  return `${TIME} '${node}' '${cli}' --root '${store.root}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
+}
+
+/**
+ * More rows of our CLI, measured in the same rounds: SLI_BENCH_BASELINE
+ * names another checkout's dist/cli.js (a before/after comparison), and
+ * SLI_BENCH_NODES lists `LABEL=PATH-TO-NODE,...` (each supported Node).
+ */
+function moreRows(store: Store): Record<string, string> {
+  const rows: Record<string, string> = {};
+  const baseline = process.env["SLI_BENCH_BASELINE"];
+  if (baseline !== undefined && baseline !== "") rows["baseline"] = ours(store, "node", baseline);
+  for (const item of (process.env["SLI_BENCH_NODES"] ?? "").split(",").filter((text) => text !== "")) {
+    const [label, node] = item.split("=") as [string, string];
+    rows[`ours, Node ${label}`] = ours(store, node);
+  }
+  return rows;
 }
 
 /** The store paths, relative to the root, one per line (99 layers' worth is too long for one command line). */
@@ -208,10 +224,12 @@ function benchStore(label: string, store: Store, withReference: boolean): void {
   const entries = Number(sh(`cd '${store.root}' && xargs -d '\\n' -a '${pathList(store)}' find | wc -l`).trim());
   // Warm the page cache once before timing.
   measure(floor(store));
-  const rows: Record<string, Measurement[]> = { reference: [], ours: [], F2: [] };
+  const extra = moreRows(store);
+  const rows: Record<string, Measurement[]> = { reference: [], ours: [], F2: [], ...Object.fromEntries(Object.keys(extra).map((name) => [name, []])) };
   for (let round = 0; round < ROUNDS; round++) {
     if (withReference) rows.reference!.push(measure(reference(store)));
     rows.ours!.push(measure(ours(store)));
+    for (const [name, script] of Object.entries(extra)) rows[name]!.push(measure(script));
     rows.F2!.push(measure(floor(store)));
   }
   const wall = (name: string) => median(rows[name]!.map((m) => m.seconds));
@@ -219,11 +237,12 @@ function benchStore(label: string, store: Store, withReference: boolean): void {
   console.log(`\n## ${label}: ${(bytes / 1e9).toFixed(2)} GB image, ${entries} entries`);
   console.log("| run | wall (median of 3) | peak RSS | throughput |");
   console.log("|---|---|---|---|");
-  for (const name of withReference ? ["reference", "ours", "F2"] : ["ours", "F2"]) {
+  for (const name of [...(withReference ? ["reference"] : []), "ours", ...Object.keys(extra), "F2"]) {
     const peak = name === "F2" ? "–" : `${(rss(name) / 1024).toFixed(0)} MB`;
     console.log(`| ${name} | ${wall(name).toFixed(2)} s | ${peak} | ${(bytes / 1e6 / wall(name)).toFixed(0)} MB/s |`);
   }
   console.log(`\nours / F2 = ${(wall("ours") / wall("F2")).toFixed(2)}` + (withReference ? `, reference / ours = ${(wall("reference") / wall("ours")).toFixed(2)}` : ""));
+  for (const name of Object.keys(extra)) console.log(`${name} / F2 = ${(wall(name) / wall("F2")).toFixed(2)}, peak RSS ${(rss(name) / 1024).toFixed(0)} MB` + (withReference ? ` (reference: ${(rss("reference") / 1024).toFixed(0)} MB)` : ""));
   console.log(`per entry: ${((wall("ours") / entries) * 1e6).toFixed(1)} µs; per GB: ${(wall("ours") / (bytes / 1e9)).toFixed(2)} s`);
 }
 
