@@ -12,7 +12,7 @@ import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } 
 import { formatDigests, imageDigests } from "../audit/digest.ts";
 import { verifyImage, ImageReadError } from "../audit/verify.ts";
 import { formatVerifyResult } from "../audit/format.ts";
-import type { CliIo } from "./io.ts";
+import { EXIT_BAD_INPUT, EXIT_DIFFERS, EXIT_OK, type CliIo } from "./io.ts";
 import type { Generation } from "../profile/generation.ts";
 import { parseGenerationOption } from "../conf/generation.ts";
 
@@ -111,11 +111,11 @@ export async function runAuditCli(command: AuditCommand, argv: readonly string[]
   } catch (error) {
     if (!(error instanceof AuditUsageError)) throw error;
     io.stderr(`stream-layered-image: ${error.message}\n`);
-    return 2;
+    return EXIT_BAD_INPUT;
   }
   if (options === "help") {
     io.stdout.write(AUDIT_USAGE);
-    return 0;
+    return EXIT_OK;
   }
   const { python, root, debug } = options;
   const [confPath, imagePath] = options.positionals as [string, string | undefined];
@@ -124,17 +124,17 @@ export async function runAuditCli(command: AuditCommand, argv: readonly string[]
   try {
     if (command === "digest") {
       io.stdout.write(formatDigests(imageDigests(confFor(python), { python, root })));
-      return 0;
+      return EXIT_OK;
     }
     const imageName = imagePath === "-" ? "stdin" : imagePath!;
     const conf = confFor(python);
     const image = openImage(imagePath!, io.stdin ?? process.stdin);
     const result = await verifyImage((version, generation) => (version === python && generation === undefined ? conf : confFor(version, generation)), image, { python, root, imageName });
     io.stdout.write(formatVerifyResult(result, imageName, confPath));
-    return result.identical ? 0 : 1;
+    return result.identical ? EXIT_OK : EXIT_DIFFERS;
   } catch (error) {
     io.stderr(`stream-layered-image: ${(error as Error).message}\n`);
     if (debug) io.stderr(`${(error as Error).stack}\n`);
-    return 2;
+    return EXIT_BAD_INPUT;
   }
 }

@@ -14,7 +14,7 @@ import { DigestCache, defaultDigestCacheDir } from "../passes/digest-cache.ts";
 import { HashWorkerError } from "../workers/hash/errors.ts";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "../profile/python.ts";
 import { ProgressDisplay, formatBytes } from "./progress.ts";
-import type { CliIo } from "./io.ts";
+import { EXIT_BAD_INPUT, EXIT_OK, EXIT_PUBLISH_FAULT, type CliIo } from "./io.ts";
 import { findCredentials } from "../publish/credentials.ts";
 import { MANIFEST_FORMATS, type ManifestFormat } from "../publish/manifest.ts";
 import { formatImageReference, isValidTag, parseImageReference, type ImageReference } from "../publish/reference.ts";
@@ -179,13 +179,13 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
     const parsed = parsePublishArgs(command, argv);
     if (parsed === "help") {
       io.stdout.write(PUBLISH_USAGE);
-      return 0;
+      return EXIT_OK;
     }
     options = parsed;
   } catch (error) {
     if (!(error instanceof PublishUsageError)) throw error;
     io.stderr(`stream-layered-image: ${error.message}\n`);
-    return 2;
+    return EXIT_BAD_INPUT;
   }
   const display = options.quiet || io.terminal !== true ? undefined : new ProgressDisplay({ write: io.stderr, columns: io.columns });
   const log = options.quiet ? undefined : (display?.log ?? ((line: string) => io.stderr(`${line}\n`)));
@@ -210,7 +210,7 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
   } catch (error) {
     report(error);
     // Not the input's fault: the hash worker thread failed.
-    return error instanceof HashWorkerError ? 1 : 2;
+    return error instanceof HashWorkerError ? EXIT_PUBLISH_FAULT : EXIT_BAD_INPUT;
   }
   try {
     if (command === "oci") {
@@ -219,7 +219,7 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
       const counts = summaryCounts({ ...summary, reference: "", bytesSent: 0 });
       log?.(`Wrote ${summary.directory} (${defaultTag}): ${describeCounts(counts, { uploaded: "written", mounted: "" })}; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
       io.stdout.write(`${summary.directory}@${summary.manifestDigest}\n`);
-      return 0;
+      return EXIT_OK;
     }
     const pushed: ImageReference[] = [];
     for (const given of refs) {
@@ -243,10 +243,10 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
       log?.(`Pushed ${summary.reference}: ${describeCounts(summaryCounts(summary))}; ${formatBytes(summary.bytesSent)} sent; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
       io.stdout.write(`${formatImageReference(ref).replace(/:[^:/]+$/, "")}@${summary.manifestDigest}\n`);
     }
-    return 0;
+    return EXIT_OK;
   } catch (error) {
     report(error);
-    return 1;
+    return EXIT_PUBLISH_FAULT;
   } finally {
     image.close();
   }
