@@ -5,7 +5,6 @@
  * publish-command.ts) import it; it imports none of them.
  */
 import type { Writable } from "node:stream";
-import type { ImageTestHooks } from "../image/types.ts";
 
 export const EXIT_OK = 0;
 /** The image command: something failed after the first byte was written: the output is truncated. */
@@ -27,6 +26,4 @@ export interface CliIo {
   readonly terminal?: boolean;
   /** The terminal's width, if known: the progress line is cut to fit. */
   readonly columns?: number | undefined;
-  /** Test hooks passed on to the image writer. */
-  readonly hooks?: ImageTestHooks;
 }

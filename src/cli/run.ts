@@ -2,16 +2,19 @@
  * The command line: the router (digest and verify to audit-command.ts, push
  * and oci to publish-command.ts) and the image command itself: parsing,
  * one-line errors, --output's write-then-rename, and a quiet exit when the
- * reader of stdout goes away.  Separate from cli.ts so tests can run it with
- * hooks in one process.
+ * reader of stdout goes away.  Separate from cli.ts so tests can run it in
+ * one process.  The image is prepared by prepareImageAsync, the library's own:
+ * no test hook is reachable from here (the fault tests build their runner
+ * from runImageCommand and image/image.ts's hooked preparation, in
+ * test/support/cli-with-hooks.ts).
  */
 import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
 import { EXIT_BAD_INPUT, EXIT_OK, EXIT_STREAM_FAULT, type CliIo } from "./io.ts";
-import { validateConf } from "../conf/validate.ts";
+import { validateConf, type ImageConf } from "../conf/validate.ts";
 import { readConfFile } from "../conf/read.ts";
-import { prepareImageAsyncWithHooks } from "../image/image.ts";
-import type { PreparedImage } from "../image/types.ts";
+import { prepareImageAsync } from "../image/image.ts";
+import type { ImageOptions, PreparedImage } from "../image/types.ts";
 import { HashWorkerError } from "../workers/hash/errors.ts";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "../profile/python.ts";
 import { ProgressDisplay } from "./progress.ts";
@@ -199,6 +202,14 @@ async function pump(chunks: AsyncGenerator<Buffer>, stream: Writable): Promise<v
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
   if (isAuditCommand(argv[0])) return runAuditCli(argv[0], argv.slice(1), io);
   if (isPublishCommand(argv[0])) return runPublishCli(argv[0], argv.slice(1), io);
+  return runImageCommand(argv, io, prepareImageAsync);
+}
+
+/** How the image command prepares its image (every check and hash pass): prepareImageAsync, in the shipped CLI. */
+export type PrepareImage = (conf: ImageConf, options: ImageOptions) => Promise<PreparedImage>;
+
+/** The main command, `[options] CONF`, with its image prepared by `prepare`; resolves with the exit code. */
+export async function runImageCommand(argv: readonly string[], io: CliIo, prepare: PrepareImage): Promise<number> {
   let options: CliOptions | "help" | "version";
   try {
     options = parseCommandLine(argv);
@@ -235,11 +246,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (options.output !== undefined) output = openOutput(options.output);
     // Every check that can be made up front runs here, so bad input never
     // replaces the output file nor writes a byte to stdout.
-    image = await prepareImageAsyncWithHooks(
-      conf,
-      { python: options.python, root: options.root, log, progress: display?.event, reuseChunks: true },
-      io.hooks ?? {},
-    );
+    image = await prepare(conf, { python: options.python, root: options.root, log, progress: display?.event, reuseChunks: true });
   } catch (error) {
     output?.discard();
     report(error);
