@@ -3,15 +3,17 @@
  * the order the data flows (RANKS), and a module imports only from its own
  * stage or from stages of a lower rank; no two files import each other,
  * directly or around a longer cycle.  The scanner reads every relative
- * reference between files: `import` and `import type`, `export … from`,
+ * reference between files (test/support/src-references.ts): `import` and
+ * `import type`, `export … from`,
  * dynamic `import("…")`, and the worker files a module starts with
  * `new URL("./x.js", import.meta.url)`.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join, posix } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { REPO_ROOT } from "./support/reference.ts";
+import { scanReferences, sourceFiles } from "./support/src-references.ts";
 
 /**
  * The stages in pipeline order: a folder of src/ (or a file at its root)
@@ -34,37 +36,6 @@ const RANKS: readonly (readonly string[])[] = [
   ["demo"],
   ["index.ts", "cli.ts"],
 ];
-
-/** One reference from a file to another, as the scanner found it. */
-interface Reference {
-  readonly from: string;
-  readonly line: number;
-  /** The file it names, relative to src/ (a worker's .js name already turned into its .ts source). */
-  readonly to: string;
-}
-
-/** `from "…"` of an import or export statement (which may span lines), a bare `import "…"`, `import("…")`, a worker's URL. */
-const REFERENCE_PATTERNS = [
-  /^[ \t]*(?:import|export)\b[^;]*?\bfrom\s*(["'])(\.[^"']*)\1/gm,
-  /^[ \t]*import\s*(["'])(\.[^"']*)\1/gm,
-  /\bimport\(\s*(["'])(\.[^"']*)\1\s*\)/g,
-  /\bnew URL\(\s*(["'])(\.[^"']*)\1\s*,\s*import\.meta\.url\s*\)/g,
-];
-
-/** The relative references of one file (`path` relative to src/, with "/"); comment lines are not read. */
-function scanReferences(path: string, text: string): Reference[] {
-  // Blank out comment lines, keeping the line numbers.
-  const code = text.replace(/^[ \t]*(\/\/|\/\*|\*).*$/gm, "");
-  const found: Reference[] = [];
-  for (const pattern of REFERENCE_PATTERNS) {
-    for (const match of code.matchAll(pattern)) {
-      const specifier = match[2]!;
-      const line = code.slice(0, match.index).split("\n").length;
-      found.push({ from: path, line, to: posix.normalize(posix.join(posix.dirname(path), specifier.replace(/\.js$/, ".ts"))) });
-    }
-  }
-  return found.sort((a, b) => a.line - b.line);
-}
 
 /** The stage of a file: its first folder under src/, or the file itself at the root. */
 function stageOf(path: string): string {
@@ -125,15 +96,6 @@ function layeringProblems(files: ReadonlyMap<string, string>, ranks: readonly (r
   }
   for (const cycle of findCycles(edges)) problems.push(`import cycle: ${cycle.join(" → ")}`);
   return problems;
-}
-
-/** Every .ts file under `dir`, by its path relative to it (with "/"). */
-function sourceFiles(dir: string): Map<string, string> {
-  const files = new Map<string, string>();
-  for (const name of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
-    if (name.endsWith(".ts")) files.set(name.split("\\").join("/"), readFileSync(join(dir, name), "utf8"));
-  }
-  return files;
 }
 
 test("src/: every import goes to the same stage or an earlier one, and no import cycle exists", () => {

@@ -5,12 +5,18 @@
  * publish-command.ts) import it; it imports none of them.
  */
 import type { Writable } from "node:stream";
-import type { ImageTestHooks } from "../image/types.ts";
 
 export const EXIT_OK = 0;
-/** Something failed after the first byte was written: the output is truncated. */
+/** The image command: something failed after the first byte was written: the output is truncated. */
 export const EXIT_STREAM_FAULT = 1;
-/** Bad usage or bad input, found before any byte was written. */
+/** verify: IMAGE is not what the conf produces (the report is on stdout). */
+export const EXIT_DIFFERS = 1;
+/**
+ * push, oci: the registry, the network, the layout directory, the hash
+ * worker or the store failed after the checks: no tag moved, DIR not replaced.
+ */
+export const EXIT_PUBLISH_FAULT = 1;
+/** Bad usage or bad input, found before any byte was written or sent. */
 export const EXIT_BAD_INPUT = 2;
 
 export interface CliIo {
@@ -20,6 +26,4 @@ export interface CliIo {
   readonly terminal?: boolean;
   /** The terminal's width, if known: the progress line is cut to fit. */
   readonly columns?: number | undefined;
-  /** Test hooks passed on to the image writer. */
-  readonly hooks?: ImageTestHooks;
 }

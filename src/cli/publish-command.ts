@@ -1,25 +1,24 @@
 /**
  * The publishing subcommands: `push CONF IMAGE-REF...` (to a registry, only
  * the layers it lacks) and `oci CONF DIR` (an OCI image layout).  Reached
- * from runCli when argv[0] names one.  Errors are one line; exit 2 for bad
+ * from runCli when argv[0] names one.  The options are options.ts's, and
+ * --python, --generation and -t apply to the conf as for the main command
+ * (-t's tag is then the default tag).  Errors are one line; exit 2 for bad
  * usage or input found before anything is sent or written, 1 for a failure
  * of the registry, the network, the layout directory, or a store change.
  */
-import { parseArgs } from "node:util";
-import { validateConf, type ImageConf } from "../conf/validate.ts";
-import { readConfFile } from "../conf/read.ts";
+import type { ImageConf } from "../conf/validate.ts";
 import { prepareImage } from "../image/image.ts";
 import type { PreparedImage } from "../image/types.ts";
 import { DigestCache, defaultDigestCacheDir } from "../passes/digest-cache.ts";
 import { HashWorkerError } from "../workers/hash/errors.ts";
-import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion } from "../profile/python.ts";
 import { ProgressDisplay, formatBytes } from "./progress.ts";
-import type { CliIo } from "./io.ts";
+import { EXIT_BAD_INPUT, EXIT_OK, EXIT_PUBLISH_FAULT, type CliIo } from "./io.ts";
 import { findCredentials } from "../publish/credentials.ts";
-import { MANIFEST_FORMATS, type ManifestFormat } from "../publish/manifest.ts";
 import { formatImageReference, isValidTag, parseImageReference, type ImageReference } from "../publish/reference.ts";
 import { pushImage, summaryCounts } from "../publish/push.ts";
 import { writeOciLayout } from "../publish/oci-layout.ts";
+import { UsageError, optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
 
 export const PUBLISH_COMMANDS = ["push", "oci"] as const;
 export type PublishCommand = (typeof PUBLISH_COMMANDS)[number];
@@ -35,123 +34,54 @@ push  sends the image CONF describes to a registry over the OCI distribution
       API, without a tarball: the hash passes first, then each layer the
       registry lacks is streamed from the store (uncompressed: its digest is
       its diff_id), the config (the docker-archive's, byte for byte: same image
-      id), and the manifest last.  IMAGE-REF: docker://HOST[:PORT]/REPO[:TAG];
-      without a tag, the tag of the conf's repo_tag.  Several IMAGE-REFs on one
+      id), and the manifest last.  IMAGE-REF: docker://HOST[:PORT]/REPO[:TAG].
+      The tag pushed: --tag, else the IMAGE-REF's, else the tag of the conf's
+      repo_tag (-t replaces it), else latest.  Several IMAGE-REFs on one
       registry: later ones mount the layers the earlier ones pushed.
 oci   writes an OCI image layout to DIR (oci-layout, index.json, blobs/sha256/):
       a new DIR appears complete or not at all; in an existing layout, blobs
       already there are not written again and index.json is replaced last.
+      The ref name: --tag, else the tag of repo_tag (after -t), else latest.
+--python, --generation and -t change the image as for the main command.
 
 options:
-  --python VERSION     CPython whose bytes to reproduce: ${PYTHON_VERSIONS.join(", ")} (default ${DEFAULT_PYTHON})
-  --root DIR           read /nix/store/... from DIR/nix/store/...
-  --format oci|docker  manifest format: OCI (default) or Docker schema 2
-  --tag TAG            the tag to push (push) or the index.json ref name (oci), whatever
-                       IMAGE-REF or repo_tag say
-  --digest-cache DIR   keep store layers' digests in DIR (default
-                       $XDG_CACHE_HOME/stream-layered-image/digests, else ~/.cache/...):
-                       an unchanged layer (its store paths walked, no file read) is
-                       not hashed again; the registry (oci: the writer) checks its digest
-  --no-digest-cache    hash every layer, read and write no cache
-push only:
-  --creds USER:PASS    credentials (else $REGISTRY_AUTH_FILE, \${XDG_RUNTIME_DIR}/containers/auth.json,
-                       ~/.docker/config.json, as podman and skopeo read them)
-  --authfile FILE      read credentials from this auth file only
-  --tls-verify=false   do not verify the registry's certificate
-  --plain-http         speak HTTP (default: HTTPS; a loopback registry without TLS: HTTP)
-  --from-repo REPO     mount missing layers from REPO on the same registry (repeatable)
-  --retry-times N      retries of a call that failed on a reset, refusal or 5xx (default 3)
-  --retry-delay SECS   first wait before a retry, doubled each time (default 1)
-  --chunk-size BYTES   bytes per PATCH request (default 256 MiB): a broken-off upload
-                       resumes after the last whole one the registry has
-  -q, --quiet          no per-layer lines, no progress line, no summary
-  --debug              print the stack trace of an error
-
+${optionHelp(PUBLISH_COMMANDS)}
 stdout: push: IMAGE-REF@MANIFEST-DIGEST per reference; oci: DIR@MANIFEST-DIGEST.
 stderr: one line per layer (uploaded, skipped, mounted, written), the
 progress line on a terminal, and a summary.
 
 exit codes:
-  0  pushed / written
-  1  the registry refused or could not be reached, the connection broke off
+  ${EXIT_OK}  pushed / written
+  ${EXIT_PUBLISH_FAULT}  the registry refused or could not be reached, the connection broke off
      past the retries, the layout directory could not be written, or a store
      file changed since the hash pass, or a digest cache entry was stale (it is
      dropped): the tag was not moved, DIR not replaced
-  2  bad usage or bad input (conf, store paths, IMAGE-REF, credentials)
+  ${EXIT_BAD_INPUT}  bad usage or bad input (conf, store paths, IMAGE-REF, credentials)
 `;
 
-class PublishUsageError extends Error {}
-
-const OPTIONS = {
-  python: { type: "string" },
-  root: { type: "string" },
-  format: { type: "string" },
-  tag: { type: "string" },
-  creds: { type: "string" },
-  authfile: { type: "string" },
-  "tls-verify": { type: "string" },
-  "plain-http": { type: "boolean" },
-  "from-repo": { type: "string", multiple: true },
-  "retry-times": { type: "string" },
-  "retry-delay": { type: "string" },
-  "chunk-size": { type: "string" },
-  "digest-cache": { type: "string" },
-  "no-digest-cache": { type: "boolean" },
-  quiet: { type: "boolean", short: "q" },
-  debug: { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
+/** push's and oci's options and operands (throws UsageError). */
 function parsePublishArgs(command: PublishCommand, argv: readonly string[]) {
-  let parsed;
-  try {
-    // `--tls-verify` alone means true, as in skopeo.
-    const args = argv.map((arg) => (arg === "--tls-verify" ? "--tls-verify=true" : arg));
-    parsed = parseArgs({ args, allowPositionals: true, options: OPTIONS });
-  } catch (error) {
-    throw new PublishUsageError(`${command}: ${(error as Error).message.split(/\.\s|\n/)[0]} (see ${command} --help)`);
-  }
+  const parsed = parseCommandArgs(command, argv);
+  if (typeof parsed === "string") return "help" as const;
   const { values, positionals } = parsed;
-  if (values.help) return "help" as const;
-  const python = values.python ?? DEFAULT_PYTHON;
-  if (!isPythonVersion(python)) throw new PublishUsageError(`--python must be one of ${PYTHON_VERSIONS.join(", ")}, not ${JSON.stringify(python)}`);
-  const format = values.format ?? "oci";
-  if (!(MANIFEST_FORMATS as readonly string[]).includes(format)) throw new PublishUsageError(`--format must be one of ${MANIFEST_FORMATS.join(", ")}, not ${JSON.stringify(format)}`);
-  const tlsVerify = values["tls-verify"] ?? "true";
-  if (tlsVerify !== "true" && tlsVerify !== "false") throw new PublishUsageError(`--tls-verify must be true or false, not ${JSON.stringify(tlsVerify)}`);
-  const number = (name: "retry-times" | "retry-delay" | "chunk-size", integer: boolean): number | undefined => {
-    const text = values[name];
-    if (text === undefined) return undefined;
-    const value = Number(text);
-    if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) throw new PublishUsageError(`--${name} must be a ${integer ? "whole " : ""}number >= 0, not ${JSON.stringify(text)}`);
-    return value;
-  };
-  if (values.tag !== undefined && !isValidTag(values.tag)) throw new PublishUsageError(`--tag ${JSON.stringify(values.tag)} is not a valid tag`);
-  if (command === "oci") {
-    const pushOnly = ["creds", "authfile", "tls-verify", "plain-http", "from-repo", "retry-times", "retry-delay", "chunk-size"].filter((name) => values[name as keyof typeof values] !== undefined);
-    if (pushOnly.length > 0) throw new PublishUsageError(`oci: --${pushOnly[0]} is an option of push only (see oci --help)`);
-  }
-  if (values["digest-cache"] !== undefined && values["no-digest-cache"] === true) throw new PublishUsageError(`${command}: --digest-cache and --no-digest-cache exclude each other`);
-  if (values["digest-cache"] === "") throw new PublishUsageError(`${command}: --digest-cache needs a directory`);
-  const wanted = command === "push" ? positionals.length >= 2 : positionals.length === 2;
-  if (!wanted) throw new PublishUsageError(`${command}: expected ${command === "push" ? "CONF and IMAGE-REF arguments" : "CONF and DIR arguments"}, got ${positionals.length} (see ${command} --help)`);
-  const retryDelay = number("retry-delay", false);
   return {
-    python,
+    python: values.python,
+    generation: values.generation,
+    repoTag: values.repo_tag,
     root: values.root,
-    format: format as ManifestFormat,
+    format: values.format,
     tag: values.tag,
     creds: values.creds,
     authFile: values.authfile,
-    tlsVerify: tlsVerify === "true",
-    plainHttp: values["plain-http"] ?? false,
-    fromRepos: values["from-repo"] ?? [],
-    retries: number("retry-times", true),
-    chunkSize: number("chunk-size", true),
-    retryDelayMs: retryDelay === undefined ? undefined : retryDelay * 1000,
-    digestCache: values["no-digest-cache"] === true ? undefined : (values["digest-cache"] ?? defaultDigestCacheDir()),
-    quiet: values.quiet ?? false,
-    debug: values.debug ?? false,
+    tlsVerify: values["tls-verify"],
+    plainHttp: values["plain-http"],
+    fromRepos: values["from-repo"],
+    retries: values["retry-times"],
+    chunkSize: values["chunk-size"],
+    retryDelayMs: values["retry-delay"] === undefined ? undefined : values["retry-delay"] * 1000,
+    digestCache: values["no-digest-cache"] ? undefined : (values["digest-cache"] ?? defaultDigestCacheDir()),
+    quiet: values.quiet,
+    debug: values.debug,
     conf: positionals[0]!,
     targets: positionals.slice(1),
   };
@@ -179,13 +109,13 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
     const parsed = parsePublishArgs(command, argv);
     if (parsed === "help") {
       io.stdout.write(PUBLISH_USAGE);
-      return 0;
+      return EXIT_OK;
     }
     options = parsed;
   } catch (error) {
-    if (!(error instanceof PublishUsageError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     io.stderr(`stream-layered-image: ${error.message}\n`);
-    return 2;
+    return EXIT_BAD_INPUT;
   }
   const display = options.quiet || io.terminal !== true ? undefined : new ProgressDisplay({ write: io.stderr, columns: io.columns });
   const log = options.quiet ? undefined : (display?.log ?? ((line: string) => io.stderr(`${line}\n`)));
@@ -200,7 +130,7 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
   let defaultTag: string;
   try {
     if (command === "push") refs = options.targets.map(parseImageReference);
-    const conf = validateConf(readConfFile(options.conf, options.python), options.conf, { python: options.python });
+    const conf = readImageConf(options.conf, options);
     defaultTag = options.tag ?? repoTagTag(conf) ?? "latest";
     // Credentials are read before the hash passes: a bad auth file is bad input.
     const credentials = refs.map((ref) => findCredentials(ref.registry, ref.repository, { creds: options.creds, authFile: options.authFile }));
@@ -210,7 +140,7 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
   } catch (error) {
     report(error);
     // Not the input's fault: the hash worker thread failed.
-    return error instanceof HashWorkerError ? 1 : 2;
+    return error instanceof HashWorkerError ? EXIT_PUBLISH_FAULT : EXIT_BAD_INPUT;
   }
   try {
     if (command === "oci") {
@@ -219,7 +149,7 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
       const counts = summaryCounts({ ...summary, reference: "", bytesSent: 0 });
       log?.(`Wrote ${summary.directory} (${defaultTag}): ${describeCounts(counts, { uploaded: "written", mounted: "" })}; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
       io.stdout.write(`${summary.directory}@${summary.manifestDigest}\n`);
-      return 0;
+      return EXIT_OK;
     }
     const pushed: ImageReference[] = [];
     for (const given of refs) {
@@ -243,10 +173,10 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
       log?.(`Pushed ${summary.reference}: ${describeCounts(summaryCounts(summary))}; ${formatBytes(summary.bytesSent)} sent; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
       io.stdout.write(`${formatImageReference(ref).replace(/:[^:/]+$/, "")}@${summary.manifestDigest}\n`);
     }
-    return 0;
+    return EXIT_OK;
   } catch (error) {
     report(error);
-    return 1;
+    return EXIT_PUBLISH_FAULT;
   } finally {
     image.close();
   }

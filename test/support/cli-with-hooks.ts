@@ -7,10 +7,14 @@
  * returning other bytes, a bug in the walk):
  *   {"layer": 0, "action": "stream-flip" | "stream-extra" | "stream-short"}
  * (on the layer's last, partial chunk).  Used by the fault and --output
- * tests; never part of the shipped CLI.
+ * tests; never part of the shipped CLI: the main command is run by its
+ * exported runImageCommand with image/image.ts's hooked preparation, which
+ * nothing under src/cli/ reaches.
  */
 import { appendFileSync, chmodSync, openSync, readSync, writeSync, closeSync, truncateSync, unlinkSync } from "node:fs";
-import { runCli } from "../../src/cli/run.ts";
+import { runImageCommand } from "../../src/cli/run.ts";
+import { prepareImageAsyncWithHooks } from "../../src/image/image.ts";
+import type { ImageTestHooks } from "../../src/image/types.ts";
 
 interface Fault {
   readonly layer: number;
@@ -68,13 +72,14 @@ function inject(fault: Fault): void {
 
 const fault = JSON.parse(process.env.SLI_TEST_FAULT ?? "null") as Fault | null;
 process.stdout.on("error", () => {});
-process.exitCode = await runCli(process.argv.slice(2), {
-  stdout: process.stdout,
-  stderr: (text) => process.stderr.write(text),
-  hooks: {
-    betweenPasses: (num) => {
-      if (fault !== null && num === fault.layer) inject(fault);
-    },
-    streamedChunk: (num, chunk) => (fault !== null && num === fault.layer ? alterLastChunk(fault, chunk) : chunk),
+const hooks: ImageTestHooks = {
+  betweenPasses: (num) => {
+    if (fault !== null && num === fault.layer) inject(fault);
   },
-});
+  streamedChunk: (num, chunk) => (fault !== null && num === fault.layer ? alterLastChunk(fault, chunk) : chunk),
+};
+process.exitCode = await runImageCommand(
+  process.argv.slice(2),
+  { stdout: process.stdout, stderr: (text) => process.stderr.write(text) },
+  (conf, options) => prepareImageAsyncWithHooks(conf, options, hooks),
+);
