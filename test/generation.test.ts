@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { validateConf } from "../src/conf/validate.ts";
 import { parseConfText, ConfError } from "../src/conf/read.ts";
 import { prepareImage } from "../src/image/image.ts";
-import { CURRENT_KEYS } from "../src/profile/generation.ts";
+import { CURRENT_KEYS, generationRules } from "../src/profile/generation.ts";
+import { layerStyle } from "../src/layer/layer.ts";
 import { detectGeneration } from "../src/conf/generation.ts";
 import { pythonInt } from "../src/py/int.ts";
 import { verifyImage } from "../src/audit/verify.ts";
@@ -104,6 +105,15 @@ describe("generations", () => {
     const { repo_tag: _, ...withoutTag } = JSON.parse(confText(CURRENT)) as Record<string, unknown>;
     assert.deepEqual(tags(conf(JSON.stringify(withoutTag), { repoTag: "t:2" })), ["t:2"]);
     assert.throws(() => conf(JSON.stringify(withoutTag)), /missing key "repo_tag"/);
+  });
+
+  test("an ImageConf of a generation that reads the current keys, without them, is refused, not written with another generation's values", () => {
+    const lacking = { ...conf(confText(CURRENT)), current: undefined };
+    assert.throws(() => prepareImage(lacking, { root: store.root }), (error: Error) => error instanceof TypeError && /reads store_dir, from_image, mtime/.test(error.message));
+    assert.throws(() => layerStyle(generationRules("current")), /owned by the conf's uid, gid, uname and gname/);
+    const owner = { uid: 7, gid: 8, uname: "u", gname: "g" };
+    assert.deepEqual(layerStyle(generationRules("current"), owner).owner, owner);
+    assert.notDeepEqual(layerStyle(generationRules("2020"), owner).owner, owner, "the 2020 script fixes the owner");
   });
 
   test('current: "now" in created and in mtime is one instant', () => {
