@@ -146,7 +146,7 @@ describe("generations", () => {
     assert.equal(result.generation, "current");
     assert.equal(result.matchingGeneration, "current");
     assert.deepEqual(result.matchingProfiles, ["3.8"]);
-    const generations = new Set(result.profiles?.map((p) => p.generation));
+    const generations = new Set(result.oracles?.map((o) => o.generation));
     assert.deepEqual([...generations].sort(), ["2020", "current"], "both generations searched");
   });
 
