@@ -19,7 +19,8 @@ import { pushImage } from "../src/publish/push.ts";
 import { parseImageReference } from "../src/publish/reference.ts";
 import { RegistryClient } from "../src/publish/registry.ts";
 import { exchange, makeTransport, closeTransport } from "../src/publish/http.ts";
-import { layerEntryRecords, LAYER_STYLE_2020 } from "../src/layer/layer.ts";
+import { layerEntryRecords, layerStyle } from "../src/layer/layer.ts";
+import { generationRules } from "../src/profile/generation.ts";
 import { createHash } from "node:crypto";
 import { startRegistry } from "../test/support/registry.ts";
 
@@ -53,7 +54,7 @@ const hashing = await timed(() => {
 });
 const image = prepareImage(conf, { root });
 const walking = await timed(() => {
-  for (const paths of conf.storeLayers) for (const _ of layerEntryRecords(paths, image.mtime, { root, python: "3.13", style: LAYER_STYLE_2020 }));
+  for (const paths of conf.storeLayers) for (const _ of layerEntryRecords(paths, image.mtime, { root, python: "3.13", style: layerStyle(generationRules(conf.generation), conf.current?.owner) }));
 });
 
 /** Each blob file in one monolithic `PUT ?digest=` (what curl -T does), through our HTTP code. */

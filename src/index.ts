@@ -20,7 +20,7 @@ export type { PyValue, PyDict } from "./py/value.ts";
 export { ProgressDisplay, renderProgress, formatBytes, type ProgressDisplayOptions } from "./cli/progress.ts";
 export { VERSION } from "./version.ts";
 export { imageDigests, formatDigests, type ImageDigests, type LayerDigest } from "./audit/digest.ts";
-export { verifyImage, ImageReadError, type VerifyOptions, type VerifyResult, type ConfFor, type ImageDifference, type ProfileOutcome } from "./audit/verify.ts";
+export { verifyImage, ImageReadError, type VerifyOptions, type VerifyResult, type ConfFor, type ImageDifference, type OracleOutcome, type ProfileOutcome } from "./audit/verify.ts";
 export { formatVerifyResult } from "./audit/format.ts";
 export { pushImage, summaryCounts, type PushOptions, type PushSummary, type LayerOutcome } from "./publish/push.ts";
 export { writeOciLayout, type OciLayoutOptions, type OciLayoutSummary } from "./publish/oci-layout.ts";

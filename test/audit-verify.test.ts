@@ -35,12 +35,12 @@ describe("verify", () => {
   const cannotRun = (t: TestContext, paths: readonly string[]): boolean => skipIfUnavailable(t, store, paths);
 
   /** Verifies `image` (bytes, fed in small chunks to exercise chunk boundaries) against the case's conf. */
-  async function verifyBytes(auditCase: AuditCase, image: Buffer, python: PythonVersion, otherProfiles = true): Promise<VerifyResult> {
+  async function verifyBytes(auditCase: AuditCase, image: Buffer, python: PythonVersion, otherOracles = true): Promise<VerifyResult> {
     const chunks = function* () {
       for (let i = 0; i < image.length; i += 777) yield image.subarray(i, i + 777);
     };
     return withTz(auditCase.tz, () =>
-      verifyImage((v) => confOf(auditCase, v), Readable.from(chunks()), { python, root: store.root, otherProfiles }),
+      verifyImage((v) => confOf(auditCase, v), Readable.from(chunks()), { python, root: store.root, otherOracles }),
     );
   }
 
@@ -136,7 +136,7 @@ describe("verify", () => {
       assert.equal(d.field, "header field devmajor");
       assert.match(d.outer, /^layer 0 "[0-9a-f]{64}\/layer\.tar"$/);
       assert.deepEqual(result.matchingProfiles, ["3.8"]);
-      assert.match(formatVerifyResult(result, "img.tar", "conf.json"), /^profiles: img\.tar matches what --generation 2020 --python 3\.8 produces \(config [0-9a-f]{64}\.json\)$/m);
+      assert.match(formatVerifyResult(result, "img.tar", "conf.json"), /^oracles: img\.tar matches what --generation 2020 --python 3\.8 produces \(config [0-9a-f]{64}\.json\)$/m);
     });
 
     test("a shorter image", async (t) => {

@@ -2,7 +2,7 @@
  * A `from_image`'s file from open to close: gzip decompressed on another
  * thread while the event loop (async API) keeps turning; a bad base image
  * reported before a store layer's error, as the script reads the base first;
- * and no descriptor left open by digest, verify's profile search or a
+ * and no descriptor left open by digest, verify's oracle search or a
  * failed prepare.  The bytes are pinned by golden-current.
  */
 import { after, before, describe, test } from "node:test";
@@ -17,7 +17,7 @@ import { parseConfText } from "../src/conf/read.ts";
 import { BaseImageError } from "../src/base-image/base-image.ts";
 import { prepareImage, prepareImageAsync } from "../src/image/image.ts";
 import { imageDigests } from "../src/audit/digest.ts";
-import { profileOutcomes } from "../src/audit/profiles.ts";
+import { oracleOutcomes } from "../src/audit/oracles.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
 import { GOLDEN_DIR, REPO_ROOT } from "./support/reference.ts";
 import type { TreeEntry } from "./support/tree-spec.ts";
@@ -74,12 +74,12 @@ describe("from_image: the base image's file from open to close", () => {
   });
 
   for (const name of [PLAIN, GZIP]) {
-    test(`${name}: digest and the profile search leave no descriptor open`, () => {
+    test(`${name}: digest and the oracle search leave no descriptor open`, () => {
       const conf = confOf(confText(name));
       imageDigests(conf, { python: "3.13", root: store.root });
       const before = openFiles();
       for (let i = 0; i < 3; i++) imageDigests(conf, { python: "3.13", root: store.root });
-      profileOutcomes(() => conf, { root: store.root });
+      oracleOutcomes(() => conf, { root: store.root });
       assert.equal(openFiles(), before);
     });
 

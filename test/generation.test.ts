@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { validateConf } from "../src/conf/validate.ts";
 import { parseConfText, ConfError } from "../src/conf/read.ts";
 import { prepareImage } from "../src/image/image.ts";
-import { CURRENT_KEYS } from "../src/profile/generation.ts";
+import { CURRENT_KEYS, generationRules } from "../src/profile/generation.ts";
+import { layerStyle } from "../src/layer/layer.ts";
 import { detectGeneration } from "../src/conf/generation.ts";
 import { pythonInt } from "../src/py/int.ts";
 import { verifyImage } from "../src/audit/verify.ts";
@@ -106,6 +107,15 @@ describe("generations", () => {
     assert.throws(() => conf(JSON.stringify(withoutTag)), /missing key "repo_tag"/);
   });
 
+  test("an ImageConf of a generation that reads the current keys, without them, is refused, not written with another generation's values", () => {
+    const lacking = { ...conf(confText(CURRENT)), current: undefined };
+    assert.throws(() => prepareImage(lacking, { root: store.root }), (error: Error) => error instanceof TypeError && /reads store_dir, from_image, mtime/.test(error.message));
+    assert.throws(() => layerStyle(generationRules("current")), /owned by the conf's uid, gid, uname and gname/);
+    const owner = { uid: 7, gid: 8, uname: "u", gname: "g" };
+    assert.deepEqual(layerStyle(generationRules("current"), owner).owner, owner);
+    assert.notDeepEqual(layerStyle(generationRules("2020"), owner).owner, owner, "the 2020 script fixes the owner");
+  });
+
   test('current: "now" in created and in mtime is one instant', () => {
     const now = () => 1_700_000_000_123_456n;
     const image = prepareImage(conf(confText({ ...CURRENT, mtime: "now" }, "now")), { root: store.root, now });
@@ -136,7 +146,7 @@ describe("generations", () => {
     assert.equal(result.generation, "current");
     assert.equal(result.matchingGeneration, "current");
     assert.deepEqual(result.matchingProfiles, ["3.8"]);
-    const generations = new Set(result.profiles?.map((p) => p.generation));
+    const generations = new Set(result.oracles?.map((o) => o.generation));
     assert.deepEqual([...generations].sort(), ["2020", "current"], "both generations searched");
   });
 

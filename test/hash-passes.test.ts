@@ -6,6 +6,8 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { hashPasses } from "../src/passes/hash-passes.ts";
+import { layerStyle } from "../src/layer/layer.ts";
+import { generationRules } from "../src/profile/generation.ts";
 import { CannotArchiveError } from "../src/store/errors.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
 import { storePath } from "./fixtures/layer-fixtures.ts";
@@ -26,7 +28,7 @@ before(() => {
 });
 after(() => store.remove());
 
-const run = (layers: string[][], concurrency: number) => hashPasses(layers, 1700000000n, { root: store.root, python: "3.13", progress: undefined, concurrency });
+const run = (layers: string[][], concurrency: number) => hashPasses(layers, 1700000000n, { root: store.root, python: "3.13", progress: undefined, style: layerStyle(generationRules("2020")), concurrency });
 
 test("two at a time gives the digests, sizes and CRCs of one after the other", () => {
   const layers = [[big[0]!], [big[1]!], [big[2]!], [big[1]!, big[2]!]];

@@ -19,7 +19,8 @@ import type { ProgressEvent } from "../src/passes/progress-event.ts";
 import { validateConf } from "../src/conf/validate.ts";
 import { readConfFile } from "../src/conf/read.ts";
 import { DigestCache, layerCacheKey, type CachedDigest, type LayerKeyParts } from "../src/passes/digest-cache.ts";
-import { LAYER_STYLE_2020, layerChunks, layerEntryRecords, type EntryRecord } from "../src/layer/layer.ts";
+import { layerChunks, layerEntryRecords, layerStyle, type EntryRecord } from "../src/layer/layer.ts";
+import { GENERATIONS, generationRules } from "../src/profile/generation.ts";
 import { PYTHON_VERSIONS } from "../src/profile/python.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
 import { GOLDEN_DIR } from "./support/reference.ts";
@@ -31,7 +32,7 @@ const defaultCache = useTemporaryCacheHome();
 const missing = registryMissing() ?? toolMissing("skopeo")?.replace(/^SKIPPED: /, "");
 
 describe("digest cache keys", () => {
-  const base: LayerKeyParts = { python: "3.13", style: LAYER_STYLE_2020, mtime: 1704067200n, root: undefined, paths: ["/nix/store/aaaa-a", "/nix/store/bbbb-b"] };
+  const base: LayerKeyParts = { python: "3.13", style: layerStyle(generationRules("2020")), mtime: 1704067200n, root: undefined, paths: ["/nix/store/aaaa-a", "/nix/store/bbbb-b"] };
   test("the same layer has the same key; anything its bytes depend on changes it", () => {
     assert.equal(layerCacheKey(base), layerCacheKey({ ...base, paths: [...base.paths] }));
     const variants: Record<string, LayerKeyParts> = {
@@ -69,7 +70,7 @@ describe("the digest cache's walk", () => {
     const paths = [...new Set(fixtures.store.map((entry) => entry.path.split("/").slice(0, 4).join("/")))];
     let compared = 0;
     for (const python of PYTHON_VERSIONS) {
-      for (const style of [LAYER_STYLE_2020, { owner: { uid: 1000, gid: 100, uname: "u", gname: "g" }, nixRootMode: 0o755, symlinkedStorePathAlone: true }]) {
+      for (const style of GENERATIONS.map((generation) => layerStyle(generationRules(generation), { uid: 1000, gid: 100, uname: "u", gname: "g" }))) {
         for (const path of paths) {
           const options = { root: store.root, python, style };
           const expected: EntryRecord[] = [];

@@ -218,7 +218,7 @@ class ImageComparison {
     }
   }
 
-  /** After a difference: IMAGE's remaining outer member names (its config name tells which profile made it). */
+  /** After a difference: IMAGE's remaining outer member names (its config name tells which oracle made it). */
   async skimRest(): Promise<void> {
     if (!this.resumable) return;
     if ((await skip(this.found, this.imageMemberRest())) < this.imageMemberRest()) return;

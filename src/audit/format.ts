@@ -1,4 +1,4 @@
-/** The `verify` report as text: a verdict line, then where and what, then which profile matches. */
+/** The `verify` report as text: a verdict line, then where and what, then which oracle (generation × CPython) matches. */
 import type { VerifyResult } from "./verify.ts";
 
 export function formatVerifyResult(result: VerifyResult, imageName: string, confName: string): string {
@@ -13,23 +13,23 @@ export function formatVerifyResult(result: VerifyResult, imageName: string, conf
   if (d.inner !== undefined) lines.push(`  inside:   ${d.inner}`);
   lines.push(`  what:     ${d.field}`, `  expected: ${d.expected}`, `  found:    ${d.found}`);
   for (const note of d.notes) lines.push(`  note:     ${note}`);
-  lines.push(...profileLines(result, imageName));
+  lines.push(...oracleLines(result, imageName));
   return `${lines.join("\n")}\n`;
 }
 
-function profileLines(result: VerifyResult, imageName: string): string[] {
-  if (result.imageConfig === undefined) return [`profiles: ${imageName}'s config entry could not be found, so no profile can be matched`];
+function oracleLines(result: VerifyResult, imageName: string): string[] {
+  if (result.imageConfig === undefined) return [`oracles: ${imageName}'s config entry could not be found, so no oracle can be matched`];
   const config = result.imageConfig;
   if (result.matchingGeneration === result.generation && result.matchingProfiles.includes(result.python)) {
-    return [`profiles: ${imageName}'s config ${config} is the one this conf gives with --generation ${result.generation} --python ${result.python}: ${imageName} was altered after it was written (its content no longer matches its digests)`];
+    return [`oracles: ${imageName}'s config ${config} is the one this conf gives with --generation ${result.generation} --python ${result.python}: ${imageName} was altered after it was written (its content no longer matches its digests)`];
   }
   const lines: string[] = [];
   if (result.matchingProfiles.length > 0) {
-    lines.push(`profiles: ${imageName} matches what --generation ${result.matchingGeneration} --python ${result.matchingProfiles.join(", ")} produces (config ${config})`);
+    lines.push(`oracles: ${imageName} matches what --generation ${result.matchingGeneration} --python ${result.matchingProfiles.join(", ")} produces (config ${config})`);
   } else {
-    lines.push(`profiles: no --generation × --python profile produces ${imageName}'s config ${config}`);
+    lines.push(`oracles: no --generation × --python oracle produces ${imageName}'s config ${config}`);
   }
-  for (const outcome of result.profiles ?? []) {
+  for (const outcome of result.oracles ?? []) {
     lines.push(`  --generation ${outcome.generation} --python ${outcome.versions.join(", ")}: ${outcome.config !== undefined ? `config ${outcome.config}` : `rejects the conf: ${outcome.error}`}`);
   }
   return lines;

@@ -3,7 +3,8 @@
  * streamed from the store and compared with IMAGE as it is read, in constant
  * memory; neither is written anywhere.  When they differ, the first
  * difference is located (compare.ts) and, from IMAGE's config name, the
- * `--python` profile that would have written IMAGE is looked for.
+ * oracle (`--generation` × `--python`) that would have written IMAGE is
+ * looked for (oracles.ts).
  */
 import type { Readable } from "node:stream";
 import { prepareImage } from "../image/image.ts";
@@ -12,11 +13,14 @@ import type { ImageConf } from "../conf/validate.ts";
 import type { MicrosecondClock } from "../py/datetime/datetime.ts";
 import { AsyncIterableSource, GeneratorSource, SourceReadError } from "./byte-source.ts";
 import { compareImages, type ImageDifference } from "./compare.ts";
-import { profileOutcomes, type ConfForProfile, type ProfileOutcome } from "./profiles.ts";
+import { oracleOutcomes, type ConfForOracle, type OracleOutcome } from "./oracles.ts";
 import type { Generation } from "../profile/generation.ts";
 
 export type { ImageDifference } from "./compare.ts";
-export type { ProfileOutcome } from "./profiles.ts";
+export type { OracleOutcome } from "./oracles.ts";
+
+/** @deprecated The name OracleOutcome had before "profile" came to mean the CPython version alone. */
+export type ProfileOutcome = OracleOutcome;
 
 /** IMAGE could not be read (missing file, read error): no verdict. */
 export class ImageReadError extends Error {
@@ -29,15 +33,15 @@ export class ImageReadError extends Error {
 }
 
 export interface VerifyOptions {
-  /** The profile to verify against (default: the newest). */
+  /** The CPython profile to verify against (default: the newest); the generation is the conf's. */
   readonly python?: PythonVersion;
   readonly root?: string;
   readonly now?: MicrosecondClock;
   /**
-   * When IMAGE differs, run every other profile's hash passes to find the
+   * When IMAGE differs, run every other oracle's hash passes to find the
    * one that would have written it (default true).
    */
-  readonly otherProfiles?: boolean;
+  readonly otherOracles?: boolean;
   /** How IMAGE is named in errors (default "IMAGE"). */
   readonly imageName?: string;
 }
@@ -52,16 +56,16 @@ export interface VerifyResult {
   readonly difference: ImageDifference | undefined;
   /** IMAGE's config member name (`<sha>.json`), when IMAGE could be walked that far. */
   readonly imageConfig: string | undefined;
-  /** Every profile's config name, grouped (only when IMAGE differs and otherProfiles is on). */
-  readonly profiles: readonly ProfileOutcome[] | undefined;
-  /** The profiles whose image has IMAGE's config name (of matchingGeneration). */
+  /** Every oracle's config name, grouped (only when IMAGE differs and otherOracles is on). */
+  readonly oracles: readonly OracleOutcome[] | undefined;
+  /** The CPython profiles whose image has IMAGE's config name, under matchingGeneration. */
   readonly matchingProfiles: readonly PythonVersion[];
   /** The generation of matchingProfiles (undefined when none matches). */
   readonly matchingGeneration: Generation | undefined;
 }
 
-/** A conf as parsed for one profile (json.load differs slightly between CPythons), or one conf for all. */
-export type ConfFor = ImageConf | ConfForProfile;
+/** A conf as parsed for one oracle (json.load differs slightly between CPythons), or one conf for all. */
+export type ConfFor = ImageConf | ConfForOracle;
 
 const CONFIG_NAME = /^[0-9a-f]{64}\.json$/;
 
@@ -98,16 +102,16 @@ export async function verifyImage(conf: ConfFor, image: Readable | AsyncIterable
   const { difference } = comparison;
   const imageConfig = comparison.imageMembers.find((name) => CONFIG_NAME.test(name));
   if (difference === undefined) {
-    return { identical: true, python, generation, imageId, difference, imageConfig, profiles: undefined, matchingProfiles: [python], matchingGeneration: generation };
+    return { identical: true, python, generation, imageId, difference, imageConfig, oracles: undefined, matchingProfiles: [python], matchingGeneration: generation };
   }
-  const profiles =
-    // Same config name as ours: IMAGE claims our digests, no other profile can be it.
-    options.otherProfiles === false || imageConfig === undefined || imageConfig === prepared.configName
+  const oracles =
+    // Same config name as ours: IMAGE claims our digests, no other oracle can be it.
+    options.otherOracles === false || imageConfig === undefined || imageConfig === prepared.configName
       ? undefined
-      : profileOutcomes(confFor, { root: options.root, now: options.now, known: { python, generation, config: prepared.configName } });
-  const match = profiles?.find((p) => p.config === imageConfig);
+      : oracleOutcomes(confFor, { root: options.root, now: options.now, known: { python, generation, config: prepared.configName } });
+  const match = oracles?.find((o) => o.config === imageConfig);
   const same = imageConfig === prepared.configName;
   const matchingProfiles = match?.versions ?? (same ? [python] : []);
   const matchingGeneration = match?.generation ?? (same ? generation : undefined);
-  return { identical: false, python, generation, imageId, difference, imageConfig, profiles, matchingProfiles, matchingGeneration };
+  return { identical: false, python, generation, imageId, difference, imageConfig, oracles, matchingProfiles, matchingGeneration };
 }

@@ -29,7 +29,7 @@ digest  runs only the hash passes and prints, as JSON, each layer's diff_id,
 verify  streams what CONF produces and compares it with IMAGE (a file, or -
         for stdin) without writing either; on a difference, names the first
         one (outer entry, inner entry, header field, PAX record, content
-        offset or JSON path) and which profile (--generation 2020 or current
+        offset or JSON path) and which oracle (--generation 2020 or current
         × --python) would produce IMAGE.
 
 options:

@@ -7,7 +7,7 @@
 import { PythonError } from "../py/python-errors.ts";
 import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "../py/value.ts";
 import type { PythonVersion } from "../py/version.ts";
-import { generationProfile, type Generation } from "../profile/generation.ts";
+import { CURRENT_KEYS, generationRules, type Generation } from "../profile/generation.ts";
 import { pythonInt } from "../py/int.ts";
 import { fsEncode, strFacts } from "../py/fsname.ts";
 import { ConfError } from "./read.ts";
@@ -52,6 +52,12 @@ export interface CurrentKeys {
   readonly storeDir: string;
   /** The base image's path (a docker-archive), or undefined for null. */
   readonly fromImage: string | undefined;
+}
+
+/** The current keys of a conf whose generation reads them (an ImageConf that validateConf did not make may lack them). */
+export function currentKeysOf(conf: ImageConf): CurrentKeys {
+  if (conf.current === undefined) throw new TypeError(`the ${conf.generation} script reads ${CURRENT_KEYS.join(", ")}, which this ImageConf lacks (see validateConf)`);
+  return conf.current;
 }
 
 export interface ValidateOptions {
@@ -161,22 +167,23 @@ function currentKeys(raw: PyDict, source: string, python: PythonVersion, storeLa
  */
 export function validateConf(raw: PyDict, source: string, options: ValidateOptions = {}): ImageConf {
   const generation = options.generation ?? detectGeneration((name) => raw.has(name), source);
-  const profile = generationProfile(generation);
-  if (options.repoTag !== undefined && !profile.repoTagOption) {
-    throw new ConfError(`${source}: --repo_tag exists only in the current script, not the 2020 one (see --generation)`);
+  const rules = generationRules(generation);
+  if (options.repoTag !== undefined && !rules.repoTagOption) {
+    throw new ConfError(`${source}: --repo_tag exists only in the current script, not the ${generation} one (see --generation)`);
   }
   const created = stringKey(raw, "created", source);
   const layerValues = storeLayerValues(key(raw, "store_layers", source), source);
   const storeLayers = layerValues.map((layer, i) =>
     layerPathValues(layer, i, source).map((path, k) => {
       if (!isPyStr(path)) throw new ConfError(`${source}: "store_layers"[${i}][${k}] must be a string, not ${pyTypeName(path)}`);
-      if (!profile.confOwnership && !path.startsWith("/nix/store/")) {
+      // A fixed prefix; the conf's store_dir is checked where currentKeys reads it, in the script's order.
+      if (rules.storePathPrefix !== undefined && !path.startsWith(rules.storePathPrefix)) {
         throw new ConfError(`${source}: "store_layers"[${i}][${k}] is not an absolute store path: ${JSON.stringify(path)}`);
       }
       return path;
     }),
   );
-  const current = profile.confOwnership ? currentKeys(raw, source, options.python ?? "3.13", storeLayers) : undefined;
+  const current = rules.confKeys.length > 0 ? currentKeys(raw, source, options.python ?? "3.13", storeLayers) : undefined;
   // `args.repo_tag or conf["repo_tag"]`: an empty option falls back, and the key is then not read at all.
   const repoTag = options.repoTag !== undefined && options.repoTag !== "" ? options.repoTag : key(raw, "repo_tag", source);
   return {

@@ -6,9 +6,9 @@
  * socket or unreadable file an error before anything is written.
  */
 import type { ImageConf } from "../conf/validate.ts";
-import { generationProfile } from "../profile/generation.ts";
+import { generationRules } from "../profile/generation.ts";
 import type { PythonVersion } from "../profile/python.ts";
-import { LAYER_STYLE_2020, type LayerStyle } from "../layer/layer.ts";
+import { layerStyle, type LayerStyle } from "../layer/layer.ts";
 import { checkCustomisationLayer, type CustomisationLayer } from "../layer/customisation-layer.ts";
 import type { Pause } from "../workers/pause.ts";
 import { hashPassSteps, type HashedLayer } from "../passes/hash-passes.ts";
@@ -40,17 +40,11 @@ export interface ImageRun {
   readonly hooks: ImageTestHooks;
 }
 
-/** How the conf's generation writes store layers: the 2020 constants, or the current script's conf keys. */
-export function layerStyleOf(conf: ImageConf): LayerStyle {
-  const profile = generationProfile(conf.generation);
-  if (conf.current === undefined) return LAYER_STYLE_2020;
-  return { owner: conf.current.owner, nixRootMode: profile.nixRootMode, symlinkedStorePathAlone: profile.symlinkedStorePathAlone };
-}
-
 /** The checks and the hash passes, as steps (see workers/pause.ts): throws ConfError or CannotArchiveError. */
 export function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions): Generator<Pause, Prepared> {
   const { created, mtime } = imageTimes(conf, python, options.now ?? systemClock);
-  const style = layerStyleOf(conf);
+  // How the conf's generation writes store layers: its rules, the owner from the conf where they say so.
+  const style = layerStyle(generationRules(conf.generation), conf.current?.owner);
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
   const cache = options.digestCache === undefined ? undefined : new ImageDigestCache(options.digestCache, conf.storeLayers, { python, style, mtime, root: options.root });
   const fromImage = conf.current?.fromImage;

@@ -7,7 +7,7 @@
 import { encodeHeader, type TarHeader } from "../tar/header.ts";
 import { TypeFlag } from "../tar/constants.ts";
 import { TarChunker } from "../tar/writer.ts";
-import { generationProfile } from "../profile/generation.ts";
+import { generationRules } from "../profile/generation.ts";
 import { profileFor, type TarFormat } from "../profile/python.ts";
 import { groupName, userName } from "../store/userdb.ts";
 import { layerChunks, type EntryRecord } from "../layer/layer.ts";
@@ -31,18 +31,18 @@ function plainMember(name: string, size: number | bigint, mtime: bigint): TarHea
 export function* streamImageItems(run: ImageRun): Generator<Buffer | Pause, void> {
   const { conf, options, python, prepared } = run;
   const { base } = prepared;
-  const generation = generationProfile(conf.generation);
+  const rules = generationRules(conf.generation);
   const { tarFormat } = profileFor(python);
   const log = options.log ?? (() => {});
   const outer = new TarChunker(options.reuseChunks);
 
   const baseCount = base?.layers.length ?? 0;
   if (base === undefined) {
-    if (generation.noBaseImageLine !== undefined) log(generation.noBaseImageLine);
+    if (rules.noBaseImageLine !== undefined) log(rules.noBaseImageLine);
   } else yield* baseLayerChunks(base, outer, tarFormat, log);
-  yield* storeLayerMembers(run, outer, tarFormat, log, generation.firstStoreLayerNumber(baseCount));
+  yield* storeLayerMembers(run, outer, tarFormat, log, rules.firstStoreLayerNumber(baseCount));
 
-  log(generation.customisationLine(baseCount + prepared.hashed.length));
+  log(rules.customisationLine(baseCount + prepared.hashed.length));
   yield* customisationMember(prepared, outer, tarFormat);
 
   log("Adding manifests...");

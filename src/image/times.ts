@@ -3,7 +3,8 @@
  * chosen CPython's fromisoformat and local time zone), and every member's
  * mtime, a bad value being a ConfError that names the key.
  */
-import type { ImageConf } from "../conf/validate.ts";
+import { currentKeysOf, type ImageConf } from "../conf/validate.ts";
+import { generationRules } from "../profile/generation.ts";
 import { ConfError } from "../conf/read.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import { parseCreated, timestampSeconds, type MicrosecondClock, type PyDateTime } from "../py/datetime/datetime.ts";
@@ -20,15 +21,15 @@ function parseTimeKey(name: string, value: string, python: PythonVersion, now: M
 }
 
 /**
- * `created`, and the members' mtime: `int(created.timestamp())` for the
- * 2020 script, the conf's `mtime` key for the current one.
+ * `created`, and the members' mtime: `int(….timestamp())` of the key the
+ * generation's memberMtimeKey names (`created` itself, or the conf's `mtime`).
  */
 export function imageTimes(conf: ImageConf, python: PythonVersion, clock: MicrosecondClock): { created: PyDateTime; mtime: bigint } {
   // The current script reads the clock once: "now" in created and in mtime is one instant.
   const instant = clock();
   const now: MicrosecondClock = () => instant;
   const created = parseTimeKey("created", conf.created, python, now);
-  // The 2020 script's members take created's time; the current one's, mtime's.
-  const mtime = timestampSeconds(conf.current === undefined ? created : parseTimeKey("mtime", conf.current.mtime, python, now));
+  const key = generationRules(conf.generation).memberMtimeKey;
+  const mtime = timestampSeconds(key === "created" ? created : parseTimeKey(key, currentKeysOf(conf).mtime, python, now));
   return { created, mtime };
 }

@@ -9,11 +9,12 @@ import { crc32 } from "node:zlib";
 import { encodeHeader } from "../tar/header.ts";
 import { TypeFlag } from "../tar/constants.ts";
 import { ShortReadError, TarChunker } from "../tar/writer.ts";
-import { nixRootHeader, storeEntryHeader, ROOT_OWNER, type MemberOwner } from "../store/entry.ts";
+import { nixRootHeader, storeEntryHeader } from "../store/entry.ts";
 import { walkStorePath, type WalkedEntry } from "../store/walk.ts";
 import { locateStorePath } from "../store/store-path.ts";
 import { CannotArchiveError, displayPath } from "../store/errors.ts";
 import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "../profile/python.ts";
+import { generationRules, type GenerationRules, type MemberOwner } from "../profile/generation.ts";
 import { UnencodableNameError } from "../py/fsname.ts";
 import type { Sink } from "./sinks.ts";
 
@@ -33,8 +34,9 @@ export interface EntryRecord {
   readonly inode: number;
 }
 
-/** How a generation of the script writes a store layer (see profile/generation.ts). */
+/** How a generation of the script writes a store layer: its GenerationRules' facet, made by layerStyle. */
 export interface LayerStyle {
+  /** Every member's owner, /nix and /nix/store included. */
   readonly owner: MemberOwner;
   /** Mode of the /nix and /nix/store members. */
   readonly nixRootMode: number;
@@ -42,11 +44,18 @@ export interface LayerStyle {
   readonly symlinkedStorePathAlone: boolean;
 }
 
-/** The 2020 script's layers: root-owned, /nix 0555, symlinked store paths walked through. */
-export const LAYER_STYLE_2020: LayerStyle = { owner: ROOT_OWNER, nixRootMode: 0o555, symlinkedStorePathAlone: false };
+/** A generation's layer style: its rules, with the conf's owner where the script reads the owner from the conf. */
+export function layerStyle(rules: GenerationRules, confOwner?: MemberOwner): LayerStyle {
+  const owner = rules.memberOwner ?? confOwner;
+  if (owner === undefined) throw new TypeError(`the ${rules.generation} script's layers are owned by the conf's uid, gid, uname and gname: give them`);
+  return { owner, nixRootMode: rules.nixRootMode, symlinkedStorePathAlone: rules.symlinkedStorePathAlone };
+}
+
+/** The style of a layer whose options name none: the 2020 generation's (whose owner the table fixes). */
+const DEFAULT_STYLE = layerStyle(generationRules("2020"));
 
 export interface LayerOptions {
-  /** Which script generation's layer to write (default LAYER_STYLE_2020). */
+  /** Which script generation's layer to write (see layerStyle; default: the 2020 generation's). */
   readonly style?: LayerStyle | undefined;
   /** Read `/nix/store/...` from `<root>/nix/store/...`; names in the archive stay `/nix/store/...`. */
   readonly root?: string | undefined;
@@ -133,7 +142,7 @@ export function* layerChunks(
   const profile = profileFor(options.python ?? DEFAULT_PYTHON);
   const format = profile.tarFormat;
   const chunker = new TarChunker(options.reuseChunks, options.nextBuffer);
-  const style = options.style ?? LAYER_STYLE_2020;
+  const style = options.style ?? DEFAULT_STYLE;
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime, style.owner, style.nixRootMode), format));
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime, style.owner, style.nixRootMode), format));
   for (const entry of storeEntries(paths, profile, style, options.root)) {
@@ -156,7 +165,7 @@ export function* layerChunks(
  */
 export function* layerEntryRecords(paths: readonly (string | Uint8Array)[], mtime: number | bigint, options: LayerOptions = {}): Generator<EntryRecord> {
   const profile = profileFor(options.python ?? DEFAULT_PYTHON);
-  const style = options.style ?? LAYER_STYLE_2020;
+  const style = options.style ?? DEFAULT_STYLE;
   for (const entry of storeEntries(paths, profile, style, options.root)) {
     const header = storeEntryHeader(entry, mtime, style.owner);
     const regular = header.type === TypeFlag.regular;

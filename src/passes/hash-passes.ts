@@ -31,8 +31,8 @@ export interface HashPassOptions {
   readonly root: string | undefined;
   readonly python: PythonVersion;
   readonly progress: ((event: ProgressEvent) => void) | undefined;
-  /** The script generation's way of writing a layer (default: the 2020 script's). */
-  readonly style?: LayerStyle | undefined;
+  /** The script generation's way of writing a layer (see layerStyle). */
+  readonly style: LayerStyle;
   /** Layers hashed at a time (default 2 on workers, one per core; 1 on this thread). */
   readonly concurrency?: number;
   /** A layer already known (the digest cache), or undefined to hash it. */

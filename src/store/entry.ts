@@ -10,6 +10,7 @@ import type { TarHeader } from "../tar/header.ts";
 import { CannotArchiveError, displayPath } from "./errors.ts";
 import type { WalkedEntry } from "./walk.ts";
 import { fsDecode } from "../py/fsname.ts";
+import type { MemberOwner } from "../profile/generation.ts";
 
 
 /** glibc's gnu_dev_major/gnu_dev_minor, which os.major/os.minor call. */
@@ -53,21 +54,11 @@ function readLink(entry: WalkedEntry): string {
   }
 }
 
-/** Who owns every store-layer member (`apply_filters`): the 2020 script's 0/0 root/root, or the conf's. */
-export interface MemberOwner {
-  readonly uid: number | bigint;
-  readonly gid: number | bigint;
-  readonly uname: string;
-  readonly gname: string;
-}
-
-export const ROOT_OWNER: MemberOwner = { uid: 0, gid: 0, uname: "root", gname: "root" };
-
 /**
  * `tar.gettarinfo(path)` followed by the script's `append_root` and
- * `apply_filters`: owner (2020: uid/gid 0, uname/gname "root"), mtime.
+ * `apply_filters`: owner (the generation's, see LayerStyle), mtime.
  */
-export function storeEntryHeader(entry: WalkedEntry, mtime: number | bigint, owner: MemberOwner = ROOT_OWNER): TarHeader {
+export function storeEntryHeader(entry: WalkedEntry, mtime: number | bigint, owner: MemberOwner): TarHeader {
   const { stat } = entry;
   const type = typeOf(stat, entry.name);
   const device = type === TypeFlag.char || type === TypeFlag.block ? deviceNumbers(stat.rdev) : { major: 0, minor: 0 };
@@ -87,8 +78,8 @@ export function storeEntryHeader(entry: WalkedEntry, mtime: number | bigint, own
   };
 }
 
-/** The `/nix` and `/nix/store` entries every store layer starts with (2020: mode 0555, current: 0755). */
-export function nixRootHeader(name: "/nix" | "/nix/store", mtime: number | bigint, owner: MemberOwner = ROOT_OWNER, mode = 0o555): TarHeader {
+/** The `/nix` and `/nix/store` entries every store layer starts with (owner and mode: the generation's, see LayerStyle). */
+export function nixRootHeader(name: "/nix" | "/nix/store", mtime: number | bigint, owner: MemberOwner, mode: number): TarHeader {
   return {
     name,
     mode,

@@ -23,7 +23,8 @@ import { pauseWhile, type Pause } from "../pause.ts";
 import { CRC_ONLY, CRC_RESULT, DIGEST_OFFSET, FAILED, FINISH_REQUEST, HEAD, LENGTHS, MODE, RESULT_READY, SHARED_BYTES, SLOT_BYTES, SLOTS, SLOTS_OFFSET, TAIL, WITH_SHA256 } from "./protocol.ts";
 import { workerBeside } from "../worker-url.ts";
 
-export interface LayerDigest {
+/** One layer's bytes as a LayerHasher digests them. */
+export interface LayerHash {
   /** Hex sha256, when begin() asked for it. */
   readonly sha256: string | undefined;
   /** CRC-32 of the same bytes (unsigned). */
@@ -40,7 +41,7 @@ export interface LayerHasher {
   /** Digests the first bytes of the buffer last lent (`chunk` must be a view of its start). */
   update(chunk: Buffer): void;
   /** The digests of everything since begin(). */
-  finish(): Generator<Pause, LayerDigest>;
+  finish(): Generator<Pause, LayerHash>;
   /** Whether another chunk can be handed over without waiting for the worker (for choosing between passes). */
   hasRoom(): boolean;
 }
@@ -70,7 +71,7 @@ export class InThreadHasher implements LayerHasher {
     this.hash?.update(chunk);
   }
 
-  *finish(): Generator<Pause, LayerDigest> {
+  *finish(): Generator<Pause, LayerHash> {
     return { sha256: this.hash?.digest("hex"), crc32: this.crc >>> 0 };
   }
 }
@@ -191,7 +192,7 @@ export class RingHasher implements LayerHasher {
     this.unfinished = true;
   }
 
-  *finish(): Generator<Pause, LayerDigest> {
+  *finish(): Generator<Pause, LayerHash> {
     yield* this.room();
     this.unfinished = false;
     Atomics.store(this.control, RESULT_READY, 0);
