@@ -20,12 +20,11 @@ import {
   readGroup,
   readSync,
   ReadTypeFlag,
-  TARFILE_WRITTEN,
-  writtenMember,
   type GroupResult,
   type MemberGroup,
   type ReadPolicy,
 } from "../src/tar/reader.ts";
+import { TARFILE_WRITTEN, writtenMember } from "../src/tar/written.ts";
 
 /** A header block: `fields` written as latin1 text at their offsets, a size in octal, the checksum last. */
 function block(name: string, type: number, size = 0, fields: Record<number, string> = {}): Buffer {

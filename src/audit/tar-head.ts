@@ -3,7 +3,8 @@
  * extended header and the ustar header block) with the one tar reader, so
  * the content is never buffered.
  */
-import { readAsync, readGroup, TARFILE_WRITTEN, writtenMember, type MemberGroup, type PaxRecordSpan } from "../tar/reader.ts";
+import { readAsync, readGroup, type MemberGroup, type PaxRecordSpan } from "../tar/reader.ts";
+import { TARFILE_WRITTEN, writtenMember } from "../tar/written.ts";
 import { readUpTo, type ByteSource } from "./byte-source.ts";
 
 /** The IMAGE holds bytes that are not a tar header where one must be. */

@@ -25,7 +25,8 @@ import {
   type Field,
 } from "./constants.ts";
 import { paddedSize } from "./number.ts";
-import { bufferReader, readGroup, readSync, TARFILE_WRITTEN, writtenMember, type MemberGroup, type WrittenMember } from "./reader.ts";
+import { bufferReader, readGroup, readSync, type MemberGroup } from "./reader.ts";
+import { TARFILE_WRITTEN, writtenMember, type WrittenMember } from "./written.ts";
 
 export type { PaxRecordSpan } from "./reader.ts";
 
