@@ -1,7 +1,8 @@
 /**
- * The command line: parsing, the exit codes, one-line errors, --output's
- * write-then-rename, and a quiet exit when the reader of stdout goes away.
- * Separate from cli.ts so tests can run it with hooks in one process.
+ * The command line: parsing, the exit codes, one-line errors, and a quiet
+ * exit when the reader of stdout goes away (--output's write-then-rename is
+ * output-file.ts's).  Separate from cli.ts so tests can run it with hooks in
+ * one process.
  */
 import { parseArgs } from "node:util";
 import type { Writable } from "node:stream";
