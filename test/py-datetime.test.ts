@@ -16,7 +16,8 @@
  */
 import assert from "node:assert/strict";
 import { runPython } from "./support/python.js";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -254,14 +255,56 @@ const FIXED_TZ: readonly [string | undefined, number[]][] = [
 
 /**
  * FIXED_TZ was printed on a machine whose /etc/localtime is UTC (and with
- * tzdata 2025b); the "TZ unset" row only applies where that holds too.
+ * tzdata 2025b): the "TZ unset" row holds where /etc/localtime is UTC.  Its
+ * test runs in a child process with TZ unset; on a machine whose
+ * /etc/localtime is another zone, in a private mount namespace with UTC's
+ * zone file bound over /etc/localtime (root and unshare).
  */
+const UTC_ZONE_FILE = "/usr/share/zoneinfo/Etc/UTC";
+const ETC_LOCALTIME = "/etc/localtime";
+
+/** Whether glibc reads UTC with TZ unset: /etc/localtime holds UTC's zone, or is absent. */
 function etcLocaltimeIsUtc(): boolean {
+  if (!existsSync(ETC_LOCALTIME)) return true;
   try {
-    return readFileSync("/etc/localtime").equals(readFileSync("/usr/share/zoneinfo/Etc/UTC"));
+    return readFileSync(ETC_LOCALTIME).equals(readFileSync(UTC_ZONE_FILE));
   } catch {
     return false;
   }
+}
+
+/** Run with TZ unset: each wall time's stamp in the zone resolved explicitly, and in the process's zone. */
+const TZ_UNSET_CHILD = `
+const { parseCreated, resolveLocalTimeZone, timestampSeconds } = await import(${JSON.stringify(new URL("../src/py/datetime.js", import.meta.url).href)});
+const walls = JSON.parse(process.argv[1]);
+const zone = resolveLocalTimeZone({ TZ: process.env.TZ, TZDIR: process.env.TZDIR });
+process.stdout.write(JSON.stringify({
+  tz: process.env.TZ ?? null,
+  explicit: walls.map((wall) => String(timestampSeconds(parseCreated(wall, "3.13"), zone))),
+  process: walls.map((wall) => String(timestampSeconds(parseCreated(wall, "3.8")))),
+}));
+`;
+
+/**
+ * The stamps of `walls` computed in a child process with TZ unset and
+ * /etc/localtime UTC, or why that cannot be arranged here.
+ */
+function stampsWithTzUnset(walls: readonly string[]): { explicit: string[]; process: string[] } | { unavailable: string } {
+  const env = { ...process.env };
+  delete env.TZ;
+  const child = [process.execPath, "--input-type=module", "-e", TZ_UNSET_CHILD, JSON.stringify(walls)];
+  let command = child;
+  if (!etcLocaltimeIsUtc()) {
+    if (process.getuid?.() !== 0) return { unavailable: `${ETC_LOCALTIME} is not UTC here, and binding UTC's zone file over it needs root` };
+    // (A symlinked /etc/localtime: its target is what gets UTC's bytes, in the namespace only.)
+    command = ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", 'mount --bind "$1" "$2" && shift 2 && exec "$@"', "sh", UTC_ZONE_FILE, ETC_LOCALTIME, ...child];
+  }
+  const result = spawnSync(command[0]!, command.slice(1), { env, encoding: "utf8" });
+  if (result.error !== undefined) return { unavailable: `cannot run ${command[0]}: ${result.error.message}` };
+  assert.equal(result.status, 0, result.stderr);
+  const out = JSON.parse(result.stdout) as { tz: string | null; explicit: string[]; process: string[] };
+  assert.equal(out.tz, null, "TZ is unset in the child");
+  return out;
 }
 
 function expectedFor(outcome: string | string[], version: PythonVersion): string {
@@ -280,8 +323,8 @@ test("fixed cases: fromisoformat + isoformat + int(timestamp()) as CPython print
 });
 
 test("fixed cases: naive times under TZ spellings (zone files, POSIX strings, unknown names, leap seconds)", () => {
-  for (const [tz, stamps] of FIXED_TZ) {
-    if (tz === undefined && !etcLocaltimeIsUtc()) continue;
+  // TZ unset: its own test below.
+  for (const [tz, stamps] of FIXED_TZ.filter(([tz]) => tz !== undefined)) {
     const zone = zoneFor(tz);
     FIXED_TZ_WALL.forEach((wall, i) => {
       const dt = parseCreated(wall, "3.13");
@@ -293,16 +336,24 @@ test("fixed cases: naive times under TZ spellings (zone files, POSIX strings, un
 test("without an explicit zone, naive times are read in the process's TZ", () => {
   const saved = process.env.TZ;
   try {
-    for (const [tz, stamps] of FIXED_TZ) {
-      if (tz === undefined && !etcLocaltimeIsUtc()) continue;
-      if (tz === undefined) delete process.env.TZ;
-      else process.env.TZ = tz;
+    // TZ unset: its own test below.
+    for (const [tz, stamps] of FIXED_TZ.filter(([tz]) => tz !== undefined)) {
+      process.env.TZ = tz;
       assert.equal(timestampSeconds(parseCreated(FIXED_TZ_WALL[1]!, "3.8")), BigInt(stamps[1]!), `TZ=${tz}`);
     }
   } finally {
     if (saved === undefined) delete process.env.TZ;
     else process.env.TZ = saved;
   }
+});
+
+test("TZ unset: naive times are read in /etc/localtime's zone, explicitly and as the process's zone (a child process, /etc/localtime UTC)", (t) => {
+  const stamps = FIXED_TZ.find(([tz]) => tz === undefined)![1].map(String);
+  const seen = stampsWithTzUnset(FIXED_TZ_WALL);
+  if ("unavailable" in seen) return skipOrFail(t, "privilege", `the TZ-unset row: ${seen.unavailable}`);
+  if (!etcLocaltimeIsUtc()) t.diagnostic(`${ETC_LOCALTIME} is not UTC here: run with UTC's zone file bound over it`);
+  assert.deepEqual(seen.explicit, stamps, "resolveLocalTimeZone({ TZ: undefined })");
+  assert.deepEqual(seen.process, stamps, "timestampSeconds without a zone, TZ unset");
 });
 
 test("errors are typed and carry CPython's message", () => {
