@@ -14,8 +14,12 @@ import { ProgressDisplay, formatBytes, formatBytesOf, formatDuration, renderProg
 import type { ProgressEvent } from "../src/image.js";
 import { runCli } from "../src/cli-run.js";
 import { REPO_ROOT } from "./support/reference.js";
-import { EXAMPLE_CONF, EXAMPLE_LOG, makeExampleStore, type ExampleStore } from "./support/example-store.js";
+import { EXAMPLE_CONF, makeExampleStore, type ExampleStore } from "./support/example-store.js";
+import { readExampleGolden } from "./support/golden-example.js";
 import { skipOrFail } from "./support/requirements.js";
+
+// What the 2020 reference wrote on stderr for example/conf.json (golden/example/).
+const { log: EXAMPLE_LOG } = readExampleGolden("conf");
 
 const MiB = 2 ** 20;
 
