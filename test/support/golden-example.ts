@@ -7,11 +7,14 @@
  * made from.  Read lazily: the regeneration writes what this reads.
  */
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { lstatSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { PythonVersion } from "../../src/py/version.js";
 import { parseTarLayout } from "../../src/tar/inspect.js";
+import { GID, GNAME, UID, UNAME } from "../../src/tar/constants.js";
+import { withHeaderField } from "./tar-edit.js";
 import { GOLDEN_DIR, REPO_ROOT } from "./reference.js";
 import { EXAMPLE_DIR } from "./example-store.js";
 
@@ -86,4 +89,43 @@ export function readExampleGolden(name: ExampleName): ExampleGolden {
     read.set(name, golden);
   }
   return golden;
+}
+
+export interface FileOwner {
+  readonly uid: number;
+  readonly gid: number;
+  readonly uname: string;
+  readonly gname: string;
+}
+
+/** Who owns the files this process creates, named as the system's databases name them (`getent`; "" when unnamed, as tarfile does). */
+export function runningOwner(): FileOwner {
+  const uid = process.getuid!();
+  const gid = process.getgid!();
+  const name = (database: string, id: number): string => {
+    const found = spawnSync("getent", [database, String(id)], { encoding: "utf8" });
+    return found.status === 0 ? found.stdout.split(":")[0]! : "";
+  };
+  return { uid, gid, uname: name("passwd", uid), gname: name("group", gid) };
+}
+
+/**
+ * A golden example image as the references write it from a store copy
+ * owned by `owner`: tarfile.add() gives the customisation layer's layer.tar
+ * member its file's owner, and the golden images were made as root (as
+ * Nix's store is owned); every other byte is the same.
+ */
+export function asOwnedBy(image: Buffer, customisationLayer: string, owner: FileOwner): Buffer {
+  const index = parseTarLayout(image).members.findIndex((m) => m.name.toString("utf8") === `${customisationLayer}/layer.tar`);
+  assert.ok(index >= 0, `no ${customisationLayer}/layer.tar in the image`);
+  const member = parseTarLayout(image).members[index]!;
+  const header = image.subarray(member.headerOffset, member.headerOffset + 512);
+  const field = (offset: number, size: number): string => header.subarray(offset, offset + size).toString("latin1").replace(/\0.*$/s, "");
+  assert.deepEqual([field(UID.offset, UID.size), field(UNAME.offset, UNAME.size)], ["0000000", "root"], "golden/example/ was made as root");
+  if (owner.uid === 0 && owner.gid === 0 && owner.uname === "root" && owner.gname === "root") return image;
+  const at = { member, base: 0 };
+  let owned = withHeaderField(image, at, UID, owner.uid.toString(8).padStart(7, "0"));
+  owned = withHeaderField(owned, at, GID, owner.gid.toString(8).padStart(7, "0"));
+  owned = withHeaderField(owned, at, UNAME, owner.uname);
+  return withHeaderField(owned, at, GNAME, owner.gname);
 }
