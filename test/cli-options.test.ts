@@ -16,7 +16,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { COMMANDS, OPTIONS, suggestOption, type Command, type OptionName } from "../src/cli/options.ts";
 import { runOurCliInProcess } from "./support/cli-in-process.ts";
-import { EXAMPLE_CONF, EXAMPLE_CURRENT_IMAGE, EXAMPLE_DIR, makeExampleStore, type ExampleStore } from "./support/example-store.ts";
+import { EXAMPLE_CONF, EXAMPLE_DIR, makeExampleStore, type ExampleStore } from "./support/example-store.ts";
+import { readExampleGolden } from "./support/golden-example.ts";
 import { useTemporaryCacheHome } from "./support/publish-store.ts";
 import { PASSWORD, USER, serveRegistry, serveStorage, type StandIn } from "./support/stand-in-registry.ts";
 
@@ -154,7 +155,7 @@ describe("oci and push take --generation and -t", () => {
     const detected = await oci(CURRENT_CONF);
     const current = await oci(CURRENT_CONF, "--generation", "current");
     const old = await oci(CURRENT_CONF, "--generation", "2020");
-    assert.equal(detected.config, `sha256:${EXAMPLE_CURRENT_IMAGE}`);
+    assert.equal(detected.config, `sha256:${readExampleGolden("conf-current").digests.image}`);
     assert.deepEqual(current, detected, "current is what the conf's keys say");
     assert.notEqual(old.config, current.config);
     assert.equal(old.config, await imageId(CURRENT_CONF, "--generation", "2020"));

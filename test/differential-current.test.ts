@@ -9,8 +9,9 @@
  * 3.13 (and 3.8 when present): the reference (under with-store) and our
  * CLI must exit 0 with identical stdout bytes and stderr text.
  *
- * SLI_DIFF_CURRENT_CONFS sets the number of confs (default 8); SLI_SEED
- * fixes the seed (else random, shown in the test name and failures).
+ * SLI_DIFF_CURRENT_CONFS sets the number of confs (default 8).  The seed is
+ * SLI_SEED when set, a fixed one under CI=true (test/support/prng.ts), else
+ * new per run; it is in the test name and failures.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,17 +22,20 @@ import type { PythonVersion } from "../src/py/version.ts";
 import { currentReferenceUnavailable, pythonFor, runCurrentReferenceImage, runOurCli } from "./support/reference.ts";
 import { buildDifferentialStore, mismatchReport } from "./support/differential-store.ts";
 import { ConfWriter } from "./support/random-conf.ts";
+import { describeSeed, differentialSeed } from "./support/prng.ts";
 
 const CONFS = Math.max(1, Number(process.env.SLI_DIFF_CURRENT_CONFS ?? 8));
 const REQUIRED_PROFILES: readonly PythonVersion[] = ["3.11", "3.12", "3.13"];
 const OPTIONAL_PROFILES: readonly PythonVersion[] = ["3.8"];
-const seed = process.env.SLI_SEED !== undefined ? Number(process.env.SLI_SEED) : Math.floor(Math.random() * 2 ** 31);
+/** SLI_SEED when set, this fixed seed under CI=true, else a new one per run; printed in the test name. */
+const chosen = differentialSeed(20261132);
+const { seed } = chosen;
 
 function skipNotice(t: { skip(message?: string): void }, why: string): void {
   skipOptional(t, `differential test of the current script: ${why}`, true);
 }
 
-test(`differential image, current script: ${CONFS} random confs x profiles ${[...REQUIRED_PROFILES, ...OPTIONAL_PROFILES].join("/")} (SLI_SEED=${seed})`, (t) => {
+test(`differential image, current script: ${CONFS} random confs x profiles ${[...REQUIRED_PROFILES, ...OPTIONAL_PROFILES].join("/")} (${describeSeed(chosen)})`, (t) => {
   const problem = currentReferenceUnavailable();
   if (problem !== undefined) return skipNotice(t, problem);
   const missing = REQUIRED_PROFILES.filter((v) => pythonFor(v) === undefined);

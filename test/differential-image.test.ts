@@ -8,8 +8,9 @@
  * identical stderr text.  TZ alternates between New York and Berlin, so
  * naive `created` values exercise both.
  *
- * The seed changes per run unless SLI_SEED is set; it is in the test name
- * and every failure message.  On a mismatch the store, the confs and both
+ * The seed is SLI_SEED when set, a fixed one under CI=true
+ * (test/support/prng.ts), else new per run; it is in the test name and
+ * every failure message.  On a mismatch the store, the confs and both
  * images are kept on disk (the message says where).
  */
 import { test } from "node:test";
@@ -22,6 +23,7 @@ import { runOurCliInProcess } from "./support/cli-in-process.ts";
 import { isRequired, missingMessage, skipOrFail } from "./support/requirements.ts";
 import { buildDifferentialStore, mismatchReport } from "./support/differential-store.ts";
 import { ConfWriter, type RandomConf } from "./support/random-conf.ts";
+import { describeSeed, differentialSeed } from "./support/prng.ts";
 
 /** SLI_DIFF_CONFS raises it for a longer soak run. */
 const CONFS = Math.max(1, Number(process.env.SLI_DIFF_CONFS ?? 12));
@@ -29,13 +31,15 @@ const CONFS = Math.max(1, Number(process.env.SLI_DIFF_CONFS ?? 12));
 const REQUIRED_PROFILES: readonly PythonVersion[] = ["3.8", "3.13"];
 const OPTIONAL_PROFILES: readonly PythonVersion[] = ["3.11"];
 const TZS = ["America/New_York", "Europe/Berlin"] as const;
-const seed = process.env.SLI_SEED !== undefined ? Number(process.env.SLI_SEED) : Math.floor(Math.random() * 2 ** 31);
+/** SLI_SEED when set, this fixed seed under CI=true, else a new one per run; printed in the test name. */
+const chosen = differentialSeed(20261131);
+const { seed } = chosen;
 
 function skipNotice(t: { skip(message?: string): void }, why: string): void {
   skipOrFail(t, "reference", `differential image test: ${why}`, true);
 }
 
-test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFILES, ...OPTIONAL_PROFILES].join("/")}, whole image + stderr vs the reference (SLI_SEED=${seed})`, async (t) => {
+test(`differential image: ${CONFS} random confs x profiles ${[...REQUIRED_PROFILES, ...OPTIONAL_PROFILES].join("/")}, whole image + stderr vs the reference (${describeSeed(chosen)})`, async (t) => {
   const problem = referenceUnavailable();
   if (problem !== undefined) return skipNotice(t, problem);
   const missing = REQUIRED_PROFILES.filter((v) => pythonFor(v) === undefined);

@@ -1,8 +1,9 @@
 /**
- * Where sha256 runs (a worker thread, or the walking thread where the CPU
- * has SHA instructions) changes nothing in the bytes: the CLI's image and
- * `digest` agree under both placements, and so do the checks between the
- * passes (a store change is caught and named either way).
+ * Where sha256 runs (a pooled worker thread by default, the walking thread
+ * with SLI_HASH_PLACEMENT=thread) changes nothing in the bytes: the CLI's
+ * image and `digest` agree under both placements, and so do the checks
+ * between the passes (a store file changed after its layer's hash pass is
+ * caught and named the same way under either).
  */
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -10,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { REPO_ROOT } from "./support/reference.ts";
 import type { FixtureStore } from "./support/fixture-store.ts";
-import { makeSmallImageStore } from "./support/small-image.ts";
+import { makeSmallImageStore, SMALL_IMAGE_ENTRIES } from "./support/small-image.ts";
 
 let store: FixtureStore;
 let confPath: string;
@@ -20,7 +21,11 @@ before(() => {
 after(() => store.remove());
 
 function cli(placement: string, ...args: string[]): { status: number | null; stdout: Buffer; stderr: string } {
-  const result = spawnSync(process.execPath, [join(REPO_ROOT, "dist", "cli.js"), ...args], { env: { ...process.env, SLI_HASH_PLACEMENT: placement }, maxBuffer: 1 << 28 });
+  return run(join(REPO_ROOT, "dist", "cli.js"), { SLI_HASH_PLACEMENT: placement }, args);
+}
+
+function run(entry: string, env: Record<string, string>, args: readonly string[]): { status: number | null; stdout: Buffer; stderr: string } {
+  const result = spawnSync(process.execPath, [entry, ...args], { env: { ...process.env, ...env }, maxBuffer: 1 << 28 });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr.toString() };
 }
 
@@ -35,4 +40,25 @@ test("the image and its digests are the same with sha256 on a worker or on the w
   const digestThread = cli("thread", "digest", "--root", store.root, confPath);
   assert.equal(digestWorker.status, 0, digestWorker.stderr);
   assert.equal(digestWorker.stdout.toString(), digestThread.stdout.toString());
+});
+
+test("a store file changed between the passes is caught and named alike under both placements", () => {
+  const changed = SMALL_IMAGE_ENTRIES.find((entry) => entry.path.endsWith("/small"))!.path;
+  const errors = new Map<string, string>();
+  for (const placement of ["worker", "thread"]) {
+    // A store per run: the fault changes it.
+    const faulty = makeSmallImageStore(`hash-placement-${placement}`);
+    try {
+      const fault = { layer: 1, action: "flip", path: join(faulty.store.root, changed.slice(1)) };
+      const result = run(join(REPO_ROOT, "build", "test", "support", "cli-with-hooks.js"), { SLI_HASH_PLACEMENT: placement, SLI_TEST_FAULT: JSON.stringify(fault) }, ["--quiet", "--root", faulty.store.root, faulty.confPath]);
+      assert.equal(result.status, 1, `${placement}: ${result.stderr}`);
+      const message = result.stderr.trimEnd().split("\n").at(-1)!;
+      assert.ok(message.includes(changed), `${placement}: ${message}`);
+      assert.ok(!result.stdout.includes(Buffer.from("manifest.json")), `${placement}: no complete image`);
+      errors.set(placement, message.replaceAll(faulty.store.root, "<root>"));
+    } finally {
+      faulty.store.remove();
+    }
+  }
+  assert.equal(errors.get("thread"), errors.get("worker"));
 });

@@ -1,17 +1,45 @@
 /**
  * What a newcomer meets first: `npm start`'s demo on the example store (the
- * same digests on every machine, an image skopeo accepts and the reference
- * writes byte for byte), --help, --version, and unknown options.
+ * same digests on every machine, an image skopeo accepts, and the images the
+ * references wrote, kept in golden/example/, byte for byte), --help,
+ * --version, and unknown options.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
 import { REPO_ROOT, pythonFor, referenceUnavailable, runOurCli, runReferenceImage } from "./support/reference.ts";
-import { EXAMPLE_CONF, EXAMPLE_CURRENT_IMAGE, EXAMPLE_CURRENT_LOG, EXAMPLE_DIGESTS, EXAMPLE_LOG, makeExampleStore } from "./support/example-store.ts";
+import { EXAMPLE_CONF, makeExampleStore } from "./support/example-store.ts";
+import { asOwnedBy, EXAMPLE_CASES, exampleInputs, EXAMPLE_GOLDEN_DIR, memberData, readExampleGolden, runningOwner } from "./support/golden-example.ts";
 import { skipOrFail } from "./support/requirements.ts";
+
+// What the references wrote for the example confs (golden/example/, npm run golden -- example).
+const { image: EXAMPLE_IMAGE, log: EXAMPLE_LOG, digests: EXAMPLE_DIGESTS } = readExampleGolden("conf");
+const { image: EXAMPLE_CURRENT_IMAGE, log: EXAMPLE_CURRENT_LOG, digests: EXAMPLE_CURRENT_DIGESTS } = readExampleGolden("conf-current");
+/** What the references write from a store copy this user owns (npm start's): the customisation layer.tar member is the copy's. */
+const owner = runningOwner();
+const EXPECTED_IMAGE = asOwnedBy(EXAMPLE_IMAGE, EXAMPLE_DIGESTS.layers.at(-1)!, owner);
+const EXPECTED_CURRENT_IMAGE = asOwnedBy(EXAMPLE_CURRENT_IMAGE, EXAMPLE_CURRENT_DIGESTS.layers.at(-1)!, owner);
+
+describe("golden/example/", () => {
+  test("was made from example/ as it is (else: npm run golden -- example)", () => {
+    const recorded = JSON.parse(readFileSync(join(EXAMPLE_GOLDEN_DIR, "inputs.json"), "utf8")) as Record<string, string>;
+    assert.deepEqual(exampleInputs(), recorded);
+    assert.ok(Object.keys(recorded).length > 3, "the confs and the store's files");
+  });
+  test("the digests read from each image are the sha256 of its config and of its layers", () => {
+    for (const { name } of EXAMPLE_CASES) {
+      const { image, digests } = readExampleGolden(name);
+      const sha256 = (bytes: Buffer): string => createHash("sha256").update(bytes).digest("hex");
+      assert.equal(sha256(memberData(image, `${digests.image}.json`)), digests.image, `${name}: image id`);
+      assert.equal(digests.layers.length, 3, `${name}: two store layers and the customisation layer`);
+      for (const layer of digests.layers) assert.equal(sha256(memberData(image, `${layer}/layer.tar`)), layer, `${name}: layer ${layer}`);
+    }
+  });
+});
 
 describe("npm start: the example image", () => {
   let scratch: string;
@@ -36,10 +64,15 @@ describe("npm start: the example image", () => {
     for (const hint of ["docker load -i ", "podman load -i ", "skopeo inspect docker-archive:"]) assert.ok(stdout.includes(hint), hint);
   });
 
+  test("example.tar is the 2020 reference's image, byte for byte", () => {
+    assert.ok(readFileSync(tarPath).equals(EXPECTED_IMAGE), `npm start's example.tar equals golden/example's (its customisation layer.tar owned by ${owner.uname})`);
+  });
+
   test("then the same store with a conf in today's shape, written as the current script writes it", () => {
     assert.match(stdout, /\n\$ stream-layered-image --root \S+ -o \S+example-current\.tar example\/conf-current\.json\n/);
     assert.ok(stdout.includes(`hello-example:current, 3 layers`), stdout);
-    assert.ok(stdout.includes(`image id  sha256:${EXAMPLE_CURRENT_IMAGE}\n`), stdout);
+    assert.ok(stdout.includes(`image id  sha256:${EXAMPLE_CURRENT_DIGESTS.image}\n`), stdout);
+    assert.ok(readFileSync(join(scratch, "example-current.tar")).equals(EXPECTED_CURRENT_IMAGE), "npm start's example-current.tar equals the current script's, byte for byte");
   });
 
   test("skopeo inspect accepts example.tar", (t) => {
@@ -62,6 +95,7 @@ describe("npm start: the example image", () => {
       const reference = runReferenceImage(python, store.root, EXAMPLE_CONF, "UTC");
       assert.equal(reference.status, 0, reference.stderr);
       assert.equal(reference.stderr, EXAMPLE_LOG);
+      assert.ok(reference.stdout.equals(EXPECTED_IMAGE), "the reference writes golden/example's image (else: npm run golden -- example)");
       const ours = runOurCli(["--root", store.root, EXAMPLE_CONF], "UTC");
       assert.ok(ours.stdout.equals(reference.stdout), "our image equals the reference's");
       // npm start's copy is another directory (its customisation layer.tar has the same owner and mode).

@@ -26,9 +26,12 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { REPO_ROOT } from "./support/reference.ts";
-import { EXAMPLE_DIGESTS } from "./support/example-store.ts";
+import { readExampleGolden } from "./support/golden-example.ts";
 import { REQUIREMENTS, skipOrFail, type Requirement } from "./support/requirements.ts";
 import { nodeFor, setprivArgs } from "./support/as-nobody.ts";
+
+// The digests of the 2020 reference's image of example/conf.json (golden/example/).
+const { digests: EXAMPLE_DIGESTS } = readExampleGolden("conf");
 
 function idOf(flag: "-u" | "-g", user: string): number | undefined {
   const result = spawnSync("id", [flag, user], { encoding: "utf8" });

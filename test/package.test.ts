@@ -11,8 +11,12 @@ import { join } from "node:path";
 import { spawnSync, type SpawnSyncOptions } from "node:child_process";
 import { VERSION } from "../src/version.ts";
 import { REPO_ROOT } from "./support/reference.ts";
-import { EXAMPLE_CONF, EXAMPLE_DIGESTS, EXAMPLE_DIR, EXAMPLE_LOG, makeExampleStore, type ExampleStore } from "./support/example-store.ts";
+import { EXAMPLE_CONF, EXAMPLE_DIR, makeExampleStore, type ExampleStore } from "./support/example-store.ts";
+import { readExampleGolden } from "./support/golden-example.ts";
 import { copyAsNixStore, removeNixStoreCopy } from "../src/demo/nix-store-copy.ts";
+
+// What the 2020 reference wrote for example/conf.json (golden/example/).
+const { log: EXAMPLE_LOG, digests: EXAMPLE_DIGESTS } = readExampleGolden("conf");
 
 const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { name: string; version: string };
 const npm = process.platform === "win32" ? "npm.cmd" : "npm";

@@ -14,8 +14,12 @@ import { ProgressDisplay, formatBytes, formatBytesOf, formatDuration, renderProg
 import type { ProgressEvent } from "../src/passes/progress-event.ts";
 import { runCli } from "../src/cli/run.ts";
 import { REPO_ROOT } from "./support/reference.ts";
-import { EXAMPLE_CONF, EXAMPLE_LOG, makeExampleStore, type ExampleStore } from "./support/example-store.ts";
+import { EXAMPLE_CONF, makeExampleStore, type ExampleStore } from "./support/example-store.ts";
+import { readExampleGolden } from "./support/golden-example.ts";
 import { skipOrFail } from "./support/requirements.ts";
+
+// What the 2020 reference wrote on stderr for example/conf.json (golden/example/).
+const { log: EXAMPLE_LOG } = readExampleGolden("conf");
 
 const MiB = 2 ** 20;
 

@@ -5,10 +5,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { REQUIREMENTS, isRequired, missingMessage, skipOptional, skipOrFail, type Requirement } from "./support/requirements.ts";
 import { REPO_ROOT } from "./support/reference.ts";
+import { findSilentSkips, readTestSources } from "./support/skip-scan.ts";
 
 const KINDS = Object.keys(REQUIREMENTS) as Requirement[];
 
@@ -64,26 +65,46 @@ test(".ci/run exports every requirement variable, and no others (the current-gen
   assert.match(script, /apt-get could not install[^\n]*\n\s*exit 1/, "a failed install fails CI");
 });
 
-test("no test skips on its own: every skip goes through skipOrFail (or skipOptional), but for the listed known refusals", () => {
+test("no test skips on its own: every skip goes through skipOrFail (or skipOptional), but for the listed known ones", () => {
   const allowed = [
-    // Podman refuses two purpose-made images (docs/testing.md: Independent clients); the reason is given.
-    { file: "clients.test.ts", text: "return t.skip(`SKIPPED: ${refusal.why}`)" },
     // The nested run as nobody does not run the newcomer file again: nothing is missing.
     { file: "newcomer.test.ts", text: "{ skip: nested }" },
   ];
-  const sources = ["test", join("test", "support")].flatMap((dir) =>
-    readdirSync(join(REPO_ROOT, dir))
-      .filter((name) => name.endsWith(".ts") && name !== "requirements.ts")
-      .map((name) => ({ file: name, text: readFileSync(join(REPO_ROOT, dir, name), "utf8") })),
-  );
-  const offending: string[] = [];
-  for (const { file, text } of sources) {
-    text.split("\n").forEach((line, i) => {
-      if (!/\.skip\(|\bskip:\s/.test(line)) return;
-      if (allowed.some((a) => a.file === file && line.includes(a.text))) return;
-      if (file === "requirements.test.ts") return;
-      offending.push(`${file}:${i + 1}: ${line.trim()}`);
-    });
+  const sources = readTestSources(join(REPO_ROOT, "test"));
+  assert.ok(sources.some((s) => s.file.startsWith("support/")) && sources.some((s) => s.file.startsWith("fixtures/")), "subfolders are read");
+  assert.deepEqual(findSilentSkips(sources, allowed), []);
+});
+
+test("the skip scanner sees skips in subfolders and early returns that skip without saying", () => {
+  const requirements = { file: "support/requirements.ts", text: "export function skipOrFail(t, kind, why) { t.skip(why); }" };
+  const helpers = {
+    file: "support/helpers.ts",
+    text: `
+      import { skipOrFail } from "./requirements.js";
+      export function tls(t) { if (openssl) return cert(); skipOrFail(t, "clients", "no openssl"); return undefined; }
+      export const cannotRun = (t, paths) => tls(t) === undefined;
+      export function compute() { return undefined; }
+    `,
+  };
+  const scan = (file: string, text: string): string[] => findSilentSkips([requirements, helpers, { file, text }]).map((line) => line.replace(/:\s.*$/, ""));
+  // Skips of their own, in subfolders at any depth.
+  assert.deepEqual(scan("support/sneaky.ts", "export function sneaky(t) {\n  t.skip('nothing here');\n}"), ["support/sneaky.ts:2"]);
+  assert.deepEqual(scan("fixtures/deep/cases.ts", "test.skip('later', () => {});"), ["fixtures/deep/cases.ts:1"]);
+  assert.deepEqual(scan("fixtures/deep/cases.ts", "describe('x', { todo: true }, () => {});"), ["fixtures/deep/cases.ts:1"]);
+  // Early returns that say nothing: the test passes unchecked.
+  assert.deepEqual(scan("a.test.ts", "test('kvm', () => {\n  if (!existsSync('/dev/kvm')) return;\n  assert.ok(run());\n});"), ["a.test.ts:2"]);
+  assert.deepEqual(scan("a.test.ts", "test('x', (t) => {\n  const c = compute();\n  if (c === undefined) return;\n  assert.ok(c);\n});"), ["a.test.ts:3"]);
+  assert.deepEqual(scan("a.test.ts", "test('x', async (t) => {\n  await t.test('sub', () => {\n    for (const x of xs) {\n      if (x) return;\n    }\n    assert.ok(1);\n  });\n});"), ["a.test.ts:4"]);
+  assert.deepEqual(scan("a.test.ts", "it('x', function () {\n  if (slow) { return; }\n  assert.ok(1);\n});"), ["a.test.ts:2"]);
+  // Early returns after a skip helper said why, or after checking something: not silent.
+  for (const body of [
+    "const c = tls(t);\n  if (c === undefined) return;\n  assert.ok(c);",
+    "if (cannotRun(t, paths)) return;\n  assert.ok(1);",
+    "if (!found) return skipOrFail(t, 'reference', 'no python');\n  assert.ok(1);",
+    "if (done) {\n    assert.equal(status, 0);\n    return;\n  }\n  assert.ok(1);",
+    "[1, 2].forEach((x) => {\n    if (x) return;\n  });\n  assert.ok(1);",
+    "assert.ok(1);\n  return;",
+  ]) {
+    assert.deepEqual(scan("b.test.ts", `test('ok', (t) => {\n  ${body}\n});`), [], body);
   }
-  assert.deepEqual(offending, []);
 });

@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { REPO_ROOT } from "./support/reference.ts";
 import { reachableFiles, sourceFiles } from "./support/src-references.ts";
-import { EXAMPLE_CONF, EXAMPLE_DIGESTS, makeExampleStore, type ExampleStore } from "./support/example-store.ts";
+import { EXAMPLE_CONF, makeExampleStore, type ExampleStore } from "./support/example-store.ts";
+import { readExampleGolden } from "./support/golden-example.ts";
 import { runCli } from "../src/cli/run.ts";
 import type { CliIo } from "../src/cli/io.ts";
 import type { ImageTestHooks } from "../src/image/types.ts";
@@ -94,5 +95,5 @@ for (const [name, args] of [
 test("the image written with hooks in the io is the example's", async () => {
   const out = join(work, "checked.tar");
   assert.equal(await runCli(["--quiet", "--root", store.root, "-o", out, EXAMPLE_CONF], ioWithHooks([])), 0);
-  assert.ok(readFileSync(out).includes(Buffer.from(`${EXAMPLE_DIGESTS.image}.json`)), "the example's image id");
+  assert.ok(readFileSync(out).includes(Buffer.from(`${readExampleGolden("conf").digests.image}.json`)), "the example's image id");
 });

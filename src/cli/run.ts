@@ -1,8 +1,8 @@
 /**
  * The command line: the router (digest and verify to audit-command.ts, push
  * and oci to publish-command.ts) and the image command itself: parsing,
- * one-line errors, --output's write-then-rename, and a quiet exit when the
- * reader of stdout goes away.  Separate from cli.ts so tests can run it in
+ * one-line errors, and a quiet exit when the reader of stdout goes away
+ * (--output's write-then-rename is output-file.ts's).  Separate from cli.ts so tests can run it in
  * one process.  The image is prepared by prepareImageAsync, the library's own:
  * no test hook is reachable from here (the fault tests build their runner
  * from runImageCommand and image/image.ts's hooked preparation, in

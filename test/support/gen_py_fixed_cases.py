@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Regenerate the Python-produced expectations embedded in the fixed-case
-tests of test/py-json.test.ts and test/py-repr.test.ts.
+"""Regenerate the Python-produced expectations of the fixed-case tests:
+test/fixtures/py-json/*.json (read by test/py-json.test.ts) and the block
+embedded in test/py-repr.test.ts.
 
 Usage (from the repository root):
 
@@ -11,9 +12,11 @@ PYENV_VERSIONS_DIR (default /root/.pyenv/versions) compute the expected
 result: json.loads + json.dumps(indent=...) + repr for the JSON cases (on
 3.8, 3.11 and 3.13, whose error texts differ), float.__repr__ for the float
 cases, repr() for the str/list cases (all six versions: their Unicode
-databases differ).  The results replace the text between the
-"// BEGIN GENERATED" and "// END GENERATED" markers of each test file.
-Nothing in those blocks is written by hand.
+databases differ).  The JSON results are written to
+test/fixtures/py-json/ (each file names this script and the interpreters'
+versions); the repr results replace the text between the
+"// BEGIN GENERATED" and "// END GENERATED" markers of test/py-repr.test.ts.
+Nothing in those files or that block is written by hand.
 """
 import glob
 import json
@@ -83,9 +86,9 @@ REPR_LISTS = [
 ]
 
 PROBE = r"""
-import json, struct, sys
+import json, platform, struct, sys
 task = json.loads(sys.stdin.read())
-out = {}
+out = {"version": platform.python_version()}
 
 def outcome(fn):
     try:
@@ -140,6 +143,23 @@ def float_bits(x):
     return struct.pack(">d", x).hex()
 
 
+def write_fixture(name, interpreters, cases):
+    """test/fixtures/py-json/NAME: where the cases come from, then one case per line."""
+    path = os.path.join(ROOT, "test", "fixtures", "py-json", name)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    head = {
+        "generated_by": "python3 test/support/gen_py_fixed_cases.py (do not edit by hand: add inputs to the script and rerun it)",
+        "interpreters": interpreters,
+    }
+    lines = ["{"] + [f"  {lit(k)}: {lit(v)}," for k, v in head.items()] + ['  "cases": [']
+    lines += [f"    {lit(case)}," for case in cases]
+    lines[-1] = lines[-1].rstrip(",")
+    lines += ["  ]", "}"]
+    with open(path, "w", encoding="ascii", newline="\n") as f:
+        f.write("\n".join(lines) + "\n")
+    print(f"wrote {path}")
+
+
 def replace_block(path, body):
     with open(path, encoding="utf-8") as f:
         text = f.read()
@@ -157,24 +177,23 @@ def main():
     bits = [float_bits(x) for x in FLOATS]
 
     json_results = {v: run(interpreter(versions_dir, v), {"json": JSON_INPUTS, "dumps": DUMPS_INPUTS, "floats": bits}) for v in JSON_VERSIONS}
-    lines = ["const JSON_CASES: readonly JsonCase[] = ["]
-    for i, doc in enumerate(JSON_INPUTS):
-        lines.append(f"  {{ input: {lit(doc)}, expect: {{")
-        for v in JSON_VERSIONS:
-            lines.append(f"    {lit(v)}: {lit(json_results[v]['json'][i])},")
-        lines.append("  } },")
-    lines.append("];")
+    json_versions = {v: json_results[v]["version"] for v in JSON_VERSIONS}
+    write_fixture(
+        "json-cases.json",
+        json_versions,
+        [{"input": doc, "expect": {v: json_results[v]["json"][i] for v in JSON_VERSIONS}} for i, doc in enumerate(JSON_INPUTS)],
+    )
     base = json_results["3.11"]
-    lines.append("const DUMPS_CASES: readonly DumpsCase[] = [")
-    for i, (doc, indent) in enumerate(DUMPS_INPUTS):
-        lines.append(f"  {{ input: {lit(doc)}, indent: {indent}, expect: {lit(base['dumps'][i]['ok'])} }},")
-    lines.append("];")
-    lines.append("const FLOAT_CASES: readonly FloatCase[] = [")
-    for i, b in enumerate(bits):
-        f = base["floats"][i]
-        lines.append(f"  {{ bits: {lit(b)}, repr: {lit(f['repr'])}, json: {lit(f['json'])} }},")
-    lines.append("];")
-    replace_block(os.path.join(ROOT, "test", "py-json.test.ts"), "\n".join(lines) + "\n")
+    write_fixture(
+        "dumps-cases.json",
+        {"3.11": json_versions["3.11"]},
+        [{"input": doc, "indent": indent, "expect": base["dumps"][i]["ok"]} for i, (doc, indent) in enumerate(DUMPS_INPUTS)],
+    )
+    write_fixture(
+        "float-cases.json",
+        {"3.11": json_versions["3.11"]},
+        [{"bits": b, "repr": base["floats"][i]["repr"], "json": base["floats"][i]["json"]} for i, b in enumerate(bits)],
+    )
 
     repr_results = {v: run(interpreter(versions_dir, v), {"repr": REPR_STRINGS, "lists": REPR_LISTS}) for v in ALL_VERSIONS}
     lines = ["const STR_CASES: readonly ReprCase<string>[] = ["]

@@ -30,3 +30,28 @@ export class Prng {
     return item;
   }
 }
+
+/** Where a differential test's seed came from. */
+export type SeedOrigin = "from SLI_SEED" | "fixed for CI" | "drawn for this run";
+
+/**
+ * The seed of a differential test: SLI_SEED when set (to repeat a run), the
+ * test's fixed `ciSeed` under CI=true (a CI run is repeatable, and fails
+ * only on a change), else a new one per run (local runs explore).  The
+ * test prints it with its origin (in its name), so any run can be repeated.
+ */
+export function differentialSeed(ciSeed: number, env: NodeJS.ProcessEnv = process.env, draw: () => number = Math.random): { seed: number; origin: SeedOrigin } {
+  const given = env["SLI_SEED"];
+  if (given !== undefined && given !== "") {
+    const seed = Number(given);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new Error(`SLI_SEED=${JSON.stringify(given)}: not a seed (a non-negative integer)`);
+    return { seed, origin: "from SLI_SEED" };
+  }
+  if (env["CI"] === "true" || env["CI"] === "1") return { seed: ciSeed, origin: "fixed for CI" };
+  return { seed: Math.floor(draw() * 2 ** 31), origin: "drawn for this run" };
+}
+
+/** How a test names its seed: `SLI_SEED=123, fixed for CI`. */
+export function describeSeed({ seed, origin }: { seed: number; origin: SeedOrigin }): string {
+  return `SLI_SEED=${seed}, ${origin}`;
+}

@@ -1,9 +1,10 @@
 /**
  * Regenerates golden/layers/ and golden/images/ from the reference:
- * `npm run golden` (or `npm run golden -- layers|images|current|nix`;
- * current, the current nixpkgs script's goldens, needs
- * SLI_CURRENT_REFERENCE=<script>; nix, that script on the closure a real Nix
- * builds from test/nix/closure.nix, needs it too, and Nix)
+ * `npm run golden` (or `npm run golden -- layers|images|current|example|nix`;
+ * current, the current nixpkgs script's goldens, and example, the example
+ * store's images by both scripts, need SLI_CURRENT_REFERENCE=<script>; nix,
+ * that script on the closure a real Nix builds from test/nix/closure.nix,
+ * needs it too, and Nix)
  * (root, python interpreters under /root/.pyenv/versions, unshare).
  * Slow part: the 8 GiB sparse case, run under 3.8 and 3.11 only.
  */
@@ -11,12 +12,12 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { PYTHON_VERSIONS } from "../../src/profile/python.ts";
 import type { PythonVersion } from "../../src/py/version.ts";
 import { LAYER_CASES, STORES } from "../fixtures/layer-fixtures.ts";
 import { buildTree } from "./tree-spec.ts";
-import { currentReference, currentReferenceUnavailable, pythonFor, referenceUnavailable, runCurrentReferenceImage, runReferenceImage, runReferenceLayers, type ProcessResult } from "./reference.ts";
+import { currentReference, currentReferenceUnavailable, pythonFor, REPO_ROOT, referenceUnavailable, runCurrentReferenceImage, runReferenceImage, runReferenceLayers, type ProcessResult } from "./reference.ts";
 import { CURRENT_CASES, CURRENT_STORE } from "../fixtures/current-fixtures.ts";
 import { CURRENT_GOLDEN_DIR } from "./golden-current.ts";
 import { IMAGE_CASES, IMAGE_STORE } from "../fixtures/image-fixtures.ts";
@@ -25,6 +26,8 @@ import { LAYER_GOLDEN_DIR, type LayerManifest } from "./golden-layers.ts";
 import { currentFixturesText, imageFixturesText, layerFixturesText } from "./fixture-descriptions.ts";
 import type { TreeEntry } from "./tree-spec.ts";
 import { NIX_GOLDEN_DIR, allPaths, buildClosure, checkRebuildsIdentical, narHashes, nixConfs, nixSystem, nixUnavailable, nixVersion, readNixManifest, type NixGoldenManifest } from "./nix.ts";
+import { makeExampleStore } from "./example-store.ts";
+import { EXAMPLE_CASES, EXAMPLE_GOLDEN_DIR, exampleInputs, type ExampleManifest } from "./golden-example.ts";
 
 /** Profiles whose tarfile bytes differ (3.8 vs the rest) are enough for the slow 8 GiB case. */
 const HUGE_PROFILES: readonly PythonVersion[] = ["3.8", "3.11"];
@@ -220,7 +223,39 @@ function regenerateNix(): void {
   }
 }
 
+/**
+ * golden/example/: the example store (example/, copied with Nix's modes) as
+ * the 2020 reference writes conf.json and the current script
+ * conf-current.json (SLI_CURRENT_REFERENCE), under CPython 3.13, TZ=UTC.
+ */
+function regenerateExample(): void {
+  const problem = currentReferenceUnavailable();
+  if (problem !== undefined) throw new Error(`cannot regenerate golden/example: ${problem}`);
+  const store = makeExampleStore("golden-example");
+  try {
+    mkdirSync(EXAMPLE_GOLDEN_DIR, { recursive: true });
+    for (const file of readdirSync(EXAMPLE_GOLDEN_DIR)) rmSync(join(EXAMPLE_GOLDEN_DIR, file));
+    const manifest: Partial<ExampleManifest> = {};
+    for (const example of EXAMPLE_CASES) {
+      const python = pythonFor(example.python);
+      if (python === undefined) throw new Error(`python ${example.python} not found`);
+      const result = example.script === "2020" ? runReferenceImage(python, store.root, example.conf, "UTC") : runCurrentReferenceImage(python, store.root, [], example.conf);
+      if (result.status !== 0) throw new Error(`the ${example.script} script failed on ${example.conf} (exit ${result.status}): ${result.stderr}`);
+      const base = `${example.name}.${example.python}`;
+      writeFileSync(join(EXAMPLE_GOLDEN_DIR, `${base}.tar`), result.stdout);
+      writeFileSync(join(EXAMPLE_GOLDEN_DIR, `${base}.stderr`), result.stderr);
+      manifest[example.name] = { conf: relative(REPO_ROOT, example.conf), script: example.script, python: example.python, image: `${base}.tar`, stderr: `${base}.stderr` };
+      process.stderr.write(`example ${example.name}: ${result.stdout.length} bytes\n`);
+    }
+    writeFileSync(join(EXAMPLE_GOLDEN_DIR, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+    writeFileSync(join(EXAMPLE_GOLDEN_DIR, "inputs.json"), JSON.stringify(exampleInputs(), null, 2) + "\n");
+  } finally {
+    store.remove();
+  }
+}
+
 function main(what: string | undefined): void {
+  if (what !== undefined && !["layers", "images", "current", "example", "nix"].includes(what)) throw new Error(`npm run golden -- ${what}: expected layers, images, current, example or nix`);
   // golden/nix/ reads the real /nix/store: no with-store needed.
   if (what === "nix") return regenerateNix();
   const problem = referenceUnavailable();
@@ -230,6 +265,8 @@ function main(what: string | undefined): void {
   // The current script is public code kept outside the repository: only with SLI_CURRENT_REFERENCE.
   if (what === "current" || (what === undefined && currentReferenceUnavailable() === undefined)) regenerateCurrent();
   else if (what === undefined) process.stderr.write(`golden/current/ left as it is: ${currentReferenceUnavailable()}\n`);
+  if (what === "example" || (what === undefined && currentReferenceUnavailable() === undefined)) regenerateExample();
+  else if (what === undefined) process.stderr.write(`golden/example/ left as it is: ${currentReferenceUnavailable()}\n`);
   if (what === undefined && nixGoldenUnavailable() === undefined) regenerateNix();
   else if (what === undefined) process.stderr.write(`golden/nix/ left as it is: ${nixGoldenUnavailable()}\n`);
 }

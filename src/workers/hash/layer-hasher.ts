@@ -265,7 +265,7 @@ let placement: HashPlacement | undefined;
 
 /**
  * Decided once per process: workers unless SLI_HASH_PLACEMENT=thread.
- * Measured on a CPU with SHA instructions (README, issue 15): on an idle
+ * Measured on a CPU with SHA instructions (docs/benchmarks.md): on an idle
  * machine the workers are about 10% faster; with the other core busy the
  * walking thread was; the thread always saves the workers' 33 MB.  Without
  * SHA instructions sha256 is the slow part and a worker halves a pass.  So
