@@ -121,7 +121,10 @@ function lookupBelow(prefix: Buffer, path: Uint8Array, followLast: boolean): Buf
 /**
  * Where a symlink the walk met at `fsPath` (a path pathInRoot gave, or below
  * one) leads, by the same rule: below DIR/nix it stands at /nix/..., anywhere
- * else where it is.  Throws as pathInRoot does.
+ * else where it is.  (A store path that names DIR/nix/... by this machine's
+ * path, which only the current script's store_dir allows, is taken at /nix
+ * too: only a relative link climbing above /nix could tell.)  Throws as
+ * pathInRoot does.
  */
 export function linkTargetInRoot(fsPath: string | Uint8Array, root: string): Buffer {
   const prefix = rootPrefix(root);
