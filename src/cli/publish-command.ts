@@ -44,7 +44,7 @@ oci   writes an OCI image layout to DIR (oci-layout, index.json, blobs/sha256/):
 
 options:
   --python VERSION     CPython whose bytes to reproduce: ${PYTHON_VERSIONS.join(", ")} (default ${DEFAULT_PYTHON})
-  --root DIR           read /nix/store/... from DIR/nix/store/...
+  --root DIR           read /nix/... from DIR/nix/..., as if DIR/nix were mounted on /nix
   --format oci|docker  manifest format: OCI (default) or Docker schema 2
   --tag TAG            the tag to push (push) or the index.json ref name (oci), whatever
                        IMAGE-REF or repo_tag say

@@ -39,7 +39,10 @@ options:
                      uname, gname).  Default: detected from the conf's keys (none of
                      those: 2020; all: current; some: refused)
   -t, --repo_tag TAG the current script's option: replaces the conf's repo_tag (empty: kept)
-  --root DIR         read /nix/store/... from DIR/nix/store/... (names in the image are unchanged)
+  --root DIR         read /nix/... from DIR/nix/..., as if DIR/nix were mounted on /nix:
+                     store paths, customisation layer and from_image alike, symlinks and
+                     .. resolved as there, other paths read where they are (names in the
+                     image are unchanged)
   -o, --output FILE  write the image to FILE instead of stdout: FILE is replaced only
                      once the image is complete, and left untouched otherwise
                      (a FIFO or a device such as /dev/null is written in place)
