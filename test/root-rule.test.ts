@@ -294,20 +294,26 @@ function agreesWithReference(c: Case, kind: Kind, script: string): string | unde
   return reference.stdout.equals(run.stdout) ? undefined : `${kind}: our image differs from the reference's (${run.stdout.length} and ${reference.stdout.length} bytes)`;
 }
 
-const SCRIPTS = {
-  "2020": { script: (): string => join(REFERENCE_DIR, "stream_layered_image.py"), unavailable: (): string | undefined => referenceUnavailable(), skip: (t: { skip(message?: string): void }, why: string) => skipOrFail(t, "reference", why) },
-  current: { script: (): string => currentReference()!, unavailable: (): string | undefined => currentReferenceUnavailable(), skip: (t: { skip(message?: string): void }, why: string) => skipOptional(t, why) },
-} as const;
+/** The script of each generation, or why it cannot run here. */
+function referenceScript(generation: "2020" | "current"): { script: string } | { why: string } {
+  const why = generation === "2020" ? referenceUnavailable() : currentReferenceUnavailable();
+  if (why !== undefined) return { why };
+  if (pythonFor("3.13") === undefined) return { why: "python 3.13 not found" };
+  return { script: generation === "2020" ? join(REFERENCE_DIR, "stream_layered_image.py") : currentReference()! };
+}
 
 for (const generation of ["2020", "current"] as const) {
   const kinds = KINDS.filter((kind) => confFor(kind, "").generation === generation);
-  const { script, unavailable, skip } = SCRIPTS[generation];
   describe(`--root cases under with-store: the ${generation} script agrees (${kinds.join("; ")})`, () => {
     for (const c of CASES) {
       test(c.name, (t) => {
-        const why = unavailable() ?? (pythonFor("3.13") === undefined ? "python 3.13 not found" : undefined);
-        if (why !== undefined) return skip(t, `the ${generation} script: ${why}`);
-        const problems = kinds.flatMap((kind) => agreesWithReference(c, kind, script()) ?? []);
+        const reference = referenceScript(generation);
+        if ("why" in reference) {
+          // The 2020 reference is required in CI; the current one never is.
+          const why = `the ${generation} script: ${reference.why}`;
+          return generation === "2020" ? skipOrFail(t, "reference", why) : skipOptional(t, why);
+        }
+        const problems = kinds.flatMap((kind) => agreesWithReference(c, kind, reference.script) ?? []);
         assert.deepEqual(problems, []);
       });
     }
