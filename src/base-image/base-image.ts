@@ -27,6 +27,7 @@ import { parsePythonJson } from "../py/json/json.ts";
 import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "../py/value.ts";
 import type { PythonVersion } from "../py/version.ts";
 import { profileFor } from "../profile/python.ts";
+import { pathInRoot } from "../store/root.ts";
 
 /** The base image cannot be used: one line naming the file and what is wrong. */
 export class BaseImageError extends Error {
@@ -220,8 +221,14 @@ export interface OpenedBaseImage {
  * thread at once.
  */
 export function openBaseImage(from: string, root: string | undefined, python: PythonVersion): OpenedBaseImage {
-  // --root stands for /nix (what with-store mounts): a base image in the store is read below it, any other path as is.
-  const path = root !== undefined && from.startsWith("/nix/") ? Buffer.concat([Buffer.from(root.replace(/\/+$/, "")), fsEncode(from)]) : fsEncode(from);
+  // The --root rule (store/root.ts), as tarfile.open's open() follows it.
+  const bytes = fsEncode(from);
+  let path: Buffer;
+  try {
+    path = pathInRoot(bytes, root, { followLast: true });
+  } catch (error) {
+    throw new BaseImageError(from, `cannot open it: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+  }
   const archive = openArchive(path, from);
   const release = (): void => {
     if ("fd" in archive) closeSync(archive.fd);

@@ -120,7 +120,11 @@ export const OPTIONS = {
   root: valueOption({
     value: "DIR",
     commands: ALL,
-    help: "read /nix/store/... from DIR/nix/store/... (names in the image are unchanged)",
+    help:
+      "read /nix/... from DIR/nix/..., as if DIR/nix were mounted on /nix:\n" +
+      "store paths, customisation layer and from_image alike, symlinks and\n" +
+      ".. resolved as there, other paths read where they are (names in the\n" +
+      "image are unchanged)",
   }),
   output: valueOption({
     short: "o",

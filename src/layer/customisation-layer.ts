@@ -7,19 +7,28 @@ import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
 import { CannotArchiveError } from "../store/errors.ts";
 import { pyStrip } from "../py/strip.ts";
 import { fsEncode, strFacts } from "../py/fsname.ts";
+import { pathInRoot } from "../store/root.ts";
 
-/** The file behind a conf path (a Python str: lone surrogates are raw bytes), below the root if any. */
-function fsPathOf(path: string, root: string | undefined): Buffer {
-  const bytes = fsEncode(path);
-  if (root === undefined) return bytes;
-  return Buffer.concat([Buffer.from(root.replace(/\/+$/, "")), Buffer.from(path.startsWith("/") ? "" : "/"), bytes]);
+/** `os.path.join(directory, name)` for a relative `name`: one slash between them unless there is one already. */
+function joinPath(directory: string, name: string): string {
+  return directory === "" || directory.endsWith("/") ? directory + name : `${directory}/${name}`;
+}
+
+/**
+ * The file behind a conf path's bytes (fsencoded: lone surrogates are raw
+ * bytes), found by the --root rule (store/root.ts) if there is a root; open()
+ * follows a symlink as the last component.  Throws an fs error (`code`).
+ */
+function fsPathOf(path: Buffer, root: string | undefined): Buffer {
+  return pathInRoot(path, root, { followLast: true });
 }
 
 /** `open(checksum_path).read().strip()`, asserted to be 64 characters. */
-function readCustomisationChecksum(file: Buffer, shownAs: string): string {
+function readCustomisationChecksum(shownAs: string, root: string | undefined): string {
+  const path = fsEncode(shownAs);
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(readFileSync(file));
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(readFileSync(fsPathOf(path, root)));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== undefined) throw CannotArchiveError.fromFsError(shownAs, "read", error);
     throw new CannotArchiveError(JSON.stringify(shownAs), "not valid UTF-8 text", { cause: error });
@@ -49,9 +58,15 @@ export function openCustomisationTar(layer: Pick<CustomisationLayer, "tarPath" |
 }
 
 export function checkCustomisationLayer(customisation: string, root: string | undefined): CustomisationLayer {
-  const checksum = readCustomisationChecksum(fsPathOf(`${customisation}/checksum`, root), `${customisation}/checksum`);
-  const tarShownAs = `${customisation}/layer.tar`;
-  const tarPath = fsPathOf(tarShownAs, root);
+  const checksum = readCustomisationChecksum(joinPath(customisation, "checksum"), root);
+  const tarShownAs = joinPath(customisation, "layer.tar");
+  const tarBytes = fsEncode(tarShownAs);
+  let tarPath: Buffer;
+  try {
+    tarPath = fsPathOf(tarBytes, root);
+  } catch (error) {
+    throw CannotArchiveError.fromFsError(tarShownAs, "open", error);
+  }
   const fd = openCustomisationTar({ tarPath, tarShownAs });
   let size: number;
   try {

@@ -7,26 +7,21 @@
 import { statSync, type Stats } from "node:fs";
 import { CannotArchiveError, displayPath } from "./errors.ts";
 import { strerror } from "../py/errno.ts";
-import { fsEncode } from "../py/fsname.ts";
 import type { RglobLinkStats } from "../profile/python.ts";
-import { resolveInRoot } from "./resolve-in-root.ts";
+import { linkTargetInRoot } from "./root.ts";
 
 /** Where a symlink leads (stat() through it), or the errno code that stat() fails with. */
 export type LinkTarget = { readonly fsPath: string | Buffer; readonly stat: Stats } | { readonly code: string };
 
 /**
  * `os.stat(link)` as the reference sees it: below a root directory the link
- * is resolved inside the root, so absolute targets like /nix/store/x stay in
- * the store, and a failing component gives the kernel's errno for it.
+ * is followed by the --root rule (root.ts), so absolute targets like
+ * /nix/store/x stay in DIR, and a failing component gives the kernel's errno
+ * for it.
  */
-export function statThroughLink(fsPath: string | Buffer, name: string, root: string | undefined): LinkTarget {
-  let target = fsPath;
-  if (root !== undefined) {
-    const resolved = resolveInRoot(root, fsEncode(name));
-    if ("code" in resolved) return resolved;
-    target = resolved.path;
-  }
+export function statThroughLink(fsPath: string | Buffer, root: string | undefined): LinkTarget {
   try {
+    const target = root === undefined ? fsPath : linkTargetInRoot(fsPath, root);
     return { fsPath: target, stat: statSync(target) };
   } catch (error) {
     return { code: (error as NodeJS.ErrnoException).code ?? String(error) };

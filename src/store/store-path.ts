@@ -1,9 +1,11 @@
 /**
- * A conf's store path as the script takes it: where it is read from (below
- * --root if given) and the member name it gets (`PurePosixPath`, gettarinfo's
- * stripped slashes, `append_root`).
+ * A conf's store path as the script takes it: where it is read from (by the
+ * --root rule of root.ts if given) and the member name it gets
+ * (`PurePosixPath`, gettarinfo's stripped slashes, `append_root`).
  */
 import { fsDecode, fsEncode } from "../py/fsname.ts";
+import { CannotArchiveError } from "./errors.ts";
+import { pathInRoot } from "./root.ts";
 
 /**
  * `str(pathlib.PurePosixPath(path))`: repeated slashes and "." components
@@ -27,12 +29,18 @@ export interface StorePathLocation {
  * back, so the name is "/" + the normalised path without its leading slashes.
  * The name keeps the str as given (lone surrogates stay lone even where their
  * bytes would decode differently); the file system sees its fsencode bytes.
- * With a root directory, the same path is read below it instead of below "/".
+ * With a root directory, the normalised path is found by the --root rule
+ * (root.ts), its last component not followed (gettarinfo lstat()s it); a
+ * lookup that fails is the lstat() failing (CannotArchiveError).
  */
 export function locateStorePath(path: string | Uint8Array, root?: string): StorePathLocation {
   const normalised = purePosixPath(typeof path === "string" ? path : fsDecode(path));
   const relative = normalised.replace(/^\/+/, "");
   const name = `/${relative}`;
-  if (root === undefined) return { fsPath: fsEncode(normalised), name };
-  return { fsPath: Buffer.concat([Buffer.from(root.replace(/\/+$/, "")), fsEncode(name)]), name };
+  const bytes = fsEncode(normalised);
+  try {
+    return { fsPath: pathInRoot(bytes, root, { followLast: false }), name };
+  } catch (error) {
+    throw CannotArchiveError.fromFsError(name, "lstat", error);
+  }
 }

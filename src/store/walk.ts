@@ -51,7 +51,7 @@ function lstat(fsPath: string | Buffer, name: string): Stats {
  * False for dangling links too; an error the chosen CPython lets out throws).
  */
 function symlinkedDirectory(fsPath: string | Buffer, name: string, options: WalkOptions): string | Buffer | undefined {
-  const target = statThroughLink(fsPath, name, options.root);
+  const target = statThroughLink(fsPath, options.root);
   if ("code" in target) {
     checkStorePathLink(target.code, name, options.rglobLinkStats);
     return undefined;
@@ -101,7 +101,7 @@ function* walkChildren(dirFsPath: string | Buffer, dirName: string, options: Wal
     const entryName = childName(dirName, name);
     const entry: WalkedEntry = { fsPath, name: entryName, stat: lstat(fsPath, entryName) };
     if (followsLinks && entry.stat.isSymbolicLink()) {
-      const target = statThroughLink(fsPath, entryName, options.root);
+      const target = statThroughLink(fsPath, options.root);
       if ("code" in target) checkChildLink(target.code, entryName, dirName, options.rglobLinkStats);
     }
     yield entry;
