@@ -165,22 +165,25 @@ function reference(store: Store): string {
   return `${TIME} '${WITH_STORE}' '${store.root}' -- python3 '${join(REFERENCE_DIR, "stream_layered_image.py")}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
 }
 
+/** `node` may be a shell prefix: `env SLI_HASH_PLACEMENT=thread /path/to/node`. */
 function ours(store: Store, node = "node", cli = CLI): string {
-  return `${TIME} '${node}' '${cli}' --root '${store.root}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
+  return `${TIME} ${node} '${cli}' --root '${store.root}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
 }
 
 /**
  * More rows of our CLI, measured in the same rounds: SLI_BENCH_BASELINE
  * names another checkout's dist/cli.js (a before/after comparison), and
- * SLI_BENCH_NODES lists `LABEL=PATH-TO-NODE,...` (each supported Node).
+ * SLI_BENCH_NODES lists `LABEL=COMMAND;...`, COMMAND a Node's path or a
+ * shell prefix ending with one (`env SLI_HASH_PLACEMENT=thread /path/node`):
+ * each supported Node, and the memory levers under each.
  */
 function moreRows(store: Store): Record<string, string> {
   const rows: Record<string, string> = {};
   const baseline = process.env["SLI_BENCH_BASELINE"];
   if (baseline !== undefined && baseline !== "") rows["baseline"] = ours(store, "node", baseline);
-  for (const item of (process.env["SLI_BENCH_NODES"] ?? "").split(",").filter((text) => text !== "")) {
-    const [label, node] = item.split("=") as [string, string];
-    rows[`ours, Node ${label}`] = ours(store, node);
+  for (const item of (process.env["SLI_BENCH_NODES"] ?? "").split(";").filter((text) => text.trim() !== "")) {
+    const equals = item.indexOf("=");
+    rows[`ours, ${item.slice(0, equals).trim()}`] = ours(store, item.slice(equals + 1).trim());
   }
   return rows;
 }

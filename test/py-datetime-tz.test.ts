@@ -55,7 +55,7 @@ function etcLocaltimeIsUtc(): boolean {
 
 /** Run with TZ unset: each wall time's stamp in the zone resolved explicitly, and in the process's zone. */
 const TZ_UNSET_CHILD = `
-const { parseCreated, resolveLocalTimeZone, timestampSeconds } = await import(${JSON.stringify(new URL("../src/py/datetime/datetime.ts", import.meta.url).href)});
+const { parseCreated, resolveLocalTimeZone, timestampSeconds } = await import(${JSON.stringify(new URL("../src/py/datetime/datetime.js", import.meta.url).href)});
 const walls = JSON.parse(process.argv[1]);
 const zone = resolveLocalTimeZone({ TZ: process.env.TZ, TZDIR: process.env.TZDIR });
 process.stdout.write(JSON.stringify({
