@@ -9,7 +9,9 @@
  * --scale adds a store of many small entries and one 8 GiB sparse file.
  * Then the publish line (bench/publish.ts): push vs the skopeo pipeline to a
  * local docker-registry; --publish-only runs just that, --gzip-only the gzip line,
- * --layers99-only the 99-layer line, --scale-only the scale stores.
+ * --layers99-only the 99-layer line, --stream-only both streaming lines,
+ * --scale-only the scale stores.  SLI_BENCH_BASELINE and SLI_BENCH_NODES add
+ * rows to the streaming lines (moreRows).
  *
  * Needs root (with-store), python3, GNU time, tar, openssl, docker-registry, skopeo.  The store is
  * built once under $SLI_BENCH_DIR (default /tmp/sli-bench) and reused.
@@ -327,6 +329,13 @@ async function main(): Promise<void> {
   // --publish-only: just the publish line (needs docker-registry and skopeo, not the reference).
   if (process.argv.includes("--publish-only")) {
     await benchPublish(realisticStore(), ROUNDS);
+    return;
+  }
+  // --stream-only: just the two streaming lines (3 and 99 layers), e.g. with SLI_BENCH_BASELINE or SLI_BENCH_NODES rows.
+  if (process.argv.includes("--stream-only")) {
+    const realistic = realisticStore();
+    benchStore("realistic store, 3 layers", realistic, true);
+    benchStore("realistic store, 99 layers", layered99Store(realistic), true);
     return;
   }
   // --layers99-only: just the 99-layer line.
