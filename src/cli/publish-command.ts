@@ -1,7 +1,7 @@
 /**
  * The publishing subcommands: `push CONF IMAGE-REF...` (to a registry, only
  * the layers it lacks) and `oci CONF DIR` (an OCI image layout).  Reached
- * from runCli when argv[0] names one.  The options are options.ts's, and
+ * from runCli when argv[0] names one.  The options are option-table.ts's, and
  * --python, --generation and -t apply to the conf as for the main command
  * (-t's tag is then the default tag).  Errors are one line; exit 2 for bad
  * usage or input found before anything is sent or written, 1 for a failure
@@ -18,7 +18,8 @@ import { findCredentials } from "../publish/credentials.ts";
 import { formatImageReference, isValidTag, parseImageReference, type ImageReference } from "../publish/reference.ts";
 import { pushImage, summaryCounts } from "../publish/push.ts";
 import { writeOciLayout } from "../publish/oci-layout.ts";
-import { UsageError, optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
+import { UsageError } from "./option-table.ts";
+import { optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
 
 export const PUBLISH_COMMANDS = ["push", "oci"] as const;
 export type PublishCommand = (typeof PUBLISH_COMMANDS)[number];
