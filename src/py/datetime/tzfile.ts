@@ -13,7 +13,8 @@
  *  - leap-second records ("right/" zones) shift the result and can produce
  *    a 60th second.
  */
-import { type PosixTz, parsePosixTz, posixTzOffset } from "./posix-tz.ts";
+import { type PosixTz, parsePosixTz } from "./posix-tz.ts";
+import { posixTzOffset } from "./posix-tz-offset.ts";
 
 export interface TzType {
   offset: number;
