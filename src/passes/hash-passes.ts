@@ -13,7 +13,8 @@
  */
 import { layerChunks, type EntryRecord, type LayerStyle } from "../layer/layer.ts";
 import { EntryLog } from "./entry-log.ts";
-import { acquireLayerHasher, hashPlacement, releaseLayerHasher, type LayerHasher } from "../workers/hash/layer-hasher.ts";
+import { acquireLayerHasher, hashPlacement, releaseLayerHasher } from "../workers/hash/layer-hasher.ts";
+import type { LayerHasher } from "../workers/hash/hasher.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import type { ProgressEvent } from "./progress-event.ts";
 import { YIELD, runSync, type Pause } from "../workers/pause.ts";
