@@ -14,7 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { validateConf, type ImageConf } from "../src/conf/validate.ts";
 import { parseConfText } from "../src/conf/read.ts";
-import { BaseImageError } from "../src/base-image/base-image.ts";
+import { BaseImageError } from "../src/base-image/errors.ts";
 import { prepareImage, prepareImageAsync } from "../src/image/image.ts";
 import { imageDigests } from "../src/audit/digest.ts";
 import { oracleOutcomes } from "../src/audit/oracles.ts";

@@ -1,5 +1,5 @@
 /**
- * One table of options for every command (src/cli/options.ts): each
+ * One table of options for every command (src/cli/option-table.ts): each
  * command's --help lists the options the table gives it; an unknown option
  * is one line in every command, with the closest of that command's options;
  * an option of another command is named as such; --python, --generation, -t
@@ -14,7 +14,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { COMMANDS, OPTIONS, suggestOption, type Command, type OptionName } from "../src/cli/options.ts";
+import { COMMANDS, OPTIONS, type Command, type OptionName } from "../src/cli/option-table.ts";
+import { suggestOption } from "../src/cli/options.ts";
 import { runOurCliInProcess } from "./support/cli-in-process.ts";
 import { EXAMPLE_CONF, EXAMPLE_DIR, makeExampleStore, type ExampleStore } from "./support/example-store.ts";
 import { readExampleGolden } from "./support/golden-example.ts";

@@ -1,7 +1,7 @@
 /**
  * The audit subcommands, `digest CONF` and `verify CONF IMAGE`, reached from
  * runCli when argv[0] names one.  The main command's --python, --generation,
- * -t, --root and --debug (options.ts); errors are one line on stderr,
+ * -t, --root and --debug (option-table.ts); errors are one line on stderr,
  * results go to stdout.
  */
 import { createReadStream, openSync, closeSync } from "node:fs";
@@ -11,7 +11,8 @@ import { formatDigests, imageDigests } from "../audit/digest.ts";
 import { verifyImage, ImageReadError } from "../audit/verify.ts";
 import { formatVerifyResult } from "../audit/format.ts";
 import { EXIT_BAD_INPUT, EXIT_DIFFERS, EXIT_OK, type CliIo } from "./io.ts";
-import { UsageError, optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
+import { UsageError } from "./option-table.ts";
+import { optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
 
 export const AUDIT_COMMANDS = ["digest", "verify"] as const;
 export type AuditCommand = (typeof AUDIT_COMMANDS)[number];

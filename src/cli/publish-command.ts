@@ -1,7 +1,7 @@
 /**
  * The publishing subcommands: `push CONF IMAGE-REF...` (to a registry, only
  * the layers it lacks) and `oci CONF DIR` (an OCI image layout).  Reached
- * from runCli when argv[0] names one.  The options are options.ts's, and
+ * from runCli when argv[0] names one.  The options are option-table.ts's, and
  * --python, --generation and -t apply to the conf as for the main command
  * (-t's tag is then the default tag).  Errors are one line; exit 2 for bad
  * usage or input found before anything is sent or written, 1 for a failure
@@ -18,7 +18,8 @@ import { findCredentials } from "../publish/credentials.ts";
 import { formatImageReference, isValidTag, parseImageReference, type ImageReference } from "../publish/reference.ts";
 import { pushImage, summaryCounts } from "../publish/push.ts";
 import { writeOciLayout } from "../publish/oci-layout.ts";
-import { UsageError, optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
+import { UsageError } from "./option-table.ts";
+import { optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
 
 export const PUBLISH_COMMANDS = ["push", "oci"] as const;
 export type PublishCommand = (typeof PUBLISH_COMMANDS)[number];
@@ -102,9 +103,26 @@ function describeCounts(counts: ReturnType<typeof summaryCounts>, words: Partial
     .join(", ");
 }
 
+type PublishArgs = Exclude<ReturnType<typeof parsePublishArgs>, "help">;
+
+/** Where a publishing command reports: the progress display on a terminal, the log lines (none with -q), the output. */
+interface PublishOutput {
+  readonly io: CliIo;
+  readonly display: ProgressDisplay | undefined;
+  readonly log: ((line: string) => void) | undefined;
+}
+
+/** The image and what pushing it needs, read before anything is sent or written. */
+interface PublishInput {
+  readonly image: PreparedImage;
+  readonly refs: readonly ImageReference[];
+  readonly credentialsFor: (ref: ImageReference) => ReturnType<typeof findCredentials>;
+  readonly defaultTag: string;
+}
+
 /** Runs `push` or `oci` with the arguments after the command word; resolves with the exit code. */
 export async function runPublishCli(command: PublishCommand, argv: readonly string[], io: CliIo): Promise<number> {
-  let options: Exclude<ReturnType<typeof parsePublishArgs>, "help">;
+  let options: PublishArgs;
   try {
     const parsed = parsePublishArgs(command, argv);
     if (parsed === "help") {
@@ -118,66 +136,76 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
     return EXIT_BAD_INPUT;
   }
   const display = options.quiet || io.terminal !== true ? undefined : new ProgressDisplay({ write: io.stderr, columns: io.columns });
-  const log = options.quiet ? undefined : (display?.log ?? ((line: string) => io.stderr(`${line}\n`)));
+  const output: PublishOutput = { io, display, log: options.quiet ? undefined : (display?.log ?? ((line: string) => io.stderr(`${line}\n`))) };
   const report = (error: unknown): void => {
     display?.finish();
     io.stderr(`stream-layered-image: ${(error as Error).message}\n`);
     if (options.debug) io.stderr(`${(error as Error).stack}\n`);
   };
-  let image: PreparedImage;
-  let refs: ImageReference[] = [];
-  let credentialsFor: (ref: ImageReference) => ReturnType<typeof findCredentials>;
-  let defaultTag: string;
+  let input: PublishInput;
   try {
-    if (command === "push") refs = options.targets.map(parseImageReference);
-    const conf = readImageConf(options.conf, options);
-    defaultTag = options.tag ?? repoTagTag(conf) ?? "latest";
-    // Credentials are read before the hash passes: a bad auth file is bad input.
-    const credentials = refs.map((ref) => findCredentials(ref.registry, ref.repository, { creds: options.creds, authFile: options.authFile }));
-    credentialsFor = (ref) => credentials[refs.indexOf(ref)];
-    const digestCache = options.digestCache === undefined ? undefined : new DigestCache(options.digestCache);
-    image = prepareImage(conf, { python: options.python, root: options.root, progress: display?.event, digestCache });
+    input = readPublishInput(command, options, display);
   } catch (error) {
     report(error);
     // Not the input's fault: the hash worker thread failed.
     return error instanceof HashWorkerError ? EXIT_PUBLISH_FAULT : EXIT_BAD_INPUT;
   }
   try {
-    if (command === "oci") {
-      const summary = writeOciLayout(image, options.targets[0]!, { refName: defaultTag, format: options.format, log });
-      display?.finish();
-      const counts = summaryCounts({ ...summary, reference: "", bytesSent: 0 });
-      log?.(`Wrote ${summary.directory} (${defaultTag}): ${describeCounts(counts, { uploaded: "written", mounted: "" })}; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
-      io.stdout.write(`${summary.directory}@${summary.manifestDigest}\n`);
-      return EXIT_OK;
-    }
-    const pushed: ImageReference[] = [];
-    for (const given of refs) {
-      const ref = { ...given, tag: options.tag ?? (given.tagGiven ? given.tag : defaultTag) };
-      // Every repository this run pushed to on the same registry can lend its layers.
-      const fromRepos = [...options.fromRepos, ...pushed.filter((other) => other.registry === ref.registry).map((other) => other.repository)];
-      const summary = await pushImage(image, ref, {
-        format: options.format,
-        credentials: credentialsFor!(given),
-        tlsVerify: options.tlsVerify,
-        plainHttp: options.plainHttp,
-        fromRepos,
-        retries: options.retries,
-        retryDelayMs: options.retryDelayMs,
-        chunkSize: options.chunkSize,
-        log,
-        progress: display?.event,
-      });
-      pushed.push(ref);
-      display?.finish();
-      log?.(`Pushed ${summary.reference}: ${describeCounts(summaryCounts(summary))}; ${formatBytes(summary.bytesSent)} sent; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
-      io.stdout.write(`${formatImageReference(ref).replace(/:[^:/]+$/, "")}@${summary.manifestDigest}\n`);
-    }
+    if (command === "oci") writeOci(input, options, output);
+    else await pushAll(input, options, output);
     return EXIT_OK;
   } catch (error) {
     report(error);
     return EXIT_PUBLISH_FAULT;
   } finally {
-    image.close();
+    input.image.close();
+  }
+}
+
+/** The IMAGE-REFs, the conf, the credentials (a bad auth file is bad input) and the prepared image (its hash passes run). */
+function readPublishInput(command: PublishCommand, options: PublishArgs, display: ProgressDisplay | undefined): PublishInput {
+  const refs = command === "push" ? options.targets.map(parseImageReference) : [];
+  const conf = readImageConf(options.conf, options);
+  const defaultTag = options.tag ?? repoTagTag(conf) ?? "latest";
+  // Credentials are read before the hash passes: a bad auth file is bad input.
+  const credentials = refs.map((ref) => findCredentials(ref.registry, ref.repository, { creds: options.creds, authFile: options.authFile }));
+  const credentialsFor = (ref: ImageReference): ReturnType<typeof findCredentials> => credentials[refs.indexOf(ref)];
+  const digestCache = options.digestCache === undefined ? undefined : new DigestCache(options.digestCache);
+  const image = prepareImage(conf, { python: options.python, root: options.root, progress: display?.event, digestCache });
+  return { image, refs, credentialsFor, defaultTag };
+}
+
+/** `oci`: the layout written, its summary logged and DIR@MANIFEST-DIGEST printed. */
+function writeOci({ image, defaultTag }: PublishInput, options: PublishArgs, { io, display, log }: PublishOutput): void {
+  const summary = writeOciLayout(image, options.targets[0]!, { refName: defaultTag, format: options.format, log });
+  display?.finish();
+  const counts = summaryCounts({ ...summary, reference: "", bytesSent: 0 });
+  log?.(`Wrote ${summary.directory} (${defaultTag}): ${describeCounts(counts, { uploaded: "written", mounted: "" })}; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
+  io.stdout.write(`${summary.directory}@${summary.manifestDigest}\n`);
+}
+
+/** `push`: to each IMAGE-REF in turn, each summary logged and IMAGE-REF@MANIFEST-DIGEST printed. */
+async function pushAll({ image, refs, credentialsFor, defaultTag }: PublishInput, options: PublishArgs, { io, display, log }: PublishOutput): Promise<void> {
+  const pushed: ImageReference[] = [];
+  for (const given of refs) {
+    const ref = { ...given, tag: options.tag ?? (given.tagGiven ? given.tag : defaultTag) };
+    // Every repository this run pushed to on the same registry can lend its layers.
+    const fromRepos = [...options.fromRepos, ...pushed.filter((other) => other.registry === ref.registry).map((other) => other.repository)];
+    const summary = await pushImage(image, ref, {
+      format: options.format,
+      credentials: credentialsFor(given),
+      tlsVerify: options.tlsVerify,
+      plainHttp: options.plainHttp,
+      fromRepos,
+      retries: options.retries,
+      retryDelayMs: options.retryDelayMs,
+      chunkSize: options.chunkSize,
+      log,
+      progress: display?.event,
+    });
+    pushed.push(ref);
+    display?.finish();
+    log?.(`Pushed ${summary.reference}: ${describeCounts(summaryCounts(summary))}; ${formatBytes(summary.bytesSent)} sent; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
+    io.stdout.write(`${formatImageReference(ref).replace(/:[^:/]+$/, "")}@${summary.manifestDigest}\n`);
   }
 }

@@ -13,7 +13,8 @@
  */
 import { layerChunks, type EntryRecord, type LayerStyle } from "../layer/layer.ts";
 import { EntryLog } from "./entry-log.ts";
-import { acquireLayerHasher, hashPlacement, releaseLayerHasher, type LayerHasher } from "../workers/hash/layer-hasher.ts";
+import { acquireLayerHasher, hashPlacement, releaseLayerHasher } from "../workers/hash/layer-hasher.ts";
+import type { LayerHasher } from "../workers/hash/hasher.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import type { ProgressEvent } from "./progress-event.ts";
 import { YIELD, runSync, type Pause } from "../workers/pause.ts";
@@ -79,72 +80,117 @@ export function hashPasses(layers: readonly (readonly string[])[], mtime: bigint
 
 /** hashPasses as steps: pauses where the worker must be waited for, and after every chunk. */
 export function* hashPassSteps(layers: readonly (readonly string[])[], mtime: bigint, options: HashPassOptions): Generator<Pause, HashedLayer[]> {
-  const results: HashedLayer[] = [];
-  const waiting = layers.map((_, num) => num);
-  let running: RunningPass[] = [];
-  let failure: { num: number; error: unknown } | undefined;
-  let hashedBytes = 0;
-  // Two layers at a time keep two workers busy; hashing on this thread, one at a time is as fast.
-  const concurrency = Math.max(1, options.concurrency ?? (hashPlacement() === "worker" ? 2 : 1));
+  const run = new HashPassRun(layers, mtime, options);
   try {
     for (;;) {
-      while (running.length < concurrency && waiting.length > 0 && (failure === undefined || waiting[0]! < failure.num)) {
-        const num = waiting.shift()!;
-        let known: HashedLayer | undefined;
-        try {
-          if (options.known !== undefined) known = yield* options.known(num);
-        } catch (error) {
-          // Below any failure so far (see the loop's condition); a running pass's, of a lower layer, still comes first.
-          failure = { num, error };
-          continue;
-        }
-        if (known !== undefined) results[num] = known;
-        else running.push(yield* startPass(num, layers[num]!, mtime, options));
-      }
-      if (running.length === 0) break;
-      // The lowest layer first, unless its worker is busy and another's is not.
-      const pass = running.find((candidate) => candidate.hasher.hasRoom()) ?? running[0]!;
+      while (run.canStart()) yield* run.startNext();
+      if (run.running.length === 0) break;
+      const pass = run.nextToFeed();
       // The layer's walk asks for a buffer in this step: make sure one is free.
       yield* pass.hasher.room();
       let step: IteratorResult<Buffer>;
       try {
         step = pass.chunks.next();
       } catch (error) {
-        if (failure === undefined || pass.num < failure.num) failure = { num: pass.num, error };
-        // Layers after the failing one need not finish: their errors would come later.
-        for (const later of running.filter((other) => other.num >= pass.num)) {
-          if (later !== pass) abandon(later);
-          else releaseLayerHasher(pass.hasher);
-        }
-        running = running.filter((other) => other.num < pass.num);
+        run.failed(pass, error);
         continue;
       }
       if (step.done) {
-        const { sha256, crc32 } = yield* pass.hasher.finish();
-        releaseLayerHasher(pass.hasher);
-        running = running.filter((other) => other !== pass);
-        results[pass.num] = { sha256: sha256!, crc32, size: pass.size, entries: pass.entries };
+        yield* run.finished(pass);
         continue;
       }
-      pass.hasher.update(step.value);
-      pass.size += step.value.length;
-      hashedBytes += step.value.length;
-      const lowest = running.reduce((low, other) => (other.num < low.num ? other : low));
-      options.progress?.({
-        phase: "hashing",
-        layer: lowest.num,
-        layers: layers.length,
-        layerBytesDone: lowest.size,
-        layerBytesTotal: undefined,
-        imageBytesDone: hashedBytes,
-        imageBytesTotal: 0,
-      });
+      run.hashed(pass, step.value);
       yield YIELD;
     }
   } finally {
     // Empty unless a step threw or the steps were abandoned midway.
-    for (const pass of running) abandon(pass);
+    for (const pass of run.running) abandon(pass);
   }
-  if (failure !== undefined) throw failure.error;
-  return results;
+  if (run.failure !== undefined) throw run.failure.error;
+  return run.results;
+}
+
+/** The state of one hashPassSteps: the layers waiting, the passes running, the first failure so far. */
+class HashPassRun {
+  readonly results: HashedLayer[] = [];
+  running: RunningPass[] = [];
+  failure: { num: number; error: unknown } | undefined;
+  private readonly layers: readonly (readonly string[])[];
+  private readonly mtime: bigint;
+  private readonly options: HashPassOptions;
+  private readonly waiting: number[];
+  private readonly concurrency: number;
+  private hashedBytes = 0;
+
+  constructor(layers: readonly (readonly string[])[], mtime: bigint, options: HashPassOptions) {
+    this.layers = layers;
+    this.mtime = mtime;
+    this.options = options;
+    this.waiting = layers.map((_, num) => num);
+    // Two layers at a time keep two workers busy; hashing on this thread, one at a time is as fast.
+    this.concurrency = Math.max(1, options.concurrency ?? (hashPlacement() === "worker" ? 2 : 1));
+  }
+
+  /** Whether another layer may start: a place free, a layer waiting, and that layer below any failure. */
+  canStart(): boolean {
+    return this.running.length < this.concurrency && this.waiting.length > 0 && (this.failure === undefined || this.waiting[0]! < this.failure.num);
+  }
+
+  /** The next waiting layer: known already (the digest cache), or its pass started. */
+  *startNext(): Generator<Pause, void> {
+    const num = this.waiting.shift()!;
+    let known: HashedLayer | undefined;
+    try {
+      if (this.options.known !== undefined) known = yield* this.options.known(num);
+    } catch (error) {
+      // Below any failure so far (see canStart); a running pass's, of a lower layer, still comes first.
+      this.failure = { num, error };
+      return;
+    }
+    if (known !== undefined) this.results[num] = known;
+    else this.running.push(yield* startPass(num, this.layers[num]!, this.mtime, this.options));
+  }
+
+  /** The lowest layer first, unless its worker is busy and another's is not. */
+  nextToFeed(): RunningPass {
+    for (const pass of this.running) if (pass.hasher.hasRoom()) return pass;
+    return this.running[0]!;
+  }
+
+  /** A pass's walk threw: the first failing layer's error wins, and the layers after it stop. */
+  failed(pass: RunningPass, error: unknown): void {
+    if (this.failure === undefined || pass.num < this.failure.num) this.failure = { num: pass.num, error };
+    // Layers after the failing one need not finish: their errors would come later.
+    for (const later of this.running.filter((other) => other.num >= pass.num)) {
+      if (later !== pass) abandon(later);
+      else releaseLayerHasher(pass.hasher);
+    }
+    this.running = this.running.filter((other) => other.num < pass.num);
+  }
+
+  /** A pass's walk ended: its digests are the layer's. */
+  *finished(pass: RunningPass): Generator<Pause, void> {
+    const { sha256, crc32 } = yield* pass.hasher.finish();
+    releaseLayerHasher(pass.hasher);
+    this.running = this.running.filter((other) => other !== pass);
+    this.results[pass.num] = { sha256: sha256!, crc32, size: pass.size, entries: pass.entries };
+  }
+
+  /** A chunk of a pass's layer to its hasher, and the progress of the lowest layer running. */
+  hashed(pass: RunningPass, chunk: Buffer): void {
+    pass.hasher.update(chunk);
+    pass.size += chunk.length;
+    this.hashedBytes += chunk.length;
+    let lowest = this.running[0]!;
+    for (const other of this.running) if (other.num < lowest.num) lowest = other;
+    this.options.progress?.({
+      phase: "hashing",
+      layer: lowest.num,
+      layers: this.layers.length,
+      layerBytesDone: lowest.size,
+      layerBytesTotal: undefined,
+      imageBytesDone: this.hashedBytes,
+      imageBytesTotal: 0,
+    });
+  }
 }

@@ -177,60 +177,45 @@ async function uploadLayer(client: RegistryClient, repository: string, image: Pr
 
 /** Pushes `image` to `ref`; resolves with what was uploaded, skipped and mounted. */
 export async function pushImage(image: PreparedImage, ref: ImageReference, options: PushOptions = {}): Promise<PushSummary> {
-  const client = new RegistryClient(ref.registry, ref.endpoint, options);
-  const manifest = buildManifest(image, options.format);
-  const { repository } = ref;
-  const policy: RetryPolicy = { ...options, onRetry: options.onRetry ?? ((error, retry, delay) => options.log?.(`${error.message}; retry ${retry}/${options.retries ?? 3} in ${delay} ms`)) };
-  const count = image.layers.length;
-  /** Mounts `digest` from the first of --from-repo that has it; else the upload session the last refusal opened. */
-  const tryMount = async (digest: string): Promise<{ mounted: boolean; session: URL | undefined }> => {
-    let session: URL | undefined;
-    for (const from of options.fromRepos ?? []) {
-      if (from === repository) continue;
-      const answer = await withRetries(policy, () => client.mountBlob(repository, digest, from));
-      if (answer === true) return { mounted: true, session: undefined };
-      session = answer;
-    }
-    return { mounted: false, session };
-  };
+  const push = new ImagePush(image, ref, options);
   try {
+    return await push.run();
+  } finally {
+    push.client.close();
+  }
+}
+
+/** One pushImage: its client and retry policy, and the bytes sent so far. */
+class ImagePush {
+  readonly client: RegistryClient;
+  private readonly image: PreparedImage;
+  private readonly ref: ImageReference;
+  private readonly options: PushOptions;
+  private readonly policy: RetryPolicy;
+  private bytesSent = 0;
+  /** Bytes of the missing layers uploaded or mounted, for the progress events. */
+  private bytesDone = 0;
+  private missingBytes = 0;
+
+  constructor(image: PreparedImage, ref: ImageReference, options: PushOptions) {
+    this.image = image;
+    this.ref = ref;
+    this.options = options;
+    this.client = new RegistryClient(ref.registry, ref.endpoint, options);
+    this.policy = { ...options, onRetry: options.onRetry ?? ((error, retry, delay) => options.log?.(`${error.message}; retry ${retry}/${options.retries ?? 3} in ${delay} ms`)) };
+  }
+
+  /** The layers the registry lacks, then the config, then the manifest (so the tag never names a partial image). */
+  async run(): Promise<PushSummary> {
+    const { image, client, policy, ref } = this;
+    const { repository } = ref;
+    const manifest = buildManifest(image, this.options.format);
     await withRetries(policy, () => client.connect());
     const present = await mapLimited(image.layers, HEAD_CONCURRENCY, (layer) => withRetries(policy, () => client.hasBlob(repository, `sha256:${layer.sha256}`)));
-    const outcomes: LayerOutcome[] = [];
-    const missingBytes = image.layers.reduce((total, layer, index) => total + (present[index] ? 0 : layer.size), 0);
-    let bytesSent = 0;
-    let bytesDone = 0;
-    const outcomesByIndex = await mapLimited(image.layers, UPLOAD_CONCURRENCY, async (layer, index): Promise<LayerOutcome> => {
-      const digest = `sha256:${layer.sha256}`;
-      const name = `Layer ${index + 1}/${count} ${digest}`;
-      if (present[index]) {
-        options.log?.(`${name}: skipped, the registry has it`);
-        return "skipped";
-      }
-      const { mounted, session: opened } = await tryMount(digest);
-      if (mounted) {
-        bytesDone += layer.size;
-        options.log?.(`${name}: mounted from another repository`);
-        return "mounted";
-      }
-      const session = opened ?? (await withRetries(policy, () => client.startUpload(repository)));
-      let layerDone = 0;
-      try {
-        await uploadLayer(client, repository, image, index, session, options, (bytes) => {
-          bytesSent += bytes;
-          layerDone += bytes;
-          bytesDone += bytes;
-          options.progress?.({ phase: "uploading", layer: index, layers: count, layerBytesDone: layerDone, layerBytesTotal: layer.size, imageBytesDone: Math.min(bytesDone, missingBytes), imageBytesTotal: missingBytes });
-        });
-      } catch (error) {
-        throw staleCacheEntry(image, index, error, error instanceof RegistryError && error.code === "DIGEST_INVALID") ?? error;
-      }
-      options.log?.(`${name}: uploaded ${layer.size} bytes`);
-      return "uploaded";
-    });
-    outcomes.push(...outcomesByIndex);
+    this.missingBytes = image.layers.reduce((total, layer, index) => total + (present[index] ? 0 : layer.size), 0);
+    const outcomes = await mapLimited(image.layers, UPLOAD_CONCURRENCY, (_, index) => this.pushLayer(index, present[index]!));
     const configDigest = manifest.config.digest;
-    if (!(await withRetries(policy, () => client.hasBlob(repository, configDigest))) && !(await tryMount(configDigest)).mounted) {
+    if (!(await withRetries(policy, () => client.hasBlob(repository, configDigest))) && !(await this.tryMount(configDigest)).mounted) {
       await withRetries(policy, () => client.putBlob(repository, configDigest, image.configBytes));
     }
     await withRetries(policy, () => client.putManifest(repository, ref.tag, manifest.mediaType, manifest.bytes));
@@ -239,9 +224,54 @@ export async function pushImage(image: PreparedImage, ref: ImageReference, optio
       manifestDigest: manifest.digest,
       configDigest: manifest.config.digest,
       layers: image.layers.map((layer, index) => ({ digest: `sha256:${layer.sha256}`, size: layer.size, outcome: outcomes[index]! })),
-      bytesSent,
+      bytesSent: this.bytesSent,
     };
-  } finally {
-    client.close();
+  }
+
+  /** Layer `index`: skipped when the registry has it, else mounted from another repository, else uploaded. */
+  private async pushLayer(index: number, present: boolean): Promise<LayerOutcome> {
+    const { image, options, client, policy } = this;
+    const { repository } = this.ref;
+    const layer = image.layers[index]!;
+    const count = image.layers.length;
+    const digest = `sha256:${layer.sha256}`;
+    const name = `Layer ${index + 1}/${count} ${digest}`;
+    if (present) {
+      options.log?.(`${name}: skipped, the registry has it`);
+      return "skipped";
+    }
+    const { mounted, session: opened } = await this.tryMount(digest);
+    if (mounted) {
+      this.bytesDone += layer.size;
+      options.log?.(`${name}: mounted from another repository`);
+      return "mounted";
+    }
+    const session = opened ?? (await withRetries(policy, () => client.startUpload(repository)));
+    let layerDone = 0;
+    try {
+      await uploadLayer(client, repository, image, index, session, options, (bytes) => {
+        this.bytesSent += bytes;
+        layerDone += bytes;
+        this.bytesDone += bytes;
+        options.progress?.({ phase: "uploading", layer: index, layers: count, layerBytesDone: layerDone, layerBytesTotal: layer.size, imageBytesDone: Math.min(this.bytesDone, this.missingBytes), imageBytesTotal: this.missingBytes });
+      });
+    } catch (error) {
+      throw staleCacheEntry(image, index, error, error instanceof RegistryError && error.code === "DIGEST_INVALID") ?? error;
+    }
+    options.log?.(`${name}: uploaded ${layer.size} bytes`);
+    return "uploaded";
+  }
+
+  /** Mounts `digest` from the first of --from-repo that has it; else the upload session the last refusal opened. */
+  private async tryMount(digest: string): Promise<{ mounted: boolean; session: URL | undefined }> {
+    const { repository } = this.ref;
+    let session: URL | undefined;
+    for (const from of this.options.fromRepos ?? []) {
+      if (from === repository) continue;
+      const answer = await withRetries(this.policy, () => this.client.mountBlob(repository, digest, from));
+      if (answer === true) return { mounted: true, session: undefined };
+      session = answer;
+    }
+    return { mounted: false, session };
   }
 }

@@ -165,8 +165,21 @@ const NUMBER_FIELDS = [
  * then the ustar block.  Content and its padding are the caller's.
  */
 export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
+  const fields = ustarFields(header, format);
+  const read = header.pax ?? NO_RECORDS;
+  // The records read come first, as read; a value that is not valid UTF-8
+  // (surrogateescaped) makes the whole header hdrcharset=BINARY.
+  const records: PaxRecord[] = [...read].map(([keyword, value]) => ({ keyword, value: fsEncode(value) }));
+  let binary = [...read.values()].some((value) => !strFacts(value).utf8);
+  if (addStringRecords(fields, read, records)) binary = true;
+  addNumberRecords(fields, read, format, records);
+  return records.length === 0 ? ustarOnly(fields) : withPaxHeader(fields, encodePaxRecords(records, binary), format);
+}
+
+/** The ustar fields of `header` before any goes to a PAX record. */
+function ustarFields(header: TarHeader, format: TarFormat): UstarFields {
   const isDevice = header.type === TypeFlag.char || header.type === TypeFlag.block;
-  const fields: UstarFields = {
+  return {
     name: memberName(header),
     mode: header.mode,
     uid: header.uid,
@@ -183,14 +196,15 @@ export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
         ? { major: 0, minor: 0 }
         : undefined,
   };
+}
 
-  const read = header.pax ?? NO_RECORDS;
-  // The records read come first, as read; a value that is not valid UTF-8
-  // (surrogateescaped) makes the whole header hdrcharset=BINARY.
-  const records: PaxRecord[] = [...read].map(([keyword, value]) => ({ keyword, value: fsEncode(value) }));
-  let binary = [...read.values()].some((value) => !strFacts(value).utf8);
-  // A string goes to a record when it is not pure ASCII or longer (in code
-  // points) than its field, unless the records read name it already.
+/**
+ * A string goes to a record when it is not pure ASCII or longer (in code
+ * points) than its field, unless the records read name it already.
+ * Returns whether one of them makes the header hdrcharset=BINARY.
+ */
+function addStringRecords(fields: UstarFields, read: ReadonlyMap<string, string>, records: PaxRecord[]): boolean {
+  let binary = false;
   for (const [key, keyword, field] of STRING_FIELDS) {
     if (read.has(keyword)) continue;
     const value = fields[key];
@@ -202,8 +216,15 @@ export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
       if (!facts.utf8) binary = true;
     }
   }
-  // A number goes to a record (and the field holds 0) when it is negative or
-  // too large for the octal field.
+  return binary;
+}
+
+/**
+ * A number goes to a record (and the field holds 0) when it is negative or
+ * too large for the octal field; one the records read name is written as
+ * TarFormat says.
+ */
+function addNumberRecords(fields: UstarFields, read: ReadonlyMap<string, string>, format: TarFormat, records: PaxRecord[]): void {
   for (const [key, field] of NUMBER_FIELDS) {
     const value = fields[key];
     if (read.has(key)) fields[key] = readPaxNumber(value, field, format);
@@ -213,15 +234,20 @@ export function encodeHeader(header: TarHeader, format: TarFormat): Buffer {
       fields[key] = 0;
     }
   }
+}
 
-  // One buffer per member, from Node's pool (small sizes): the PAX block,
-  // its padded records and the ustar block are written into it in place.
-  if (records.length === 0) {
-    const block = Buffer.allocUnsafe(BLOCK_SIZE);
-    writeUstarBlock(fields, block, 0);
-    return block;
-  }
-  const payload = encodePaxRecords(records, binary);
+// One buffer per member, from Node's pool (small sizes): the PAX block,
+// its padded records and the ustar block are written into it in place.
+
+/** A member with no PAX records: its ustar block alone. */
+function ustarOnly(fields: UstarFields): Buffer {
+  const block = Buffer.allocUnsafe(BLOCK_SIZE);
+  writeUstarBlock(fields, block, 0);
+  return block;
+}
+
+/** A member whose records `payload` holds: the PAX header block, the padded records, then its ustar block. */
+function withPaxHeader(fields: UstarFields, payload: Buffer, format: TarFormat): Buffer {
   const member = Buffer.allocUnsafe(BLOCK_SIZE + paddedSize(payload.length) + BLOCK_SIZE);
   writeUstarBlock({
     name: PAX_HEADER_NAME,

@@ -11,7 +11,8 @@
  *     leaves UTC.
  */
 import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
-import { type PosixTz, parsePosixTz, posixTzOffset } from "./posix-tz.ts";
+import { type PosixTz, parsePosixTz } from "./posix-tz.ts";
+import { posixTzOffset } from "./posix-tz-offset.ts";
 import { parseTzif, retargetTzFile, type TzFile, tzFileLookup, type ZoneLookup } from "./tzfile.ts";
 
 const TZDEFAULT = "/etc/localtime";

@@ -1,23 +1,15 @@
 /**
  * POSIX TZ strings ("EST5EDT,M3.2.0,M11.1.0", "<+0530>-5:30", "UTC0") read
- * and applied the way glibc (2.36, tzset.c) does: `__tzset_parse_tz`,
- * `compute_change` and `__tz_compute`.  Used for a TZ variable that names no
- * zone file, and for the footer of a TZif file after its last transition.
- * Only UTC offsets are computed; zone abbreviations play no part in
- * `datetime.timestamp()`.
+ * the way glibc (2.36, tzset.c) reads them: `__tzset_parse_tz` into two
+ * `tz_rule`s; posix-tz-offset.ts applies them.  Used for a TZ variable that
+ * names no zone file, and for the footer of a TZif file after its last
+ * transition.  Only UTC offsets are kept; zone abbreviations play no part
+ * in `datetime.timestamp()`.
  *
- * glibc quirks reproduced on purpose:
- *  - unparsable input leaves the rules half-filled, and whatever is left is
- *    used (e.g. "Foo/Bar" is UTC; "EST5 " is mostly UTC, not EST);
- *  - a rule's change instants for any year <= 1970 are computed from
- *    1970-01-01, so older dates never see DST on a northern-hemisphere rule;
- *  - the rules of the UTC year (not the local year) decide DST.
- * Not reproduced: glibc caches each rule's change per year and, for a rule
- * that failed to parse, treats year 0 as already computed (change 0); only
- * a malformed TZ string at an instant in UTC year 0 could tell.
+ * glibc quirk reproduced on purpose: unparsable input leaves the rules
+ * half-filled, and whatever is left is used (e.g. "Foo/Bar" is UTC; "EST5 "
+ * is mostly UTC, not EST).
  */
-
-const SECS_PER_DAY = 86400;
 
 type RuleType = "J0" | "J1" | "M";
 
@@ -160,41 +152,9 @@ function parseRule(c: Cursor, rules: [TzRule, TzRule], which: 0 | 1): boolean {
   if (c.at() === ",") c.i++;
   const first = c.at();
   if (first === "J" || isDigit(first)) {
-    rule.type = first === "J" ? "J1" : "J0";
-    if (rule.type === "J1") {
-      c.i++;
-      if (!isDigit(c.at())) return false;
-    }
-    let k = c.i;
-    let d = 0;
-    while (isDigit(c.s[k] ?? "\0") && d <= 365) d = d * 10 + (c.s.charCodeAt(k++) - 48);
-    while (isDigit(c.s[k] ?? "\0")) k++; // strtoul reads them all; d > 365 anyway
-    if (d > 365) return false;
-    if (rule.type === "J1" && d === 0) return false;
-    rule.d = d;
-    c.i = k;
+    if (!parseJulianDay(c, rule, first === "J")) return false;
   } else if (first === "M") {
-    rule.type = "M";
-    // sscanf(tz, "M%hu.%hu.%hu%n", &m, &n, &d, &consumed): assigns fields
-    // one by one until something fails to match.
-    let k = c.i + 1;
-    const targets = ["m", "n", "wday"] as const;
-    let assigned = 0;
-    for (const key of targets) {
-      if (assigned > 0) {
-        if (c.s[k] !== ".") break;
-        k++;
-      }
-      const r = scanHu(c.s, k);
-      if (r === null) break;
-      rule[key] = r.value;
-      k = r.end;
-      assigned++;
-    }
-    if (assigned !== 3 || rule.m < 1 || rule.m > 12 || rule.n < 1 || rule.n > 5 || rule.wday > 6) {
-      return false;
-    }
-    c.i = k;
+    if (!parseMonthWeekDay(c, rule)) return false;
   } else if (first === "\0") {
     // No rule given: glibc falls back to the US rules "M3.2.0,M11.1.0".
     rule.type = "M";
@@ -203,21 +163,69 @@ function parseRule(c: Cursor, rules: [TzRule, TzRule], which: 0 | 1): boolean {
   } else {
     return false;
   }
-
   const after = c.at();
   if (after !== "\0" && after !== "/" && after !== ",") return false;
-  if (after === "/") {
+  return parseRuleTime(c, rule);
+}
+
+/** A "Jn" (1-365, February 29th never counted) or "n" (0-365) day; false where glibc stops. */
+function parseJulianDay(c: Cursor, rule: TzRule, leapless: boolean): boolean {
+  rule.type = leapless ? "J1" : "J0";
+  if (leapless) {
     c.i++;
-    if (c.at() === "\0") return false;
-    const negative = c.at() === "-";
-    if (negative) c.i++;
-    const r = scanHms(c.s, c.i);
-    const [hh = 2, mm = 0, ss = 0] = r?.fields ?? [];
-    if (r !== null) c.i = r.end;
-    rule.secs = (negative ? -1 : 1) * (hh * 3600 + mm * 60 + ss);
-  } else {
-    rule.secs = 2 * 3600;
+    if (!isDigit(c.at())) return false;
   }
+  let k = c.i;
+  let d = 0;
+  while (isDigit(c.s[k] ?? "\0") && d <= 365) d = d * 10 + (c.s.charCodeAt(k++) - 48);
+  while (isDigit(c.s[k] ?? "\0")) k++; // strtoul reads them all; d > 365 anyway
+  if (d > 365) return false;
+  if (leapless && d === 0) return false;
+  rule.d = d;
+  c.i = k;
+  return true;
+}
+
+/** An "Mm.n.d" rule (month, week, weekday); false where glibc stops, with the fields it assigned kept. */
+function parseMonthWeekDay(c: Cursor, rule: TzRule): boolean {
+  rule.type = "M";
+  // sscanf(tz, "M%hu.%hu.%hu%n", &m, &n, &d, &consumed): assigns fields
+  // one by one until something fails to match.
+  let k = c.i + 1;
+  const targets = ["m", "n", "wday"] as const;
+  let assigned = 0;
+  for (const key of targets) {
+    if (assigned > 0) {
+      if (c.s[k] !== ".") break;
+      k++;
+    }
+    const r = scanHu(c.s, k);
+    if (r === null) break;
+    rule[key] = r.value;
+    k = r.end;
+    assigned++;
+  }
+  if (assigned !== 3 || rule.m < 1 || rule.m > 12 || rule.n < 1 || rule.n > 5 || rule.wday > 6) {
+    return false;
+  }
+  c.i = k;
+  return true;
+}
+
+/** The optional "/[-]hh[:mm[:ss]]" after a rule's date (default 02:00); false on a "/" with nothing after it. */
+function parseRuleTime(c: Cursor, rule: TzRule): boolean {
+  if (c.at() !== "/") {
+    rule.secs = 2 * 3600;
+    return true;
+  }
+  c.i++;
+  if (c.at() === "\0") return false;
+  const negative = c.at() === "-";
+  if (negative) c.i++;
+  const r = scanHms(c.s, c.i);
+  const [hh = 2, mm = 0, ss = 0] = r?.fields ?? [];
+  if (r !== null) c.i = r.end;
+  rule.secs = (negative ? -1 : 1) * (hh * 3600 + mm * 60 + ss);
   return true;
 }
 
@@ -238,88 +246,4 @@ export function parsePosixTz(tz: string): PosixTz {
     }
   }
   return { rules, wantsDefaultRules };
-}
-
-/** Whether `year` is a Gregorian leap year. */
-const isLeap = (y: number): boolean => y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-
-/**
- * glibc `__mon_yday` as the flat [2][13] array it is in memory, so that the
- * out-of-range month of a half-parsed "M" rule reads the neighbouring row
- * as glibc would; reads outside the array give 0 (truly undefined in C).
- */
-const MON_YDAY = [
-  0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334, 365,
-  0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335, 366,
-];
-const monYday = (leap: boolean, index: number): number => MON_YDAY[(leap ? 13 : 0) + index] ?? 0;
-
-/** C division truncating toward zero. */
-const cdiv = (a: number, b: number): number => Math.trunc(a / b);
-
-/** glibc `compute_change`: the UTC instant the rule switches in `year`. */
-function computeChange(rule: TzRule, year: number): number {
-  let t = 0;
-  if (year > 1970) {
-    t =
-      ((year - 1970) * 365 +
-        (cdiv(year - 1, 4) - cdiv(1970, 4)) -
-        (cdiv(year - 1, 100) - cdiv(1970, 100)) +
-        (cdiv(year - 1, 400) - cdiv(1970, 400))) *
-      SECS_PER_DAY;
-  }
-  const leap = isLeap(year);
-  switch (rule.type) {
-    case "J1":
-      t += (rule.d - 1) * SECS_PER_DAY;
-      if (rule.d >= 60 && leap) t += SECS_PER_DAY;
-      break;
-    case "J0":
-      t += rule.d * SECS_PER_DAY;
-      break;
-    case "M": {
-      t += monYday(leap, rule.m - 1) * SECS_PER_DAY;
-      // Zeller's congruence: weekday of the 1st of the month.
-      const m1 = ((rule.m + 9) % 12) + 1;
-      const yy0 = rule.m <= 2 ? year - 1 : year;
-      const yy1 = cdiv(yy0, 100);
-      const yy2 = yy0 % 100;
-      let dow = (cdiv(26 * m1 - 2, 10) + 1 + yy2 + cdiv(yy2, 4) + cdiv(yy1, 4) - 2 * yy1) % 7;
-      if (dow < 0) dow += 7;
-      let d = rule.wday - dow;
-      if (d < 0) d += 7;
-      const monthDays = monYday(leap, rule.m) - monYday(leap, rule.m - 1);
-      for (let i = 1; i < rule.n; i++) {
-        if (d + 7 >= monthDays) break;
-        d += 7;
-      }
-      t += d * SECS_PER_DAY;
-      break;
-    }
-  }
-  return t - rule.offset + rule.secs;
-}
-
-/** UTC calendar year of an epoch second (glibc `__offtime(t, 0)`'s tm_year). */
-export function utcYear(t: number): number {
-  const days = Math.floor(t / SECS_PER_DAY);
-  // Civil-from-days (Gregorian, proleptic, valid for negative days too).
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  return yoe + era * 400 + (mp >= 10 ? 1 : 0);
-}
-
-/** glibc `__tz_compute`: { UTC offset in seconds, isdst } at epoch second t. */
-export function posixTzOffset(tz: PosixTz, t: number): { offset: number; isdst: boolean } {
-  const year = utcYear(t);
-  const [std, dst] = tz.rules;
-  const startDst = computeChange(std, year);
-  const endDst = computeChange(dst, year);
-  // Southern hemisphere: DST spans the new year.
-  const isdst = startDst > endDst ? t < endDst || t >= startDst : t >= startDst && t < endDst;
-  return { offset: isdst ? dst.offset : std.offset, isdst };
 }

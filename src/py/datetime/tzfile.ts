@@ -13,7 +13,8 @@
  *  - leap-second records ("right/" zones) shift the result and can produce
  *    a 60th second.
  */
-import { type PosixTz, parsePosixTz, posixTzOffset } from "./posix-tz.ts";
+import { type PosixTz, parsePosixTz } from "./posix-tz.ts";
+import { posixTzOffset } from "./posix-tz-offset.ts";
 
 export interface TzType {
   offset: number;
@@ -35,40 +36,71 @@ export interface TzFile {
 
 const HEADER = 44;
 
-/** Parse a TZif image the way glibc accepts it; null where glibc gives up. */
-export function parseTzif(buf: Uint8Array): TzFile | null {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const magicOk = (at: number): boolean =>
-    at + HEADER <= buf.length &&
-    buf[at] === 0x54 && buf[at + 1] === 0x5a && buf[at + 2] === 0x69 && buf[at + 3] === 0x66;
+/** The counts of a TZif header (RFC 8536 section 3.1), in the file's order. */
+interface TzifCounts {
+  readonly isgmt: number;
+  readonly isstd: number;
+  readonly leaps: number;
+  readonly trans: number;
+  readonly types: number;
+  readonly chars: number;
+}
 
-  let at = 0;
-  if (!magicOk(at)) return null;
-  const counts = (base: number) => ({
+/** Where the data block glibc reads starts, its time width and its counts. */
+interface TzifBlock {
+  readonly at: number;
+  readonly width: 4 | 8;
+  readonly counts: TzifCounts;
+}
+
+function hasMagic(buf: Uint8Array, at: number): boolean {
+  return at + HEADER <= buf.length && buf[at] === 0x54 && buf[at + 1] === 0x5a && buf[at + 2] === 0x69 && buf[at + 3] === 0x66;
+}
+
+function readCounts(view: DataView, base: number): TzifCounts {
+  return {
     isgmt: view.getUint32(base + 20),
     isstd: view.getUint32(base + 24),
     leaps: view.getUint32(base + 28),
     trans: view.getUint32(base + 32),
     types: view.getUint32(base + 36),
     chars: view.getUint32(base + 40),
-  });
-  let c = counts(at);
+  };
+}
+
+/**
+ * The header of the block glibc uses: the first one, or with a version >= 2
+ * file the 64-bit one after it; null where glibc gives up (no magic, more
+ * std/gmt indicators than types, data cut short).
+ */
+function locateBlock(buf: Uint8Array, view: DataView): TzifBlock | null {
+  let at = 0;
+  if (!hasMagic(buf, at)) return null;
+  let c = readCounts(view, at);
   if (c.isstd > c.types || c.isgmt > c.types) return null;
-  let width = 4;
+  let width: 4 | 8 = 4;
   if (buf[at + 4] !== 0) {
     // Any version byte: skip the 32-bit block and use the 64-bit one.
     at += HEADER + c.trans * 5 + c.types * 6 + c.chars + c.leaps * 8 + c.isstd + c.isgmt;
-    if (!magicOk(at)) return null;
-    c = counts(at);
+    if (!hasMagic(buf, at)) return null;
+    c = readCounts(view, at);
     if (c.isstd > c.types || c.isgmt > c.types) return null;
     width = 8;
   }
-  let p = at + HEADER;
-  const dataLength = c.trans * (width + 1) + c.types * 6 + c.chars + c.leaps * (width + 4) + c.isstd + c.isgmt;
-  if (p + dataLength > buf.length) return null;
+  const dataEnd = at + HEADER + c.trans * (width + 1) + c.types * 6 + c.chars + c.leaps * (width + 4) + c.isstd + c.isgmt;
+  if (dataEnd > buf.length) return null;
   // glibc insists on at least two bytes after a 64-bit block ("\n" ... "\n").
-  if (width === 8 && buf.length - (p + dataLength) < 2) return null;
+  if (width === 8 && buf.length - dataEnd < 2) return null;
+  return { at, width, counts: c };
+}
 
+/** Parse a TZif image the way glibc accepts it; null where glibc gives up. */
+export function parseTzif(buf: Uint8Array): TzFile | null {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const block = locateBlock(buf, view);
+  if (block === null) return null;
+  const { width, counts: c } = block;
+  let p = block.at + HEADER;
   const readTime = (q: number): number => (width === 4 ? view.getInt32(q) : Number(view.getBigInt64(q)));
   const transitions: number[] = [];
   for (let i = 0; i < c.trans; i++, p += width) transitions.push(readTime(p));
@@ -91,27 +123,30 @@ export function parseTzif(buf: Uint8Array): TzFile | null {
   }
   for (let i = 0; i < c.isstd; i++, p++) types[i]!.isstd = buf[p] !== 0;
   for (let i = 0; i < c.isgmt; i++, p++) types[i]!.isgmt = buf[p] !== 0;
+  const footer = width === 8 ? readFooter(buf, p) : null;
+  return { transitions, typeIdxs, types, leaps, footer, ruleStdOff: ruleStdOffset(transitions, typeIdxs, types) };
+}
 
-  let footer: PosixTz | null = null;
-  if (width === 8 && buf[p] === 0x0a) {
-    // glibc takes everything between the first "\n" and the file's last byte
-    // as a C string (so it also stops at a NUL).
-    const raw = Buffer.from(buf.subarray(p + 1, buf.length - 1)).toString("latin1");
-    const spec = raw.split("\0", 1)[0] ?? "";
-    if (spec !== "") footer = parsePosixTz(spec);
-  }
+/** The footer's TZ string after a 64-bit block ending at p, parsed; null when absent or empty. */
+function readFooter(buf: Uint8Array, p: number): PosixTz | null {
+  if (buf[p] !== 0x0a) return null;
+  // glibc takes everything between the first "\n" and the file's last byte
+  // as a C string (so it also stops at a NUL).
+  const raw = Buffer.from(buf.subarray(p + 1, buf.length - 1)).toString("latin1");
+  const spec = raw.split("\0", 1)[0] ?? "";
+  return spec === "" ? null : parsePosixTz(spec);
+}
 
-  // glibc's rule_stdoff: the offset of the latest transition to a standard
-  // time type (of type 0 when there are no transitions, 0 when none is std).
-  let ruleStdOff = transitions.length === 0 ? (types[0]?.offset ?? 0) : 0;
+/**
+ * glibc's rule_stdoff: the offset of the latest transition to a standard
+ * time type (of type 0 when there are no transitions, 0 when none is std).
+ */
+function ruleStdOffset(transitions: readonly number[], typeIdxs: readonly number[], types: readonly TzType[]): number {
   for (let i = transitions.length - 1; i >= 0; i--) {
     const t = types[typeIdxs[i]!]!;
-    if (!t.isdst) {
-      ruleStdOff = t.offset;
-      break;
-    }
+    if (!t.isdst) return t.offset;
   }
-  return { transitions, typeIdxs, types, leaps, footer, ruleStdOff };
+  return transitions.length === 0 ? (types[0]?.offset ?? 0) : 0;
 }
 
 /**

@@ -1,0 +1,235 @@
+/**
+ * Every option of every command, once (OPTIONS): its long name (the key),
+ * short name, type, value name, help text, the commands that take it and
+ * how its value is checked (throwing UsageError).  options.ts derives each
+ * command's parsing, its --help lines and the "did you mean" from it.
+ */
+import type { Generation } from "../profile/generation.ts";
+import { parseGenerationOption } from "../conf/generation.ts";
+import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "../profile/python.ts";
+import { MANIFEST_FORMATS, type ManifestFormat } from "../publish/manifest.ts";
+import { isValidTag } from "../publish/reference.ts";
+import { VERSION } from "../version.ts";
+
+/** The commands: "image" is the main one (`stream-layered-image [options] CONF`), the others are the word after the program's name. */
+export const COMMANDS = ["image", "digest", "verify", "push", "oci"] as const;
+export type Command = (typeof COMMANDS)[number];
+
+/** A usage error: one line on stderr (the caller adds "stream-layered-image: "), exit 2. */
+export class UsageError extends Error {}
+
+/** What parseArgs gives for an option: a string, true for a flag, a list for a repeatable one, undefined when absent. */
+export type Given = string | boolean | string[] | undefined;
+
+export interface OptionSpec<T> {
+  readonly short?: string;
+  readonly type: "string" | "boolean";
+  /** Repeatable: every value is kept. */
+  readonly multiple?: boolean;
+  /** The value's name in the help (`--python VERSION`); flags have none. */
+  readonly value?: string;
+  /** How the help shows the option, when not as `-s, --name VALUE`. */
+  readonly shown?: string;
+  /** The option given alone means this value (`--tls-verify` is `--tls-verify=true`, as in skopeo). */
+  readonly alone?: string;
+  /** Another option (its long name) this one cannot be given with. */
+  readonly excludes?: string;
+  readonly commands: readonly Command[];
+  /** The help text; "\n" breaks it into lines. */
+  readonly help: string;
+  /** The help text for a command where it says more or other than `help`. */
+  readonly helpIn?: Partial<Record<Command, string>>;
+  /** The value a command sees: checks what was given (throws UsageError) and fills in the default. */
+  readonly parse: (given: Given, command: Command) => T;
+}
+
+type Common = Pick<OptionSpec<unknown>, "short" | "shown" | "alone" | "commands" | "help" | "helpIn">;
+
+/** An option with a value: the text itself (undefined when absent) unless `parse` says otherwise. */
+function valueOption<T = string | undefined>(spec: Common & { readonly value: string; readonly parse?: (given: string | undefined, command: Command) => T }): OptionSpec<T> {
+  const parse = spec.parse ?? ((given: string | undefined) => given as T);
+  return { ...spec, type: "string", parse: (given, command) => parse(given as string | undefined, command) };
+}
+
+/** A repeatable option with a value: every value given, in order. */
+function listOption(spec: Common & { readonly value: string }): OptionSpec<readonly string[]> {
+  return { ...spec, type: "string", multiple: true, parse: (given) => (given as string[] | undefined) ?? [] };
+}
+
+/** A flag: true when given. */
+function flagOption(spec: Common & { readonly excludes?: string }): OptionSpec<boolean> {
+  return { ...spec, type: "boolean", parse: (given) => given === true };
+}
+
+/** A number >= 0 (whole, if `integer`), or undefined when absent (the default is the publisher's). */
+function nonNegative(name: string, integer: boolean) {
+  return (text: string | undefined): number | undefined => {
+    if (text === undefined) return undefined;
+    const value = Number(text);
+    if (text.trim() === "" || !Number.isFinite(value) || value < 0 || (integer && !Number.isInteger(value))) {
+      throw new UsageError(`--${name} must be a ${integer ? "whole " : ""}number >= 0, not ${JSON.stringify(text)}`);
+    }
+    return value;
+  };
+}
+
+const ALL = COMMANDS;
+const PUBLISH: readonly Command[] = ["push", "oci"];
+const TAG_AFTER = "its tag is the default tag of push and oci (see --tag)";
+
+/** Every option, in the order of the help. */
+export const OPTIONS = {
+  python: valueOption({
+    value: "VERSION",
+    commands: ALL,
+    help: `CPython whose bytes to reproduce: ${PYTHON_VERSIONS.join(", ")} (default ${DEFAULT_PYTHON})`,
+    parse: (given): PythonVersion => {
+      const python = given ?? DEFAULT_PYTHON;
+      if (!isPythonVersion(python)) throw new UsageError(`--python must be one of ${PYTHON_VERSIONS.join(", ")}, not ${JSON.stringify(python)}`);
+      return python;
+    },
+  }),
+  generation: valueOption({
+    value: "GEN",
+    commands: ALL,
+    help:
+      "which script's bytes to reproduce: 2020 (nixpkgs 20.09's script) or\n" +
+      "current (today's: conf keys store_dir, from_image, mtime, uid, gid,\n" +
+      "uname, gname).  Default: detected from the conf's keys (none of\n" +
+      "those: 2020; all: current; some: refused)",
+    parse: (given): Generation | undefined => parseGenerationOption(given, (message) => new UsageError(message)),
+  }),
+  repo_tag: valueOption({
+    short: "t",
+    value: "TAG",
+    commands: ALL,
+    help: "the current script's option: replaces the conf's repo_tag (empty: kept)",
+    helpIn: {
+      push: `the current script's option: replaces the conf's repo_tag (empty: kept);\n${TAG_AFTER}`,
+      oci: `the current script's option: replaces the conf's repo_tag (empty: kept);\n${TAG_AFTER}`,
+    },
+  }),
+  root: valueOption({
+    value: "DIR",
+    commands: ALL,
+    help:
+      "read /nix/... from DIR/nix/..., as if DIR/nix were mounted on /nix:\n" +
+      "store paths, customisation layer and from_image alike, symlinks and\n" +
+      ".. resolved as there, other paths read where they are (names in the\n" +
+      "image are unchanged)",
+  }),
+  output: valueOption({
+    short: "o",
+    value: "FILE",
+    commands: ["image"],
+    help:
+      "write the image to FILE instead of stdout: FILE is replaced only\n" +
+      "once the image is complete, and left untouched otherwise\n" +
+      "(a FIFO or a device such as /dev/null is written in place)",
+  }),
+  format: valueOption({
+    value: "oci|docker",
+    commands: PUBLISH,
+    help: "manifest format: OCI (default) or Docker schema 2",
+    parse: (given): ManifestFormat => {
+      const format = given ?? "oci";
+      if (!(MANIFEST_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be one of ${MANIFEST_FORMATS.join(", ")}, not ${JSON.stringify(format)}`);
+      return format as ManifestFormat;
+    },
+  }),
+  tag: valueOption({
+    value: "TAG",
+    commands: PUBLISH,
+    help:
+      "the tag to push (push) or the index.json ref name (oci); without it:\n" +
+      "the IMAGE-REF's tag (push), else the tag of repo_tag (after -t), else latest",
+    parse: (given) => {
+      if (given !== undefined && !isValidTag(given)) throw new UsageError(`--tag ${JSON.stringify(given)} is not a valid tag`);
+      return given;
+    },
+  }),
+  "digest-cache": valueOption({
+    value: "DIR",
+    commands: PUBLISH,
+    help:
+      "keep store layers' digests in DIR (default\n" +
+      "$XDG_CACHE_HOME/stream-layered-image/digests, else ~/.cache/...):\n" +
+      "an unchanged layer (its store paths walked, no file read) is\n" +
+      "not hashed again; the registry (oci: the writer) checks its digest",
+    parse: (given, command) => {
+      if (given === "") throw new UsageError(`${command}: --digest-cache needs a directory`);
+      return given;
+    },
+  }),
+  "no-digest-cache": flagOption({
+    excludes: "digest-cache",
+    commands: PUBLISH,
+    help: "hash every layer, read and write no cache",
+  }),
+  creds: valueOption({
+    value: "USER:PASS",
+    commands: ["push"],
+    help:
+      "credentials (else $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json,\n" +
+      "~/.docker/config.json, as podman and skopeo read them)",
+  }),
+  authfile: valueOption({
+    value: "FILE",
+    commands: ["push"],
+    help: "read credentials from this auth file only",
+  }),
+  "tls-verify": valueOption({
+    value: "BOOL",
+    shown: "--tls-verify=false",
+    alone: "true",
+    commands: ["push"],
+    help: "do not verify the registry's certificate",
+    parse: (given): boolean => {
+      const tlsVerify = given ?? "true";
+      if (tlsVerify !== "true" && tlsVerify !== "false") throw new UsageError(`--tls-verify must be true or false, not ${JSON.stringify(tlsVerify)}`);
+      return tlsVerify === "true";
+    },
+  }),
+  "plain-http": flagOption({
+    commands: ["push"],
+    help: "speak HTTP (default: HTTPS; a loopback registry without TLS: HTTP)",
+  }),
+  "from-repo": listOption({
+    value: "REPO",
+    commands: ["push"],
+    help: "mount missing layers from REPO on the same registry (repeatable)",
+  }),
+  "retry-times": valueOption({
+    value: "N",
+    commands: ["push"],
+    help: "retries of a call that failed on a reset, refusal or 5xx (default 3)",
+    parse: nonNegative("retry-times", true),
+  }),
+  "retry-delay": valueOption({
+    value: "SECS",
+    commands: ["push"],
+    help: "first wait before a retry, doubled each time (default 1)",
+    parse: nonNegative("retry-delay", false),
+  }),
+  "chunk-size": valueOption({
+    value: "BYTES",
+    commands: ["push"],
+    help:
+      "bytes per PATCH request (default 256 MiB): a broken-off upload\n" +
+      "resumes after the last whole one the registry has",
+    parse: nonNegative("chunk-size", true),
+  }),
+  quiet: flagOption({
+    short: "q",
+    commands: ["image", "push", "oci"],
+    help: "print nothing on stderr but errors (no progress lines)",
+    helpIn: { push: "no per-layer lines, no progress line, no summary", oci: "no per-layer lines, no progress line, no summary" },
+  }),
+  debug: flagOption({ commands: ALL, help: "print the stack trace of an error" }),
+  help: flagOption({ short: "h", commands: ALL, help: "show this help" }),
+  version: flagOption({ commands: ["image"], help: `print the version (${VERSION}) and exit` }),
+} as const;
+
+export type OptionName = keyof typeof OPTIONS;
+/** Each option's value as its command sees it (the default when absent). */
+export type OptionValues = { readonly [K in OptionName]: (typeof OPTIONS)[K] extends OptionSpec<infer T> ? T : never };
