@@ -175,17 +175,19 @@ function ours(store: Store, node = "node", cli = CLI): string {
 /**
  * More rows of our CLI, measured in the same rounds: SLI_BENCH_BASELINE
  * names another checkout's dist/cli.js (a before/after comparison), and
- * SLI_BENCH_NODES lists `LABEL=COMMAND;...`, COMMAND a Node's path or a
- * shell prefix ending with one (`env SLI_HASH_PLACEMENT=thread /path/node`):
- * each supported Node, and the memory levers under each.
+ * SLI_BENCH_NODES lists `LABEL|COMMAND;...`, COMMAND a Node's path or a
+ * shell prefix ending with one and its flags (`env SLI_HASH_PLACEMENT=thread
+ * /path/node --max-semi-space-size=1`): each supported Node, and the memory
+ * levers under each.
  */
 function moreRows(store: Store): Record<string, string> {
   const rows: Record<string, string> = {};
   const baseline = process.env["SLI_BENCH_BASELINE"];
   if (baseline !== undefined && baseline !== "") rows["baseline"] = ours(store, "node", baseline);
   for (const item of (process.env["SLI_BENCH_NODES"] ?? "").split(";").filter((text) => text.trim() !== "")) {
-    const equals = item.indexOf("=");
-    rows[`ours, ${item.slice(0, equals).trim()}`] = ours(store, item.slice(equals + 1).trim());
+    const bar = item.indexOf("|");
+    if (bar < 0) throw new Error(`SLI_BENCH_NODES: ${JSON.stringify(item)} is not LABEL|COMMAND`);
+    rows[`ours, ${item.slice(0, bar).trim()}`] = ours(store, item.slice(bar + 1).trim());
   }
   return rows;
 }
