@@ -42,6 +42,13 @@ test("the image and its digests are the same with sha256 on a worker or on the w
   assert.equal(digestWorker.stdout.toString(), digestThread.stdout.toString());
 });
 
+test("one hash worker (SLI_HASH_WORKERS=1) writes the same image as two", () => {
+  const two = run(join(REPO_ROOT, "dist", "cli.js"), { SLI_HASH_PLACEMENT: "worker" }, ["--quiet", "--root", store.root, confPath]);
+  const one = run(join(REPO_ROOT, "dist", "cli.js"), { SLI_HASH_PLACEMENT: "worker", SLI_HASH_WORKERS: "1" }, ["--quiet", "--root", store.root, confPath]);
+  assert.equal(one.status, 0, one.stderr);
+  assert.ok(two.stdout.length > 0 && one.stdout.equals(two.stdout), "one worker wrote another image than two");
+});
+
 test("a store file changed between the passes is caught and named alike under both placements", () => {
   const changed = SMALL_IMAGE_ENTRIES.find((entry) => entry.path.endsWith("/small"))!.path;
   const errors = new Map<string, string>();

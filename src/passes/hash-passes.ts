@@ -13,7 +13,7 @@
  */
 import { layerChunks, type EntryRecord, type LayerStyle } from "../layer/layer.ts";
 import { EntryLog } from "./entry-log.ts";
-import { acquireLayerHasher, hashPlacement, releaseLayerHasher } from "../workers/hash/layer-hasher.ts";
+import { acquireLayerHasher, hashPlacement, hashWorkerCount, releaseLayerHasher } from "../workers/hash/layer-hasher.ts";
 import type { LayerHasher } from "../workers/hash/hasher.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import type { ProgressEvent } from "./progress-event.ts";
@@ -128,7 +128,7 @@ class HashPassRun {
     this.options = options;
     this.waiting = layers.map((_, num) => num);
     // Two layers at a time keep two workers busy; hashing on this thread, one at a time is as fast.
-    this.concurrency = Math.max(1, options.concurrency ?? (hashPlacement() === "worker" ? 2 : 1));
+    this.concurrency = Math.max(1, options.concurrency ?? (hashPlacement() === "worker" ? hashWorkerCount() : 1));
   }
 
   /** Whether another layer may start: a place free, a layer waiting, and that layer below any failure. */

@@ -65,6 +65,17 @@ export function hashPlacement(): HashPlacement {
 }
 
 /**
+ * Layers hashed at a time on worker threads: two (both cores busy, the
+ * speed the benchmarks measure), or one with SLI_HASH_WORKERS=1 (a worker's
+ * heap less; a memory lever the benchmarks compare).  Read once.
+ */
+let workerCount: number | undefined;
+export function hashWorkerCount(): number {
+  workerCount ??= process.env["SLI_HASH_WORKERS"] === "1" ? 1 : 2;
+  return workerCount;
+}
+
+/**
  * A hasher for one pass over one layer, on a worker thread unless
  * SLI_HASH_PLACEMENT=thread (see hashPlacement), and where possible.
  * Give it back with releaseLayerHasher: passes of images streamed at the same
