@@ -22,6 +22,7 @@ import { BLOCK_SIZE } from "../tar/constants.ts";
 import type { TarHeader } from "../tar/header.ts";
 import { checksumValid, fdReader } from "../tar/reader.ts";
 import { fsEncode } from "../py/fsname.ts";
+import { strerror } from "../py/errno.ts";
 import { isPyDict, isPyList, isPyStr, pyTypeName, type PyDict, type PyValue } from "../py/value.ts";
 import type { PythonVersion } from "../py/version.ts";
 import { profileFor } from "../profile/python.ts";
@@ -62,13 +63,19 @@ const MAGIC: [Buffer, string][] = [
 /** What `tarfile.open(path)` found: a plain tar to read now, or gzip being decompressed meanwhile. */
 type OpenedArchive = { readonly fd: number } | { readonly decompression: Decompression };
 
+/** open() failed: the errno in the words CPython's OSError uses (the reference's traceback), and its code. */
+function cannotOpen(file: string, error: unknown): BaseImageError {
+  const code = (error as NodeJS.ErrnoException).code;
+  return new BaseImageError(file, `cannot open it: ${code === undefined ? String(error) : `${strerror(code)} (${code})`}`, { cause: error });
+}
+
 /** `tarfile.open(path)`: plain tar, or gzip; anything else refused before any byte. */
 function openArchive(path: Buffer, file: string): OpenedArchive {
   let fd: number;
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    throw new BaseImageError(file, `cannot open it: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw cannotOpen(file, error);
   }
   const head = fdReader(fd)(BLOCK_SIZE);
   if (head.length === BLOCK_SIZE && checksumValid(head)) return { fd };
@@ -110,7 +117,7 @@ export function openBaseImage(from: string, root: string | undefined, python: Py
   try {
     path = pathInRoot(bytes, root, { followLast: true });
   } catch (error) {
-    throw new BaseImageError(from, `cannot open it: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { cause: error });
+    throw cannotOpen(from, error);
   }
   const archive = openArchive(path, from);
   const release = (): void => {

@@ -86,7 +86,6 @@ const REFERENCE_ERROR_MEANINGS: Readonly<Record<string, readonly string[]>> = {
     'KeyError: filename "95c33c00cfdae5670e07652d25d82f3022b2a4806d52a4de4e9ebbe65dea5320/layer.tar" not found',
   ],
   "EOFError: Compressed file ended before the end-of-stream marker was reached": ["from_image", "gzip", "truncated"],
-  "FileNotFoundError: [Errno 2] No such file or directory: '/nonexistent/base.tar'": ['from_image "/nonexistent/base.tar"', "ENOENT"],
   // tarfile.open's "file could not be opened successfully" (3.8-3.9), whose
   // last line from 3.10 on is the plain-tar method's reason.
   "tarfile.ReadError: file could not be opened successfully": ["from_image", "not"],
