@@ -4,8 +4,9 @@
  * thread walks both: sha256 is the slow part of a hash pass (no SHA
  * instructions on many CPUs), and a second worker puts the second core to
  * work on it.  The main thread feeds whichever layer's worker has room.
- * With SLI_HASH_PLACEMENT=thread, one layer at a time on the main thread
- * (see hashPlacement).
+ * With SLI_HASH_WORKERS=1, one layer at a time on one worker (a worker's
+ * memory less); with SLI_HASH_PLACEMENT=thread, one layer at a time on the
+ * main thread (see hashPlacement, hashWorkerCount).
  *
  * Errors come out as if the layers were hashed one after the other: when a
  * layer fails, the layers before it still run to their end, and the first
@@ -34,7 +35,7 @@ export interface HashPassOptions {
   readonly progress: ((event: ProgressEvent) => void) | undefined;
   /** The script generation's way of writing a layer (see layerStyle). */
   readonly style: LayerStyle;
-  /** Layers hashed at a time (default 2 on workers, one per core; 1 on this thread). */
+  /** Layers hashed at a time (default hashWorkerCount() on workers, 2 unless SLI_HASH_WORKERS=1; 1 on this thread). */
   readonly concurrency?: number;
   /** A layer already known (the digest cache), or undefined to hash it. */
   readonly known?: ((num: number) => Generator<Pause, HashedLayer | undefined>) | undefined;

@@ -142,7 +142,6 @@ function writeUstarBlock(fields: UstarFields, block: Buffer, offset: number): vo
   writeChecksum(header);
 }
 
-
 const STRING_FIELDS = [
   ["name", "path", NAME],
   ["linkname", "linkpath", LINKNAME],
@@ -236,10 +235,11 @@ function addNumberRecords(fields: UstarFields, read: ReadonlyMap<string, string>
   }
 }
 
-// One buffer per member, from Node's pool (small sizes): the PAX block,
-// its padded records and the ustar block are written into it in place.
-
-/** A member with no PAX records: its ustar block alone. */
+/**
+ * A member with no PAX records: its ustar block alone.  (One buffer per
+ * member, from Node's pool: withPaxHeader writes the PAX block, its padded
+ * records and the ustar block into one in place.)
+ */
 function ustarOnly(fields: UstarFields): Buffer {
   const block = Buffer.allocUnsafe(BLOCK_SIZE);
   writeUstarBlock(fields, block, 0);
