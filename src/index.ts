@@ -24,8 +24,9 @@ export { verifyImage, ImageReadError, type VerifyOptions, type VerifyResult, typ
 export { formatVerifyResult } from "./audit/format.ts";
 export { pushImage, summaryCounts, type PushOptions, type PushSummary, type LayerOutcome } from "./publish/push.ts";
 export { writeOciLayout, type OciLayoutOptions, type OciLayoutSummary } from "./publish/oci-layout.ts";
-export { parseImageReference, formatImageReference, type ImageReference } from "./publish/reference.ts";
-export { buildManifest, type ImageManifest, type ManifestFormat, type Descriptor } from "./publish/manifest.ts";
-export { findCredentials, parseCreds, type Credentials } from "./publish/credentials.ts";
-export { RegistryError, ImageRefError, CredentialsError, LayoutError, StaleDigestCacheError } from "./publish/errors.ts";
+export { parseImageReference, formatImageReference, type ImageReference } from "./remote/reference.ts";
+export { buildManifest, type ImageManifest, type ManifestFormat, type Descriptor } from "./oci/manifest.ts";
+export { findCredentials, parseCreds, type Credentials } from "./remote/credentials.ts";
+export { RegistryError, ImageRefError, CredentialsError } from "./remote/errors.ts";
+export { LayoutError, StaleDigestCacheError } from "./publish/errors.ts";
 export { DigestCache, defaultDigestCacheDir } from "./passes/digest-cache.ts";

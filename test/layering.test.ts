@@ -31,6 +31,8 @@ const RANKS: readonly (readonly string[])[] = [
   ["passes"],
   ["base-image"],
   ["image"],
+  ["oci"],
+  ["remote", "layout", "tarball"],
   ["publish", "audit"],
   ["cli"],
   ["demo"],
@@ -145,7 +147,7 @@ test("the check reports an import of a later stage, an import between stages of 
   ]);
   assert.deepEqual(layeringProblems(files, RANKS), [
     "audit/verify.ts:2 refers to audit/missing.ts, which is not a file of src/",
-    "publish/push.ts:1 imports audit/verify.ts: publish and audit are both of rank 10, and neither may import the other",
+    "publish/push.ts:1 imports audit/verify.ts: publish and audit are both of rank 12, and neither may import the other",
     "tar/header.ts:1 imports image/types.ts: tar (rank 2) may not import from image (rank 9), a later stage of the pipeline",
     "import cycle: image/a.ts → image/b.ts → image/c.ts → image/a.ts",
     "import cycle: image/types.ts → tar/header.ts → image/types.ts",

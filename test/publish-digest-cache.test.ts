@@ -26,7 +26,7 @@ import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts"
 import { GOLDEN_DIR } from "./support/reference.ts";
 import type { TreeEntry } from "./support/tree-spec.ts";
 import { pushImage } from "../src/publish/push.ts";
-import { parseImageReference } from "../src/publish/reference.ts";
+import { parseImageReference } from "../src/remote/reference.ts";
 
 const defaultCache = useTemporaryCacheHome();
 const missing = registryMissing() ?? toolMissing("skopeo")?.replace(/^SKIPPED: /, "");

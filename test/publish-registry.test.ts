@@ -23,7 +23,7 @@ import { LayerChangedError } from "../src/passes/entry-log.ts";
 import { validateConf } from "../src/conf/validate.ts";
 import { readConfFile } from "../src/conf/read.ts";
 import { pushImage } from "../src/publish/push.ts";
-import { parseImageReference } from "../src/publish/reference.ts";
+import { parseImageReference } from "../src/remote/reference.ts";
 import {
   runCliAsync,
   skipOrFailClients,

@@ -7,11 +7,11 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseImageReference } from "../src/publish/reference.ts";
-import { authFileCandidates, findCredentials } from "../src/publish/credentials.ts";
-import { parseChallenge } from "../src/publish/auth.ts";
-import { buildManifest } from "../src/publish/manifest.ts";
-import { ImageRefError, CredentialsError } from "../src/publish/errors.ts";
+import { parseImageReference } from "../src/remote/reference.ts";
+import { authFileCandidates, findCredentials } from "../src/remote/credentials.ts";
+import { parseChallenge } from "../src/remote/auth.ts";
+import { buildManifest } from "../src/oci/manifest.ts";
+import { ImageRefError, CredentialsError } from "../src/remote/errors.ts";
 import type { ImageDescription } from "../src/image/types.ts";
 
 describe("IMAGE-REF", () => {

@@ -7,8 +7,8 @@
 import type { Generation } from "../profile/generation.ts";
 import { parseGenerationOption } from "../conf/generation.ts";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "../profile/python.ts";
-import { MANIFEST_FORMATS, type ManifestFormat } from "../publish/manifest.ts";
-import { isValidTag } from "../publish/reference.ts";
+import { MANIFEST_FORMATS, type ManifestFormat } from "../oci/manifest.ts";
+import { isValidTag } from "../remote/reference.ts";
 import { VERSION } from "../version.ts";
 
 /** The commands: "image" is the main one (`stream-layered-image [options] CONF`), the others are the word after the program's name. */

@@ -13,7 +13,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { PreparedImage } from "../image/types.ts";
 import { staleCacheEntry } from "./cached-layer.ts";
 import { LayoutError } from "./errors.ts";
-import { buildManifest, type ManifestFormat } from "./manifest.ts";
+import { buildManifest, type ManifestFormat } from "../oci/manifest.ts";
 import type { LayerOutcome } from "./push.ts";
 
 export interface OciLayoutOptions {

@@ -9,11 +9,11 @@
 import type { PreparedImage } from "../image/types.ts";
 import type { ProgressEvent } from "../passes/progress-event.ts";
 import { staleCacheEntry } from "./cached-layer.ts";
-import { RegistryError } from "./errors.ts";
-import { buildManifest, type ManifestFormat } from "./manifest.ts";
-import { formatImageReference, type ImageReference } from "./reference.ts";
-import { RegistryClient, type RegistryOptions } from "./registry.ts";
-import { isRetryable, sleep, withRetries, type RetryPolicy } from "./retry.ts";
+import { RegistryError } from "../remote/errors.ts";
+import { buildManifest, type ManifestFormat } from "../oci/manifest.ts";
+import { formatImageReference, type ImageReference } from "../remote/reference.ts";
+import { RegistryClient, type RegistryOptions } from "../remote/registry.ts";
+import { isRetryable, sleep, withRetries, type RetryPolicy } from "../remote/retry.ts";
 
 export interface PushOptions extends RegistryOptions, RetryPolicy {
   /** Manifest format (default "oci"). */
