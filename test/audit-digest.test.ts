@@ -56,7 +56,7 @@ describe("digest", () => {
     assert.equal(result.status, 0, result.stderr);
     assert.equal(result.stderr, "", "nothing on stderr: no progress lines");
     const printed = JSON.parse(result.stdout.toString("utf8")) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(printed), ["generation", "python", "image_id", "config", "layers", "manifest"]);
+    assert.deepEqual(Object.keys(printed), ["generation", "python", "image_id", "config", "layers", "manifest", "registry_manifests"]);
     assert.equal(printed.generation, "2020", "a conf without the current keys is the 2020 script's");
     const layers = printed.layers as Record<string, unknown>[];
     assert.deepEqual(Object.keys(layers[0]!), ["diff_id", "size", "path", "store_paths", "customisation"]);

@@ -11,6 +11,7 @@ import type { ImageConf } from "../conf/validate.ts";
 import { dumpsPythonJson, parsePythonJson } from "../py/json/json.ts";
 import type { PyValue } from "../py/value.ts";
 import type { Generation } from "../profile/generation.ts";
+import { buildManifest, MANIFEST_FORMATS, type ManifestFormat } from "../oci/manifest.ts";
 
 export interface LayerDigest {
   /** `sha256:<hex>` of the layer tarball, as in the config's rootfs.diff_ids. */
@@ -36,6 +37,12 @@ export interface ImageDigests {
   readonly manifest: PyValue;
   readonly configBytes: Buffer;
   readonly manifestBytes: Buffer;
+  /**
+   * What a registry shows for this image pushed by `push` with layers
+   * uncompressed (`skopeo inspect`'s Digest), per --format: the manifest
+   * is made of the config and diff_ids alone, so the hash passes know it.
+   */
+  readonly registryManifests: Readonly<Record<ManifestFormat, { readonly digest: string; readonly mediaType: string }>>;
 }
 
 export function digestsOf(image: ImageDescription, python: PythonVersion, generation: Generation): ImageDigests {
@@ -54,6 +61,12 @@ export function digestsOf(image: ImageDescription, python: PythonVersion, genera
     manifest: parsePythonJson(image.manifestBytes.toString("utf8"), { profile: python }),
     configBytes: image.configBytes,
     manifestBytes: image.manifestBytes,
+    registryManifests: Object.fromEntries(
+      MANIFEST_FORMATS.map((format) => {
+        const manifest = buildManifest(image, format);
+        return [format, { digest: manifest.digest, mediaType: manifest.mediaType }];
+      }),
+    ) as ImageDigests["registryManifests"],
   };
 }
 
@@ -86,6 +99,19 @@ export function formatDigests(digests: ImageDigests): string {
       ),
     ],
     ["manifest", digests.manifest],
+    [
+      "registry_manifests",
+      new Map<string, PyValue>(
+        MANIFEST_FORMATS.map((format) => [
+          format,
+          new Map<string, PyValue>([
+            ["layers", "uncompressed"],
+            ["media_type", digests.registryManifests[format].mediaType],
+            ["digest", digests.registryManifests[format].digest],
+          ]),
+        ]),
+      ),
+    ],
   ]);
   return `${dumpsPythonJson(document, 2, { profile: digests.python })}\n`;
 }
