@@ -86,6 +86,9 @@ describe("diff engine: members", () => {
     assert.deepEqual(Object.keys(hello), ["mode", "size", "content"]);
     assert.deepEqual(hello.mode, [0o755, 0o700]);
     assert.deepEqual(fieldsOf(layer, "nix/store/abc-hello/share"), { linkname: ["../def-share", "../xyz-share"] });
+    const link = (target: string): MemberSpec[] => [...BASE, { name: "nix/store/abc-hello/hi", type: "hardlink", linkname: target }];
+    const hard = (await diffOne(link(HELLO), link("nix/store/abc-hello/README"))).layer;
+    assert.deepEqual(fieldsOf(hard, "nix/store/abc-hello/hi"), { linkname: [HELLO, "nix/store/abc-hello/README"] });
   });
 
   test("members added and removed, the rest paired across the shift", async () => {
