@@ -17,7 +17,7 @@ export interface JsonDifference {
   readonly found: string;
 }
 
-function pathText(path: readonly (string | number)[]): string {
+export function pathText(path: readonly (string | number)[]): string {
   if (path.length === 0) return "(top level)";
   let text = "";
   for (const step of path) {

@@ -1,0 +1,49 @@
+/**
+ * `diff IMAGE-A IMAGE-B`'s engine: the configs compared whole, then the
+ * layers index by index, one at a time (memory stays that of one pair of
+ * layers whatever the image), and the verdict: which findings count as a
+ * difference, and the exit code.
+ */
+import { diffConfigs } from "./config-diff.ts";
+import { diffLayer } from "./layer-diff.ts";
+import type { ConfigDifference, DiffOptions, DiffSide, ImageDiff, LayerDiff } from "./diff-types.ts";
+
+/** `diff`'s exit codes: 2 is any DiffInputError (or a transport's failure) before a verdict. */
+export const DIFF_EXIT = { same: 0, differs: 1, cannotCompare: 2 } as const;
+
+/** `--semantic`: every ignore option. */
+export const SEMANTIC: DiffOptions = { ignoreTimestamps: true, ignoreOwners: true, ignoreHistory: true };
+
+/**
+ * Config differences that count: a diff_id's is the layer's to judge
+ * (the layer comparison says whether its content differs).
+ */
+export function countedConfig(differences: readonly ConfigDifference[]): ConfigDifference[] {
+  return differences.filter((difference) => difference.layer === undefined);
+}
+
+/**
+ * Whether a layer counts as a difference: only members do.  An
+ * "equivalent" layer (members equal under the options, bytes not: member
+ * order, header encoding, padding, or ignored fields) extracts to the same
+ * tree, so it is reported but is no difference; byte identity is what
+ * `verify` and the digests are for.
+ */
+export function layerDiffers(layer: LayerDiff): boolean {
+  return layer.status === "differs" || layer.status === "added" || layer.status === "removed";
+}
+
+/** Compares two images; throws DiffInputError when one cannot be read. */
+export async function diffImages(a: DiffSide, b: DiffSide, options: DiffOptions = {}): Promise<ImageDiff> {
+  const config = diffConfigs(a, b, options);
+  const layers: LayerDiff[] = [];
+  for (let index = 0; index < Math.max(a.layers.length, b.layers.length); index++) {
+    layers.push(await diffLayer(index, { side: a.name, layer: a.layers[index] }, { side: b.name, layer: b.layers[index] }, options));
+  }
+  const same = countedConfig(config).length === 0 && a.layers.length === b.layers.length && !layers.some(layerDiffers);
+  return { names: [a.name, b.name], options, same, config, layerCounts: [a.layers.length, b.layers.length], layers };
+}
+
+export function diffExitCode(diff: ImageDiff): 0 | 1 {
+  return diff.same ? DIFF_EXIT.same : DIFF_EXIT.differs;
+}
