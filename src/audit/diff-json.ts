@@ -22,7 +22,7 @@
  * values are JSON text so that big ints and floats stay as written.
  */
 import { layerDiffers } from "./image-diff.ts";
-import type { FieldValue, ImageDiff, LayerDiff, MemberSummary } from "./diff-types.ts";
+import type { DiffOptions, FieldValue, ImageDiff, LayerDiff, MemberSummary } from "./diff-types.ts";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -30,12 +30,12 @@ function member(summary: MemberSummary): Json {
   return { name: summary.name, type: summary.type, fields: Object.fromEntries(summary.fields) };
 }
 
-function layer(layer: LayerDiff): Json {
+function layer(layer: LayerDiff, options: DiffOptions): Json {
   const orNull = (value: string | undefined): Json => value ?? null;
   return {
     index: layer.index,
     status: layer.status,
-    counted: layerDiffers(layer),
+    counted: layerDiffers(layer, options),
     opened: layer.opened,
     labels: layer.labels.map(orNull),
     diffIds: layer.diffIds.map(orNull),
@@ -57,7 +57,7 @@ export function imageDiffJson(diff: ImageDiff): Json {
     options: { ignoreTimestamps: options.ignoreTimestamps === true, ignoreOwners: options.ignoreOwners === true, ignoreHistory: options.ignoreHistory === true },
     config: diff.config.map((difference) => ({ path: difference.path, kind: difference.kind, a: difference.a ?? null, b: difference.b ?? null, layer: difference.layer ?? null })),
     layerCount: [...diff.layerCounts],
-    layers: diff.layers.map(layer),
+    layers: diff.layers.map((each) => layer(each, diff.options)),
   };
 }
 

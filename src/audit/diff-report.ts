@@ -45,7 +45,8 @@ function memberLine(verb: "added  " | "removed", member: MemberSummary): string 
   return `  ${verb} ${showName(member.name)} (${member.type}${target})`;
 }
 
-function configLine(difference: ConfigDifference): string {
+/** A config difference as one report line (verify prints them too). */
+export function configLine(difference: ConfigDifference): string {
   const show = (text: string | undefined) => clip(text ?? "");
   const path = difference.layer === undefined ? difference.path : `${difference.path} (diff_id of layer ${difference.layer})`;
   if (difference.kind === "added") return `  added ${path}: ${show(difference.b)}`;
@@ -102,7 +103,7 @@ function summary(diff: ImageDiff): string {
   if (config > 0) parts.push(plural(config, "config difference"));
   const [na, nb] = diff.layerCounts;
   if (na !== nb) parts.push(`layer count ${na} → ${nb}`);
-  const differing = diff.layers.filter(layerDiffers);
+  const differing = diff.layers.filter((layer) => layerDiffers(layer, diff.options));
   if (differing.length > 0) {
     const total = (pick: (layer: LayerDiff) => number) => differing.reduce((sum, layer) => sum + pick(layer), 0);
     const members = `${plural(total((l) => l.changed.length), "member")} changed, ${total((l) => l.added.length)} added, ${total((l) => l.removed.length)} removed`;

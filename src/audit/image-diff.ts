@@ -22,14 +22,20 @@ export function countedConfig(differences: readonly ConfigDifference[]): ConfigD
   return differences.filter((difference) => difference.layer === undefined);
 }
 
+/** Whether any ignore option is on: then only what the options keep can differ. */
+function ignoresSomething(options: DiffOptions): boolean {
+  return options.ignoreTimestamps === true || options.ignoreOwners === true || options.ignoreHistory === true;
+}
+
 /**
- * Whether a layer counts as a difference: only members do.  An
- * "equivalent" layer (members equal under the options, bytes not: member
- * order, header encoding, padding, or ignored fields) extracts to the same
- * tree, so it is reported but is no difference; byte identity is what
- * `verify` and the digests are for.
+ * Whether a layer counts as a difference.  An "equivalent" layer (members
+ * equal under the options, bytes not: member order, header encoding,
+ * padding, or ignored fields) extracts to the same tree: with an ignore
+ * option it is no difference; without one it is, because its digest
+ * differs and an auditor asking for no leniency gets none.
  */
-export function layerDiffers(layer: LayerDiff): boolean {
+export function layerDiffers(layer: LayerDiff, options: DiffOptions): boolean {
+  if (layer.status === "equivalent") return !ignoresSomething(options);
   return layer.status === "differs" || layer.status === "added" || layer.status === "removed";
 }
 
@@ -40,7 +46,7 @@ export async function diffImages(a: DiffSide, b: DiffSide, options: DiffOptions 
   for (let index = 0; index < Math.max(a.layers.length, b.layers.length); index++) {
     layers.push(await diffLayer(index, { side: a.name, layer: a.layers[index] }, { side: b.name, layer: b.layers[index] }, options));
   }
-  const same = countedConfig(config).length === 0 && a.layers.length === b.layers.length && !layers.some(layerDiffers);
+  const same = countedConfig(config).length === 0 && a.layers.length === b.layers.length && !layers.some((layer) => layerDiffers(layer, options));
   return { names: [a.name, b.name], options, same, config, layerCounts: [a.layers.length, b.layers.length], layers };
 }
 
