@@ -7,24 +7,11 @@
  */
 import { createHash } from "node:crypto";
 import type { ImageDescription } from "../image/types.ts";
+import { WRITTEN_TYPES, type ManifestFormat } from "./media-types.ts";
 
-export type ManifestFormat = "oci" | "docker";
+export type { ManifestFormat };
 
 export const MANIFEST_FORMATS: readonly ManifestFormat[] = ["oci", "docker"];
-
-/** The media types of each format, in one table. */
-const MEDIA_TYPES: Record<ManifestFormat, { manifest: string; config: string; layer: string }> = {
-  oci: {
-    manifest: "application/vnd.oci.image.manifest.v1+json",
-    config: "application/vnd.oci.image.config.v1+json",
-    layer: "application/vnd.oci.image.layer.v1.tar",
-  },
-  docker: {
-    manifest: "application/vnd.docker.distribution.manifest.v2+json",
-    config: "application/vnd.docker.container.image.v1+json",
-    layer: "application/vnd.docker.image.rootfs.diff.tar",
-  },
-};
 
 export interface Descriptor {
   readonly mediaType: string;
@@ -47,7 +34,7 @@ export function sha256Digest(bytes: Buffer): string {
 }
 
 export function buildManifest(image: ImageDescription, format: ManifestFormat = "oci"): ImageManifest {
-  const types = MEDIA_TYPES[format];
+  const types = WRITTEN_TYPES[format];
   const config: Descriptor = { mediaType: types.config, digest: `sha256:${image.configName.replace(/\.json$/, "")}`, size: image.configBytes.length };
   const layers: Descriptor[] = image.layers.map((layer) => ({ mediaType: types.layer, digest: `sha256:${layer.sha256}`, size: layer.size }));
   const bytes = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: types.manifest, config, layers }), "utf8");

@@ -39,3 +39,11 @@ export class RegistryError extends Error {
   /** The first error code of the registry's answer (`DIGEST_INVALID`, `BLOB_UNKNOWN`...), when it gave one. */
   readonly code: string | undefined;
 }
+
+/** The registry served bytes that are not what the digest asked for names: no retry cures it. */
+export class DigestMismatchError extends RegistryError {
+  constructor(registry: string, detail: string) {
+    super(registry, detail);
+    this.name = "DigestMismatchError";
+  }
+}

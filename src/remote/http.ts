@@ -3,7 +3,7 @@
  * whose body is nothing, a buffer, or a sequence of chunks written one at a
  * time (each write completes before the next chunk is asked for, so a layer
  * streams from the store with backpressure and its reused buffers are never
- * queued), and the response with a small body.  Network and TLS faults
+ * queued), and the response with a small body, or a large one streamed.  Network and TLS faults
  * become RegistryError naming the registry; resets, refusals and time-outs
  * are marked retryable.
  */
@@ -91,15 +91,26 @@ export function closeTransport(transport: Transport): void {
   transport.agents.https.destroy();
 }
 
-/** Sends `request`, resolves with the whole (small) response; rejects with RegistryError or the body's own error. */
-export function exchange(transport: Transport, request: HttpRequest): Promise<HttpResponse> {
+/**
+ * Sends `request`; resolves with the response once its head is in, its body
+ * not read yet.  Network faults become RegistryError (before the answer:
+ * the rejection; after: the response's error), a body's own error is
+ * passed on as is.  A streamed body stops when the answer has come whole
+ * (an early error document) or the connection broke.
+ */
+function start(transport: Transport, request: HttpRequest): Promise<http.IncomingMessage> {
   const { url } = request;
   const secure = url.protocol === "https:";
-  return new Promise<HttpResponse>((resolve, reject) => {
-    let settled = false;
+  return new Promise<http.IncomingMessage>((resolve, reject) => {
+    let answer: http.IncomingMessage | undefined;
+    let failed = false;
     const fail = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
+      if (answer !== undefined) {
+        if (!answer.complete) answer.destroy(error as Error);
+        return;
+      }
+      if (failed) return;
+      failed = true;
       client.destroy();
       reject(error);
     };
@@ -110,18 +121,8 @@ export function exchange(transport: Transport, request: HttpRequest): Promise<Ht
       rejectUnauthorized: transport.tlsVerify,
     };
     const client = (secure ? https : http).request(url, options, (response) => {
-      const parts: Buffer[] = [];
-      let length = 0;
-      response.on("data", (part: Buffer) => {
-        if (length < MAX_RESPONSE) parts.push(part);
-        length += part.length;
-      });
-      response.on("error", (error) => fail(networkError(transport.registry, url, error)));
-      response.on("end", () => {
-        if (settled) return;
-        settled = true;
-        resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(parts) });
-      });
+      answer = response;
+      resolve(response);
     });
     client.setTimeout(IDLE_TIMEOUT_MS, () => client.destroy(Object.assign(new Error("no answer"), { code: "ETIMEDOUT" })));
     client.on("error", (error) => fail(networkError(transport.registry, url, error)));
@@ -133,7 +134,7 @@ export function exchange(transport: Transport, request: HttpRequest): Promise<Ht
     void (async () => {
       for (const chunk of body) {
         // An early answer (an error document) or a broken connection ends the upload.
-        if (settled || client.destroyed) return;
+        if (failed || answer?.complete === true || client.destroyed) return;
         try {
           await writeChunk(client, chunk);
         } catch (error) {
@@ -144,4 +145,55 @@ export function exchange(transport: Transport, request: HttpRequest): Promise<Ht
       client.end();
     })().catch(fail);
   });
+}
+
+/** A response's whole (small) body: at most MAX_RESPONSE bytes are kept. */
+function readBody(registry: string, url: URL, response: http.IncomingMessage): Promise<Buffer> {
+  return new Promise<Buffer>((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let length = 0;
+    response.on("data", (part: Buffer) => {
+      if (length < MAX_RESPONSE) parts.push(part);
+      length += part.length;
+    });
+    response.on("error", (error) => reject(networkError(registry, url, error)));
+    response.on("end", () => resolve(Buffer.concat(parts)));
+  });
+}
+
+/** Sends `request`, resolves with the whole (small) response; rejects with RegistryError or the body's own error. */
+export async function exchange(transport: Transport, request: HttpRequest): Promise<HttpResponse> {
+  const response = await start(transport, request);
+  return { status: response.statusCode ?? 0, headers: response.headers, body: await readBody(transport.registry, request.url, response) };
+}
+
+/** A response whose body, when it is a 2xx answer's, is left to stream (`stream`); otherwise read whole into `body`. */
+export interface StreamedResponse extends HttpResponse {
+  readonly stream: http.IncomingMessage | undefined;
+}
+
+/** Sends `request`; a 2xx answer's body is not read but handed out as `stream` (read it with bodyChunks). */
+export async function openStream(transport: Transport, request: HttpRequest): Promise<StreamedResponse> {
+  const response = await start(transport, request);
+  const status = response.statusCode ?? 0;
+  if (status >= 200 && status < 300) return { status, headers: response.headers, body: Buffer.alloc(0), stream: response };
+  return { status, headers: response.headers, body: await readBody(transport.registry, request.url, response), stream: undefined };
+}
+
+/**
+ * A streamed body's chunks, pulled (the socket is paused while the consumer
+ * is busy), each told to `onBytes`; a broken connection is a RegistryError.
+ * A consumer that stops early destroys the response (and its connection).
+ */
+export async function* bodyChunks(registry: string, url: URL, response: http.IncomingMessage, onBytes: (bytes: number) => void): AsyncGenerator<Buffer, void, undefined> {
+  try {
+    for await (const chunk of response as AsyncIterable<Buffer>) {
+      onBytes(chunk.length);
+      yield chunk;
+    }
+  } catch (error) {
+    throw networkError(registry, url, error);
+  } finally {
+    if (!response.complete) response.destroy();
+  }
 }

@@ -25,12 +25,9 @@ const COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$/;
 
-/** Parses `docker://…` (the transport prefix is required, as skopeo requires one). */
-export function parseImageReference(text: string): ImageReference {
-  const shown = JSON.stringify(text);
-  if (!text.startsWith("docker://")) throw new ImageRefError(`image reference ${shown} must start with docker:// (e.g. docker://localhost:5000/app:1.0)`);
-  let rest = text.slice("docker://".length);
-  if (rest.includes("@")) throw new ImageRefError(`image reference ${shown}: a digest (@sha256:…) cannot be pushed to; give a tag`);
+/** The reference after `docker://` and before any `@digest`; `shown` is the whole reference, for messages. */
+function parseName(text: string, shown: string): ImageReference {
+  let rest = text;
   let tag = "latest";
   let tagGiven = false;
   const lastSlash = rest.lastIndexOf("/");
@@ -55,6 +52,35 @@ export function parseImageReference(text: string): ImageReference {
   }
   const endpoint = registry === DOCKER_HUB ? DOCKER_HUB_ENDPOINT : registry;
   return { registry, endpoint, repository: parts.join("/"), tag, tagGiven };
+}
+
+/** `text` without its `docker://`, which is required (as skopeo requires a transport). */
+function afterScheme(text: string): string {
+  if (!text.startsWith("docker://")) throw new ImageRefError(`image reference ${JSON.stringify(text)} must start with docker:// (e.g. docker://localhost:5000/app:1.0)`);
+  return text.slice("docker://".length);
+}
+
+/** Parses `docker://…` for a push: a tag, never a digest. */
+export function parseImageReference(text: string): ImageReference {
+  const rest = afterScheme(text);
+  if (rest.includes("@")) throw new ImageRefError(`image reference ${JSON.stringify(text)}: a digest (@sha256:…) cannot be pushed to; give a tag`);
+  return parseName(rest, JSON.stringify(text));
+}
+
+/** A reference to read: it may name the image by digest (`…/app@sha256:…`, `…/app:1.0@sha256:…`: the digest wins). */
+export interface ReadReference extends ImageReference {
+  /** `sha256:<hex>` when the reference gives one. */
+  readonly digest: string | undefined;
+}
+
+/** Parses `docker://…` for a read (verify, diff): a tag, a digest, or both. */
+export function parseReadReference(text: string): ReadReference {
+  const rest = afterScheme(text);
+  const at = rest.indexOf("@");
+  if (at < 0) return { ...parseName(rest, JSON.stringify(text)), digest: undefined };
+  const digest = rest.slice(at + 1);
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new ImageRefError(`image reference ${JSON.stringify(text)}: digest ${JSON.stringify(digest)} is not sha256:<64 lower-case hex digits>`);
+  return { ...parseName(rest.slice(0, at), JSON.stringify(text)), digest };
 }
 
 /** A tag as the distribution spec allows it (for --tag and repo_tag). */

@@ -10,9 +10,10 @@
 import { createHash } from "node:crypto";
 import type { OutgoingHttpHeaders } from "node:http";
 import { Authenticator, authFailure } from "./auth.ts";
+import { errorDetail, unexpectedAnswer } from "./error-document.ts";
 import type { Credentials } from "./credentials.ts";
-import { RegistryError } from "./errors.ts";
-import { closeTransport, exchange, isTlsError, makeTransport, type HttpResponse, type Scheme, type Transport } from "./http.ts";
+import { DigestMismatchError, RegistryError } from "./errors.ts";
+import { bodyChunks, closeTransport, exchange, isTlsError, makeTransport, openStream, type HttpResponse, type Scheme, type StreamedResponse, type Transport } from "./http.ts";
 import { followsRedirect, followUrl, sameOrigin, showUrl } from "./origin.ts";
 import { isLoopback } from "./reference.ts";
 
@@ -32,6 +33,8 @@ interface SendOptions {
   readonly body?: BodySource;
   readonly scopes: readonly string[];
   readonly onBytes?: (bytes: number) => void;
+  /** Leave a 2xx answer's body to stream (a layer read), rather than read it whole. */
+  readonly stream?: boolean;
 }
 
 export function pushScope(repository: string): string {
@@ -40,23 +43,6 @@ export function pushScope(repository: string): string {
 
 export function pullScope(repository: string): string {
   return `repository:${repository}:pull`;
-}
-
-/** The first error the registry's JSON answer names, if any. */
-function firstError(response: HttpResponse): { code?: string; message?: string } | undefined {
-  try {
-    const parsed = JSON.parse(response.body.toString("utf8")) as { errors?: { code?: string; message?: string }[] };
-    return parsed.errors?.[0];
-  } catch {
-    // Not JSON: the status alone says it.
-    return undefined;
-  }
-}
-
-/** ` (DIGEST_INVALID: provided digest did not match uploaded content)`, or "". */
-function errorDetail(response: HttpResponse): string {
-  const first = firstError(response);
-  return first === undefined ? "" : ` (${[first.code, first.message].filter((part) => part !== undefined && part !== "").join(": ")})`;
 }
 
 export class RegistryClient {
@@ -122,7 +108,7 @@ export class RegistryClient {
    * answered once, with a fresh challenge.  Only the registry's origin is
    * ever answered: a 401 from elsewhere is an error, not a challenge.
    */
-  private async send(method: string, url: URL, options: SendOptions): Promise<HttpResponse> {
+  private async send(method: string, url: URL, options: SendOptions): Promise<StreamedResponse> {
     await this.connect();
     for (let attempt = 0; ; attempt++) {
       const { response, answeredBy } = await this.sendFollowing(method, url, options);
@@ -142,7 +128,7 @@ export class RegistryClient {
    * to plain HTTP), with the Authorization header only where the origin is
    * the registry's; resolves with the last answer and the URL that gave it.
    */
-  private async sendFollowing(method: string, url: URL, options: SendOptions): Promise<{ response: HttpResponse; answeredBy: URL }> {
+  private async sendFollowing(method: string, url: URL, options: SendOptions): Promise<{ response: StreamedResponse; answeredBy: URL }> {
     const { body } = options;
     for (let target = url, hops = 0; ; hops++) {
       const headers: OutgoingHttpHeaders = { ...options.headers };
@@ -150,7 +136,8 @@ export class RegistryClient {
         const authorization = await this.auth.header(options.scopes);
         if (authorization !== undefined) headers["authorization"] = authorization;
       }
-      const response = await exchange(this.transport, { method, url: target, headers, body: typeof body === "function" ? body() : body, onBytes: options.onBytes });
+      const request = { method, url: target, headers, body: typeof body === "function" ? body() : body, onBytes: options.onBytes };
+      const response = options.stream === true ? await openStream(this.transport, request) : { ...(await exchange(this.transport, request)), stream: undefined };
       const location = response.headers.location;
       if (location === undefined || !followsRedirect(method, response.status, typeof body !== "function")) return { response, answeredBy: target };
       if (hops >= RegistryClient.MAX_REDIRECTS) throw new RegistryError(this.registry, `${method} ${showUrl(url)}: more than ${RegistryClient.MAX_REDIRECTS} redirects`);
@@ -159,9 +146,7 @@ export class RegistryClient {
   }
 
   private unexpected(what: string, response: HttpResponse): RegistryError {
-    if (response.status === 401) return authFailure(this.registry, this.options.credentials, 401, ` on ${what}`);
-    if (response.status === 403) return new RegistryError(this.registry, `${what}: denied (HTTP 403)${errorDetail(response)}`);
-    return new RegistryError(this.registry, `${what}: HTTP ${response.status}${errorDetail(response)}`, response.status >= 500 || response.status === 429, { code: firstError(response)?.code });
+    return unexpectedAnswer(this.registry, this.options.credentials, what, response);
   }
 
   private location(what: string, response: HttpResponse, relativeTo: URL): URL {
@@ -191,6 +176,41 @@ export class RegistryClient {
     const found = `sha256:${createHash("sha256").update(response.body).digest("hex")}`;
     if (found !== digest) throw new RegistryError(this.registry, `GET ${url.pathname}: the bytes served have digest ${found}`);
     return response.body;
+  }
+
+  /**
+   * GET /v2/<repo>/manifests/<reference>, accepting `accept`: the bytes,
+   * their media type (Content-Type) and digest.  A reference that is a
+   * digest must be the bytes' digest, and so must Docker-Content-Digest
+   * when the registry sends one.
+   */
+  async getManifest(repository: string, reference: string, accept: readonly string[]): Promise<{ bytes: Buffer; mediaType: string | undefined; digest: string }> {
+    const url = this.url(`v2/${repository}/manifests/${reference}`);
+    const response = await this.send("GET", url, { scopes: [pullScope(repository)], headers: { accept: accept.join(", ") } });
+    if (response.status !== 200) throw this.unexpected(`GET ${url.pathname}`, response);
+    const digest = `sha256:${createHash("sha256").update(response.body).digest("hex")}`;
+    const claimed = response.headers["docker-content-digest"];
+    if (reference.startsWith("sha256:") && digest !== reference) throw new DigestMismatchError(this.registry, `GET ${url.pathname}: the manifest served has digest ${digest}`);
+    if (typeof claimed === "string" && claimed.startsWith("sha256:") && claimed !== digest) throw new DigestMismatchError(this.registry, `GET ${url.pathname}: the manifest served has digest ${digest}, its Docker-Content-Digest says ${claimed}`);
+    const type = response.headers["content-type"]?.split(";")[0]?.trim();
+    return { bytes: response.body, mediaType: type === "" ? undefined : type, digest };
+  }
+
+  /**
+   * GET /v2/<repo>/blobs/<digest>, its body streamed as it is read (a
+   * redirect to blob storage followed without credentials, as getBlob's);
+   * `onBytes` is told the body bytes received.  Nothing is checked here:
+   * oci/blob-content.ts checks the digest.  `size` is the Content-Length.
+   */
+  async openBlob(repository: string, digest: string, onBytes: (bytes: number) => void): Promise<{ size: number | undefined; chunks: AsyncGenerator<Buffer, void, undefined> }> {
+    const url = this.url(`v2/${repository}/blobs/${digest}`);
+    const response = await this.send("GET", url, { scopes: [pullScope(repository)], stream: true });
+    if (response.status !== 200 || response.stream === undefined) {
+      response.stream?.destroy();
+      throw this.unexpected(`GET ${url.pathname}`, response);
+    }
+    const length = Number(response.headers["content-length"] ?? Number.NaN);
+    return { size: Number.isSafeInteger(length) ? length : undefined, chunks: bodyChunks(this.registry, url, response.stream, onBytes) };
   }
 
   /**
