@@ -82,10 +82,11 @@ export interface PublishedImages {
   stop(): Promise<void>;
 }
 
-/** Why the fixtures cannot be built here (a client missing, podman not as root), or undefined. */
-export async function publishedImagesMissing(): Promise<string | undefined> {
-  if (process.getuid?.() !== 0) return "podman loads images in the fixtures as root only (rootless podman needs subordinate id maps)";
-  return commandMissing("skopeo", ["--version"]) ?? commandMissing("podman", ["--version"]) ?? commandMissing("docker-registry", ["--version"]) ?? (await isolationMissing());
+/** Why the fixtures cannot be built here, and which requirement that is (podman not as root, a client missing), or undefined. */
+export async function publishedImagesMissing(): Promise<{ kind: "privilege" | "clients"; why: string } | undefined> {
+  if (process.getuid?.() !== 0) return { kind: "privilege", why: "podman loads images in the fixtures as root only (rootless podman needs subordinate id maps)" };
+  const why = commandMissing("skopeo", ["--version"]) ?? commandMissing("podman", ["--version"]) ?? commandMissing("docker-registry", ["--version"]) ?? (await isolationMissing());
+  return why === undefined ? undefined : { kind: "clients", why };
 }
 
 /** skopeo inspect's manifest and config bytes of `image`. */
