@@ -7,15 +7,13 @@
  * its diff_ids are the ones `digest` prints for the matching conf, and no
  * variant's conf gives that image.
  */
-import { after, before, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { skipOrFail } from "./support/requirements.ts";
 import { digestOf } from "./support/image-variants.ts";
 import { ROUTES } from "./support/published-routes.ts";
-import { PUBLISHED_PLAN, inspectImage, publishImages, publishedImagesMissing, sha256, type PublishedImages, type SubjectName } from "./support/published-images.ts";
+import { PUBLISHED_PLAN, VARIANT_PLAN, inspectImage, sha256, type SubjectName } from "./support/published-images.ts";
+import { usePublishedImages } from "./support/published-hooks.ts";
 
 interface Config {
   created?: string;
@@ -31,42 +29,37 @@ function normalisedConfig(bytes: Buffer): Config {
   return { ...config, created: instant(config.created), history: config.history?.map((h) => ({ ...h, created: instant(h.created) })) };
 }
 
-describe("published-image fixtures", () => {
-  let dir: string | undefined;
-  let fixtures: PublishedImages | undefined;
-  let missing: Awaited<ReturnType<typeof publishedImagesMissing>>;
+/** `digest` once per conf and root (every form of a subject is checked against the same). */
+const digests = new Map<string, ReturnType<typeof digestOf>>();
+function digestOnce(root: string, conf: string): ReturnType<typeof digestOf> {
+  const key = `${root}\0${conf}`;
+  if (!digests.has(key)) digests.set(key, digestOf(root, conf));
+  return digests.get(key)!;
+}
 
-  before(async () => {
-    missing = await publishedImagesMissing();
-    if (missing !== undefined) return;
-    dir = mkdtempSync(join(tmpdir(), "sli-published-"));
-    fixtures = await publishImages(dir);
-  });
-  after(async () => {
-    await fixtures?.stop();
-    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
-  });
+describe("published-image fixtures", () => {
+  const handle = usePublishedImages("published");
 
   test("built in one go, every planned form and variant present", (t) => {
-    if (missing !== undefined) return skipOrFail(t, missing.kind, missing.why);
-    t.diagnostic(`fixtures built in ${fixtures!.seconds.toFixed(1)} s`);
+    if (handle.missing !== undefined) return skipOrFail(t, handle.missing.kind, handle.missing.why);
+    t.diagnostic(`fixtures built in ${handle.images!.seconds.toFixed(1)} s`);
     for (const [name, routes] of Object.entries(PUBLISHED_PLAN)) {
-      const subject = fixtures!.subjects.find((s) => s.name === name)!;
+      const subject = handle.images!.subjects.find((s) => s.name === name)!;
       assert.deepEqual(subject.forms.map((f) => f.route), routes, `${name}: the published forms`);
-      assert.deepEqual(subject.variants.map((v) => v.kind), name === "example-2020" ? ["byte", "layer"] : ["byte", "mtime", "owner", "layer"], `${name}: the variants`);
+      assert.deepEqual(subject.variants.map((v) => v.kind), VARIANT_PLAN[name as SubjectName], `${name}: the variants`);
     }
   });
 
   for (const [name, routes] of Object.entries(PUBLISHED_PLAN) as [SubjectName, readonly string[]][]) {
     for (const route of routes) {
       test(`${name} published by ${route}: skopeo reads our config, no variant gives it`, async (t) => {
-        if (missing !== undefined) return skipOrFail(t, missing.kind, missing.why);
-        const subject = fixtures!.subjects.find((s) => s.name === name)!;
+        if (handle.missing !== undefined) return skipOrFail(t, handle.missing.kind, handle.missing.why);
+        const subject = handle.images!.subjects.find((s) => s.name === name)!;
         const form = subject.forms.find((f) => f.route === route)!;
         const { manifest, config } = await inspectImage(form.image);
         const manifestConfig = (JSON.parse(manifest.toString("utf8")) as { config: { digest: string } }).config.digest;
         assert.equal(manifestConfig, sha256(config), `${form.image}: the manifest's config digest is the config skopeo reads`);
-        const matching = await digestOf(form.root, form.conf);
+        const matching = await digestOnce(form.root, form.conf);
         const theirs = normalisedConfig(config);
         assert.deepEqual(theirs.rootfs.diff_ids, matching.diffIds, `${form.image}: diff_ids against digest on ${form.conf}`);
         if (ROUTES[form.route].keepsConfig) {

@@ -95,8 +95,6 @@ export interface VariantSubject {
   readonly edit: { readonly layer: number; readonly member: string; readonly offset: number };
   /** A store path in `root` the conf does not use: the layer variant's new layer. */
   readonly extraPath: string;
-  /** Whether the conf is current-generation (has mtime and uid). */
-  readonly current: boolean;
 }
 
 function changedConf(subject: VariantSubject, dir: string, kind: VariantKind): string {
@@ -164,10 +162,9 @@ function checkVariant(subject: VariantSubject, variant: Variant, variantLayers: 
   }
 }
 
-/** The variants of `subject` (all four for a current-generation conf; byte and layer for a 2020 one), checked. */
-export async function makeVariants(subject: VariantSubject, dir: string): Promise<Variant[]> {
+/** The variants `kinds` of `subject` (mtime and owner need a current-generation conf), checked. */
+export async function makeVariants(subject: VariantSubject, kinds: readonly VariantKind[], dir: string): Promise<Variant[]> {
   const originalLayers = layersOf(subject.stream);
-  const kinds: VariantKind[] = subject.current ? ["byte", "mtime", "owner", "layer"] : ["byte", "layer"];
   const variants: Variant[] = [];
   for (const kind of kinds) {
     const root = kind === "byte" ? byteRoot(subject, dir) : subject.root;
