@@ -7,6 +7,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { diffExitCode, diffImages, SEMANTIC } from "../src/audit/image-diff.ts";
+import { alignLayers } from "../src/audit/layer-alignment.ts";
 import { DiffInputError } from "../src/audit/diff-errors.ts";
 import { formatImageDiff } from "../src/audit/diff-report.ts";
 import { formatImageDiffJson } from "../src/audit/diff-json.ts";
@@ -240,7 +241,7 @@ describe("diff engine: reports", () => {
     assert.equal(json.same, false);
     assert.equal(json.config[0].layer, 0);
     const layer = json.layers[0];
-    assert.deepEqual(Object.keys(layer), ["index", "status", "counted", "opened", "labels", "diffIds", "members", "changed", "added", "removed", "notes"]);
+    assert.deepEqual(Object.keys(layer), ["index", "indexes", "status", "counted", "opened", "labels", "diffIds", "members", "changed", "added", "removed", "notes"]);
     assert.deepEqual([layer.status, layer.counted], ["differs", true]);
     assert.deepEqual(layer.changed, [{ name: HELLO, fields: { mtime: [1, 2] } }]);
   });
@@ -287,5 +288,29 @@ describe("diff engine: memory", () => {
     const growth = { heap: mb(peak.heap - start.heapUsed), buffers: mb(peak.buffers - start.arrayBuffers) };
     assert.ok(growth.heap < 64 && growth.buffers < 64, `peak growth: heap ${growth.heap} MB, array buffers ${growth.buffers} MB`);
     assert.ok(Date.now() - began < 10_000, `took ${Date.now() - began} ms`);
+  });
+});
+
+describe("diff engine: layers matched by diff_id", () => {
+  test("alignLayers: the common run by diff_id first, the gaps by position, the rest alone", () => {
+    assert.deepEqual(alignLayers(["a", "b", "n", "c"], ["a", "b", "c"]), [[0, 0], [1, 1], [2, undefined], [3, 2]]);
+    assert.deepEqual(alignLayers(["x", "y", "c"], ["p", "q", "c"]), [[0, 0], [1, 1], [2, 2]]);
+    assert.deepEqual(alignLayers(["a"], ["b", "a", "z"]), [[undefined, 0], [0, 1], [undefined, 2]]);
+    assert.deepEqual(alignLayers([undefined, undefined], [undefined]), [[0, 0], [1, undefined]]);
+    assert.deepEqual(alignLayers([], []), []);
+  });
+
+  test("a layer added in the middle is one removed layer, not a shift of every later one", async () => {
+    const layers = [layerTar(BASE), layerTar([{ name: "nix/store/extra", type: "dir" }]), layerTar(edited("nix/store/abc-hello/README", { content: "y" }))];
+    const diff = await diffImages(side("A", layers, true), side("B", [layers[0]!, layers[2]!], true));
+    assert.deepEqual(
+      diff.layers.map((layer) => [layer.status, layer.opened, layer.indexes]),
+      [
+        ["same", false, [0, 0]],
+        ["removed", true, [1, undefined]],
+        ["same", false, [2, 1]],
+      ],
+    );
+    assert.equal(diff.same, false);
   });
 });

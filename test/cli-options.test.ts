@@ -27,7 +27,8 @@ useTemporaryCacheHome();
 
 const CURRENT_CONF = join(EXAMPLE_DIR, "conf-current.json");
 /** The commands that share one --help. */
-const FAMILY: Record<Command, readonly Command[]> = { image: ["image"], digest: ["digest", "verify"], verify: ["digest", "verify"], push: ["push", "oci"], oci: ["push", "oci"] };
+const AUDIT: readonly Command[] = ["digest", "verify", "diff"];
+const FAMILY: Record<Command, readonly Command[]> = { image: ["image"], digest: AUDIT, verify: AUDIT, diff: AUDIT, push: ["push", "oci"], oci: ["push", "oci"] };
 const NAMES = Object.keys(OPTIONS) as OptionName[];
 
 const run = (args: string[]) => runOurCliInProcess(args, "UTC");
@@ -85,8 +86,8 @@ describe("an unknown option, in every command: one line, with the likely one", (
 
 describe("an option of another command: named as such", () => {
   const cases: [string[], string][] = [
-    [["oci", "--creds", "u:p", "c.json", "dir"], "oci: --creds is an option of push only (see oci --help)"],
-    [["oci", "--tls-verify", "c.json", "dir"], "oci: --tls-verify is an option of push only (see oci --help)"],
+    [["oci", "--creds", "u:p", "c.json", "dir"], "oci: --creds is an option of push, verify and diff only (see oci --help)"],
+    [["oci", "--tls-verify", "c.json", "dir"], "oci: --tls-verify is an option of push, verify and diff only (see oci --help)"],
     [["digest", "-o", "x.tar", "c.json"], "digest: --output is an option of the main command only (see digest --help)"],
     [["verify", "-q", "c.json", "i.tar"], "verify: --quiet is an option of the main command, push and oci only (see verify --help)"],
     [["--tag", "1.0", "c.json"], "--tag is an option of push and oci only (see --help)"],

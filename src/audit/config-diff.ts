@@ -9,6 +9,7 @@ import { dumpsPythonJson, parsePythonJson } from "../py/json/json.ts";
 import { pyTypeName, type PyValue } from "../py/value.ts";
 import { DiffInputError } from "./diff-errors.ts";
 import { pathText } from "./json-diff.ts";
+import { sameInstant } from "./instant.ts";
 import type { ConfigDifference, DiffOptions, DiffSide, JsonText } from "./diff-types.ts";
 
 type Path = readonly (string | number)[];
@@ -43,7 +44,9 @@ function layerOf(path: Path): number | undefined {
   return path.length === 3 && path[0] === "rootfs" && path[1] === "diff_ids" && typeof path[2] === "number" ? path[2] : undefined;
 }
 
+/** Equal values; two times are equal when they are one instant (see instant.ts: a converted config writes them again). */
 function sameScalar(a: PyValue, b: PyValue): boolean {
+  if (typeof a === "string" && typeof b === "string") return a === b || sameInstant(a, b);
   return typeof a === "number" && typeof b === "number" ? Object.is(a, b) : a === b;
 }
 

@@ -8,7 +8,8 @@
  *                 "a": JSON text|null, "b": JSON text|null,
  *                 "layer": index|null (set for rootfs.diff_ids[i]; not counted)}],
  *     "layerCount": [A, B],
- *     "layers": [{"index", "status": "same"|"equivalent"|"differs"|"added"|"removed",
+ *     "layers": [{"index", "indexes": [in A|null, in B|null] (layers matched by diff_id first),
+ *                 "status": "same"|"equivalent"|"differs"|"added"|"removed",
  *                 "counted": bool (whether it makes the images differ),
  *                 "opened": bool, "labels": [A|null, B|null], "diffIds": [A|null, B|null],
  *                 "members": [A, B] (read; 0 when not opened),
@@ -34,6 +35,7 @@ function layer(layer: LayerDiff, options: DiffOptions): Json {
   const orNull = (value: string | undefined): Json => value ?? null;
   return {
     index: layer.index,
+    indexes: (layer.indexes ?? [layer.index, layer.index]).map((index) => index ?? null),
     status: layer.status,
     counted: layerDiffers(layer, options),
     opened: layer.opened,

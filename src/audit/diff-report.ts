@@ -57,7 +57,10 @@ export function configLine(difference: ConfigDifference): string {
 function layerName(layer: LayerDiff): string {
   const [a, b] = layer.labels;
   const labels = a === b || b === undefined ? a : a === undefined ? b : `${a} / ${b}`;
-  return `layer ${layer.index}${labels === undefined || labels === `layer ${layer.index}` ? "" : ` (${labels})`}`;
+  const [ia, ib] = layer.indexes ?? [layer.index, layer.index];
+  // An added or removed layer shifts the others: say where each side has it.
+  const where = ia !== undefined && ib !== undefined && ia !== ib ? ` (B's layer ${ib})` : ia === undefined ? " of B" : ib === undefined ? " of A" : "";
+  return `layer ${layer.index}${where}${labels === undefined || labels === `layer ${layer.index}` ? "" : ` (${labels})`}`;
 }
 
 function ids(layer: LayerDiff): string {

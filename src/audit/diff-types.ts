@@ -88,7 +88,10 @@ export type LayerStatus =
   | "added";
 
 export interface LayerDiff {
+  /** A's index, or B's for a layer only B has (how the report names it). */
   readonly index: number;
+  /** The layer's index in A and in B (layer-alignment.ts: an added layer shifts the rest). */
+  readonly indexes?: readonly [number | undefined, number | undefined];
   readonly status: LayerStatus;
   /** Read (false when equal diff_ids made it unnecessary). */
   readonly opened: boolean;

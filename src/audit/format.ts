@@ -1,7 +1,15 @@
 /** The `verify` report as text: a verdict line, then where and what, then which oracle (generation × CPython) matches. */
 import type { VerifyResult } from "./verify.ts";
 
-export function formatVerifyResult(result: VerifyResult, imageName: string, confName: string): string {
+/** What verify learnt beyond the byte comparison of a plain path. */
+export interface PlainImageFacts {
+  /** Read again as a docker-archive, IMAGE holds CONF's config and every layer's content has its diff_id (undefined: not looked at, stdin). */
+  readonly contentMatches?: boolean | undefined;
+  /** IMAGE's file, to name in `docker-archive:FILE` (undefined for stdin). */
+  readonly file?: string | undefined;
+}
+
+export function formatVerifyResult(result: VerifyResult, imageName: string, confName: string, facts: PlainImageFacts = {}): string {
   const under = `--generation ${result.generation} --python ${result.python}`;
   if (result.identical) return `identical: ${imageName} is what ${confName} produces with ${under} (image id ${result.imageId})\n`;
   const d = result.difference!;
@@ -13,15 +21,32 @@ export function formatVerifyResult(result: VerifyResult, imageName: string, conf
   if (d.inner !== undefined) lines.push(`  inside:   ${d.inner}`);
   lines.push(`  what:     ${d.field}`, `  expected: ${d.expected}`, `  found:    ${d.found}`);
   for (const note of d.notes) lines.push(`  note:     ${note}`);
-  lines.push(...oracleLines(result, imageName));
+  lines.push(...(facts.contentMatches === true ? contentLines(result, imageName, facts.file!) : oracleLines(result, imageName, facts)));
   return `${lines.join("\n")}\n`;
 }
 
-function oracleLines(result: VerifyResult, imageName: string): string[] {
+/** The bytes differ, the content is CONF's: another tool wrote the archive. */
+function contentLines(result: VerifyResult, imageName: string, file: string): string[] {
+  return [
+    `content: ${imageName} holds what this conf gives with ${confName(result)}, written by another tool: its config is the image id ${result.imageId}`,
+    `         and every layer's content has its diff_id; only the archive's bytes differ.`,
+    `         Verify its content with: verify CONF docker-archive:${file}`,
+  ];
+}
+
+function confName(result: VerifyResult): string {
+  return `--generation ${result.generation} --python ${result.python}`;
+}
+
+function oracleLines(result: VerifyResult, imageName: string, facts: PlainImageFacts): string[] {
   if (result.imageConfig === undefined) return [`oracles: ${imageName}'s config entry could not be found, so no oracle can be matched`];
   const config = result.imageConfig;
   if (result.matchingGeneration === result.generation && result.matchingProfiles.includes(result.python)) {
-    return [`oracles: ${imageName}'s config ${config} is the one this conf gives with --generation ${result.generation} --python ${result.python}: ${imageName} was altered after it was written (its content no longer matches its digests)`];
+    const why =
+      facts.contentMatches === false
+        ? `${imageName} was altered after it was written (read as a docker-archive, its content no longer matches its digests)`
+        : `either ${imageName} was altered after it was written, or another tool wrote this content: save it to a file and verify docker-archive:FILE to tell`;
+    return [`oracles: ${imageName}'s config ${config} is the one this conf gives with ${confName(result)}: ${why}`];
   }
   const lines: string[] = [];
   if (result.matchingProfiles.length > 0) {

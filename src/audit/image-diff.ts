@@ -5,6 +5,7 @@
  * difference, and the exit code.
  */
 import { diffConfigs } from "./config-diff.ts";
+import { alignLayers } from "./layer-alignment.ts";
 import { diffLayer } from "./layer-diff.ts";
 import type { ConfigDifference, DiffOptions, DiffSide, ImageDiff, LayerDiff } from "./diff-types.ts";
 
@@ -43,8 +44,13 @@ export function layerDiffers(layer: LayerDiff, options: DiffOptions): boolean {
 export async function diffImages(a: DiffSide, b: DiffSide, options: DiffOptions = {}): Promise<ImageDiff> {
   const config = diffConfigs(a, b, options);
   const layers: LayerDiff[] = [];
-  for (let index = 0; index < Math.max(a.layers.length, b.layers.length); index++) {
-    layers.push(await diffLayer(index, { side: a.name, layer: a.layers[index] }, { side: b.name, layer: b.layers[index] }, options));
+  const pairs = alignLayers(
+    a.layers.map((layer) => layer.diffId),
+    b.layers.map((layer) => layer.diffId),
+  );
+  for (const [ia, ib] of pairs) {
+    const layer = await diffLayer((ia ?? ib)!, { side: a.name, layer: ia === undefined ? undefined : a.layers[ia] }, { side: b.name, layer: ib === undefined ? undefined : b.layers[ib] }, options);
+    layers.push({ ...layer, indexes: [ia, ib] });
   }
   const same = countedConfig(config).length === 0 && a.layers.length === b.layers.length && !layers.some((layer) => layerDiffers(layer, options));
   return { names: [a.name, b.name], options, same, config, layerCounts: [a.layers.length, b.layers.length], layers };

@@ -4,17 +4,17 @@
  * -t, --root and --debug (option-table.ts); errors are one line on stderr,
  * results go to stdout.
  */
-import { createReadStream, openSync, closeSync } from "node:fs";
 import type { Readable } from "node:stream";
 import type { PythonVersion } from "../profile/python.ts";
+import type { Generation } from "../profile/generation.ts";
 import { formatDigests, imageDigests } from "../audit/digest.ts";
-import { verifyImage, ImageReadError } from "../audit/verify.ts";
-import { formatVerifyResult } from "../audit/format.ts";
 import { EXIT_BAD_INPUT, EXIT_DIFFERS, EXIT_OK, type CliIo } from "./io.ts";
+import { runVerify } from "./verify-command.ts";
+import { runDiff } from "./diff-command.ts";
 import { UsageError } from "./option-table.ts";
 import { optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
 
-export const AUDIT_COMMANDS = ["digest", "verify"] as const;
+export const AUDIT_COMMANDS = ["digest", "verify", "diff"] as const;
 export type AuditCommand = (typeof AUDIT_COMMANDS)[number];
 
 export function isAuditCommand(word: string | undefined): word is AuditCommand {
@@ -23,47 +23,46 @@ export function isAuditCommand(word: string | undefined): word is AuditCommand {
 
 export const AUDIT_USAGE = `usage: stream-layered-image digest [options] CONF
        stream-layered-image verify [options] CONF IMAGE
+       stream-layered-image diff [options] IMAGE-A IMAGE-B
+
+IMAGE is, in skopeo's syntax: docker://HOST[:PORT]/REPO[:TAG|@sha256:...],
+oci:DIR[:REF], oci-archive:FILE[:REF], docker-archive:FILE[:REF] (written
+by any tool), or a plain path to the docker-archive this program (or the
+script) streams, or - for stdin.
 
 digest  runs only the hash passes and prints, as JSON, each layer's diff_id,
-        size and store paths, the image id (the config's sha256) and the
-        manifest; nothing is streamed.
-verify  streams what CONF produces and compares it with IMAGE (a file, or -
-        for stdin) without writing either; on a difference, names the first
-        one (outer entry, inner entry, header field, PAX record, content
-        offset or JSON path) and which oracle (--generation 2020 or current
-        × --python) would produce IMAGE.
+        size and store paths, the image id (the config's sha256), the
+        manifest, and the manifest digest a registry shows after push;
+        nothing is streamed.
+verify  is IMAGE what CONF produces?  A plain path: compared byte for byte
+        with the stream, without writing either; the first difference is
+        named (outer entry, inner entry, header field, PAX record, content
+        offset or JSON path) and which oracle (--generation × --python)
+        would produce IMAGE.  Any other IMAGE: proved by its config when
+        the config's digest is the image id CONF gives (no layer is
+        fetched); else the config's differences are named, and each layer
+        whose diff_id differs is fetched, decompressed and walked to its
+        first differing member and field.
+diff    every difference between two images: config paths, layer count,
+        and per layer the members added, removed and changed with their
+        fields.  A CONF (a file holding a JSON object) stands for what it
+        produces.
 
 options:
 ${optionHelp(AUDIT_COMMANDS)}
 exit codes:
-  ${EXIT_OK}  digest: printed; verify: IMAGE is identical
-  ${EXIT_DIFFERS}  verify: IMAGE differs (the report is on stdout)
-  ${EXIT_BAD_INPUT}  bad usage or bad input (conf, store paths), or IMAGE unreadable
+  ${EXIT_OK}  digest: printed; verify: IMAGE is CONF's; diff: the same
+  ${EXIT_DIFFERS}  verify: IMAGE differs; diff: they differ (the report is on stdout)
+  ${EXIT_BAD_INPUT}  bad usage or bad input (conf, store paths), or an image that cannot be
+     read or is not what it claims (a blob not its digest): nothing compared
 `;
-
-/** IMAGE as a stream: `-` is stdin; a file is opened now so a missing one is an error before any hashing. */
-function openImage(image: string, stdin: Readable): Readable {
-  if (image === "-") return stdin;
-  let fd: number;
-  try {
-    fd = openSync(image, "r");
-  } catch (error) {
-    throw new ImageReadError(image, (error as NodeJS.ErrnoException).code ?? String(error), { cause: error });
-  }
-  try {
-    return createReadStream(image, { fd, highWaterMark: 1 << 20 });
-  } catch (error) {
-    closeSync(fd);
-    throw error;
-  }
-}
 
 export interface AuditIo extends CliIo {
   /** Where `verify CONF -` reads IMAGE (default process.stdin). */
   readonly stdin?: Readable;
 }
 
-/** Runs `digest` or `verify` with the arguments after the command word; resolves with the exit code. */
+/** Runs `digest`, `verify` or `diff` with the arguments after the command word; resolves with the exit code. */
 export async function runAuditCli(command: AuditCommand, argv: readonly string[], io: AuditIo): Promise<number> {
   let parsed: ReturnType<typeof parseCommandArgs>;
   try {
@@ -80,18 +79,15 @@ export async function runAuditCli(command: AuditCommand, argv: readonly string[]
   const { values, positionals } = parsed;
   const { python, root, debug } = values;
   const [confPath, imagePath] = positionals as [string, string | undefined];
-  const confFor = (version: PythonVersion, generation = values.generation) => readImageConf(confPath, { python: version, generation, repoTag: values.repo_tag });
+  const readConf = (path: string, version: PythonVersion = python, generation: Generation | undefined = values.generation) => readImageConf(path, { python: version, generation, repoTag: values.repo_tag });
   try {
     if (command === "digest") {
-      io.stdout.write(formatDigests(imageDigests(confFor(python), { python, root })));
+      io.stdout.write(formatDigests(imageDigests(readConf(confPath), { python, root })));
       return EXIT_OK;
     }
-    const imageName = imagePath === "-" ? "stdin" : imagePath!;
-    const conf = confFor(python);
-    const image = openImage(imagePath!, io.stdin ?? process.stdin);
-    const result = await verifyImage((version, generation) => (version === python && generation === undefined ? conf : confFor(version, generation)), image, { python, root, imageName });
-    io.stdout.write(formatVerifyResult(result, imageName, confPath));
-    return result.identical ? EXIT_OK : EXIT_DIFFERS;
+    if (command === "diff") return await runDiff(values, [confPath, imagePath!], (path) => readConf(path), io);
+    const confFor = (version: PythonVersion, generation?: Generation) => readConf(confPath, version, generation ?? values.generation);
+    return await runVerify({ values, confPath, imagePath: imagePath!, confFor, stdin: io.stdin ?? process.stdin }, io);
   } catch (error) {
     io.stderr(`stream-layered-image: ${(error as Error).message}\n`);
     if (debug) io.stderr(`${(error as Error).stack}\n`);

@@ -12,7 +12,7 @@ import { isValidTag } from "../remote/reference.ts";
 import { VERSION } from "../version.ts";
 
 /** The commands: "image" is the main one (`stream-layered-image [options] CONF`), the others are the word after the program's name. */
-export const COMMANDS = ["image", "digest", "verify", "push", "oci"] as const;
+export const COMMANDS = ["image", "digest", "verify", "diff", "push", "oci"] as const;
 export type Command = (typeof COMMANDS)[number];
 
 /** A usage error: one line on stderr (the caller adds "stream-layered-image: "), exit 2. */
@@ -75,6 +75,10 @@ function nonNegative(name: string, integer: boolean) {
 
 const ALL = COMMANDS;
 const PUBLISH: readonly Command[] = ["push", "oci"];
+/** The commands that speak to a registry: push writes to it, verify and diff read from it. */
+const REGISTRY: readonly Command[] = ["push", "verify", "diff"];
+/** The commands that read images as published (verify, diff). */
+const READ: readonly Command[] = ["verify", "diff"];
 const TAG_AFTER = "its tag is the default tag of push and oci (see --tag)";
 
 /** Every option, in the order of the help. */
@@ -168,21 +172,21 @@ export const OPTIONS = {
   }),
   creds: valueOption({
     value: "USER:PASS",
-    commands: ["push"],
+    commands: REGISTRY,
     help:
       "credentials (else $REGISTRY_AUTH_FILE, ${XDG_RUNTIME_DIR}/containers/auth.json,\n" +
       "~/.docker/config.json, as podman and skopeo read them)",
   }),
   authfile: valueOption({
     value: "FILE",
-    commands: ["push"],
+    commands: REGISTRY,
     help: "read credentials from this auth file only",
   }),
   "tls-verify": valueOption({
     value: "BOOL",
     shown: "--tls-verify=false",
     alone: "true",
-    commands: ["push"],
+    commands: REGISTRY,
     help: "do not verify the registry's certificate",
     parse: (given): boolean => {
       const tlsVerify = given ?? "true";
@@ -191,7 +195,7 @@ export const OPTIONS = {
     },
   }),
   "plain-http": flagOption({
-    commands: ["push"],
+    commands: REGISTRY,
     help: "speak HTTP (default: HTTPS; a loopback registry without TLS: HTTP)",
   }),
   "from-repo": listOption({
@@ -201,13 +205,13 @@ export const OPTIONS = {
   }),
   "retry-times": valueOption({
     value: "N",
-    commands: ["push"],
+    commands: REGISTRY,
     help: "retries of a call that failed on a reset, refusal or 5xx (default 3)",
     parse: nonNegative("retry-times", true),
   }),
   "retry-delay": valueOption({
     value: "SECS",
-    commands: ["push"],
+    commands: REGISTRY,
     help: "first wait before a retry, doubled each time (default 1)",
     parse: nonNegative("retry-delay", false),
   }),
@@ -218,6 +222,29 @@ export const OPTIONS = {
       "bytes per PATCH request (default 256 MiB): a broken-off upload\n" +
       "resumes after the last whole one the registry has",
     parse: nonNegative("chunk-size", true),
+  }),
+  platform: valueOption({
+    value: "OS/ARCH[/VARIANT]",
+    commands: READ,
+    help:
+      "the image of a manifest list or OCI index to read (default linux/ and\n" +
+      "the conf's architecture; diff without a conf: linux/amd64)",
+  }),
+  layers: flagOption({
+    commands: ["verify"],
+    help:
+      "also fetch every layer: its blob must have the manifest's digest and\n" +
+      "its content the config's diff_id (even when the config proves the image)",
+  }),
+  "ignore-timestamps": flagOption({ commands: ["diff"], help: "ignore mtimes (members, PAX records) and the config's created times" }),
+  "ignore-owners": flagOption({ commands: ["diff"], help: "ignore uid, gid, uname and gname of members" }),
+  "ignore-history": flagOption({ commands: ["diff"], help: "ignore the config's history" }),
+  semantic: flagOption({ commands: ["diff"], help: "all of --ignore-timestamps, --ignore-owners and --ignore-history" }),
+  json: flagOption({ commands: ["diff"], help: "print the differences as JSON (docs/audit.md has its shape)" }),
+  verbose: flagOption({
+    short: "v",
+    commands: READ,
+    help: "also print the bytes read from where IMAGE is (the network, for a registry)",
   }),
   quiet: flagOption({
     short: "q",

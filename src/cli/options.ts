@@ -21,6 +21,7 @@ const OPERANDS: Readonly<Record<Command, { readonly names: readonly string[]; re
   image: { names: ["CONF"] },
   digest: { names: ["CONF"] },
   verify: { names: ["CONF", "IMAGE"] },
+  diff: { names: ["IMAGE-A", "IMAGE-B"] },
   push: { names: ["CONF", "IMAGE-REF"], more: true },
   oci: { names: ["CONF", "DIR"] },
 };

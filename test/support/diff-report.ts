@@ -85,7 +85,9 @@ function sortedMembers(members: readonly { name: string; fields: readonly string
 
 /** The expectation in the same terms (config paths are compared by prefix: see configMatches). */
 export function normaliseExpected(expected: ExpectedDifferences): Omit<NormalisedDiff, "config"> {
-  return { same: false, layers: expected.layers.map((l) => ({ index: l.index, status: l.status, members: sortedMembers(l.members) })) };
+  // The report names members as tarfile does: a directory without its trailing "/".
+  const asTarfileNames = (members: ExpectedDifferences["layers"][number]["members"]) => members.map((m) => ({ ...m, name: m.name.replace(/(.)\/$/, "$1") }));
+  return { same: false, layers: expected.layers.map((l) => ({ index: l.index, status: l.status, members: sortedMembers(asTarfileNames(l.members)) })) };
 }
 
 /**

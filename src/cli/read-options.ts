@@ -1,0 +1,31 @@
+/**
+ * What verify and diff share to read an image as published: the registry
+ * options (the same --creds, --authfile, --tls-verify, --plain-http and
+ * retries as push) and --platform.
+ */
+import type { OptionValues } from "./option-table.ts";
+import { UsageError } from "./option-table.ts";
+import type { Platform } from "../oci/image-source.ts";
+import { parsePlatform, PlatformError } from "../oci/platform.ts";
+import type { RegistrySourceOptions } from "../remote/image-source.ts";
+
+export function registrySourceOptions(values: OptionValues): RegistrySourceOptions {
+  return {
+    creds: values.creds,
+    authFile: values.authfile,
+    tlsVerify: values["tls-verify"],
+    plainHttp: values["plain-http"],
+    retry: { retries: values["retry-times"], retryDelayMs: values["retry-delay"] === undefined ? undefined : values["retry-delay"] * 1000 },
+  };
+}
+
+/** --platform, checked before anything is read (a bad one is a usage error). */
+export function platformOption(values: OptionValues, command: string): Platform | undefined {
+  if (values.platform === undefined) return undefined;
+  try {
+    return parsePlatform(values.platform);
+  } catch (error) {
+    if (error instanceof PlatformError) throw new UsageError(`${command}: ${error.message}`);
+    throw error;
+  }
+}
