@@ -18,6 +18,9 @@ import { runOurCli } from "./reference.ts";
 export const AMD64: Platform = { os: "linux", architecture: "amd64" };
 
 export interface ExampleImage {
+  /** The example store (--root) and conf, for `push`. */
+  readonly root: string;
+  readonly conf: string;
   /** The docker-archive our CLI wrote. */
   readonly tar: string;
   /** A scratch directory for the test's copies. */
@@ -37,8 +40,11 @@ export function buildExampleImage(label: string): ExampleImage {
   const digest = runOurCli(["digest", "--root", store.root, EXAMPLE_CONF], undefined);
   assert.equal(digest.status, 0, digest.stderr);
   const parsed = JSON.parse(digest.stdout.toString("utf8")) as { image_id: string; layers: { diff_id: string }[] };
-  store.remove();
-  return { tar, work, imageId: parsed.image_id, diffIds: parsed.layers.map((layer) => layer.diff_id), remove: () => rmSync(work, { recursive: true, force: true }) };
+  const remove = (): void => {
+    store.remove();
+    rmSync(work, { recursive: true, force: true });
+  };
+  return { root: store.root, conf: EXAMPLE_CONF, tar, work, imageId: parsed.image_id, diffIds: parsed.layers.map((layer) => layer.diff_id), remove };
 }
 
 export interface ReadBack {
