@@ -9,7 +9,7 @@
  * stops early closes the transport's stream.
  */
 import { createHash } from "node:crypto";
-import { Readable, pipeline } from "node:stream";
+import { Readable } from "node:stream";
 import zlib from "node:zlib";
 import { BlobMismatchError, ImageSourceError, type BlobCompression, type BlobRef, type ConfigRef, type ImageSource } from "./image-source.ts";
 
@@ -102,12 +102,53 @@ function decompressor(compression: "gzip" | "zstd", image: string, label: string
   return zlib.createZstdDecompress();
 }
 
-/** A fault of the decompressor (not of the transport, whose errors are the contract's) as one line naming the layer. */
+function isContractError(error: unknown): boolean {
+  return error instanceof ImageSourceError || error instanceof BlobMismatchError;
+}
+
+/** A fault of the decompressor as one line naming the layer. */
 function decompressionError(error: unknown, compression: string, image: string, label: string): Error {
-  if (error instanceof ImageSourceError || error instanceof BlobMismatchError) return error;
   const message = (error as Error).message;
   const why = /unexpected end of file/i.test(message) ? `its ${compression} data ends early (${message})` : `it is not valid ${compression} data (${message})`;
   return new ImageSourceError(image, `${label}: ${why}`);
+}
+
+/**
+ * `input` through the decompressor, each output chunk handed to `tally`.
+ * The blob is always read to its end, where checkedBlob checks it: when
+ * the decompressor fails, a blob that is not the one its manifest names is
+ * the error (the cause), else the corrupt data is.  Stopping early
+ * destroys both streams.
+ */
+async function* inflated(input: AsyncGenerator<Buffer, void, undefined>, compression: "gzip" | "zstd", image: string, label: string, tally: (chunk: Buffer) => void): AsyncGenerator<Buffer, void, undefined> {
+  let inflate: zlib.Gunzip | zlib.ZstdDecompress;
+  try {
+    inflate = decompressor(compression, image, label);
+  } catch (error) {
+    await input.return();
+    throw error;
+  }
+  const feed = Readable.from(input, { objectMode: false });
+  feed.on("error", (error) => inflate.destroy(error));
+  feed.pipe(inflate);
+  try {
+    try {
+      for await (const chunk of inflate as AsyncIterable<Buffer>) {
+        tally(chunk);
+        yield chunk;
+      }
+    } catch (error) {
+      if (isContractError(error)) throw error;
+      // `pipe` let go of `feed` when `inflate` failed: read on to the digest check.
+      for await (const _ of feed);
+      throw decompressionError(error, compression, image, label);
+    }
+    // Bytes after the compressed data, which the decompressor ignores, are still the blob's: read them to its check.
+    for await (const _ of feed);
+  } finally {
+    inflate.destroy();
+    feed.destroy();
+  }
 }
 
 /** The decompressed bytes of `stored`, each chunk handed to `tally` on its way out. */
@@ -116,30 +157,13 @@ async function* decompressed(stored: AsyncIterable<Buffer>, compression: BlobCom
   let head: Buffer[] = [];
   if (compression === "sniff") ({ compression, head } = await sniff(iterator));
   const input = prefixed(head, iterator);
-  if (compression === "none" || compression === "sniff") {
-    for await (const chunk of input) {
-      tally(chunk);
-      yield chunk;
-    }
+  if (compression === "gzip" || compression === "zstd") {
+    yield* inflated(input, compression, image, label, tally);
     return;
   }
-  let inflate: zlib.Gunzip | zlib.ZstdDecompress;
-  try {
-    inflate = decompressor(compression, image, label);
-  } catch (error) {
-    await input.return();
-    throw error;
-  }
-  // pipeline: an error on either side destroys both; so does the consumer's
-  // return(), which destroys `inflate` and so `input` and the transport's stream.
-  pipeline(Readable.from(input, { objectMode: false }), inflate, () => {});
-  try {
-    for await (const chunk of inflate as AsyncIterable<Buffer>) {
-      tally(chunk);
-      yield chunk;
-    }
-  } catch (error) {
-    throw decompressionError(error, compression, image, label);
+  for await (const chunk of input) {
+    tally(chunk);
+    yield chunk;
   }
 }
 

@@ -48,10 +48,15 @@ export class RegistrySource implements ImageSource {
     this.retry = options.retry ?? {};
   }
 
-  /** The registry's failures as the contract's: the image cannot be read, or is not what its digest says. */
-  private failure(error: unknown): unknown {
-    if (error instanceof DigestMismatchError) return new BlobMismatchError(this.name, error.message);
-    if (error instanceof RegistryError) return new ImageSourceError(this.name, error.message, { cause: error });
+  /**
+   * The registry's failures as the contract's: the image cannot be read, or
+   * is not what its digest says; `where` names the blob when the message
+   * does not (a connection broken in its middle).
+   */
+  private failure(error: unknown, where?: string): unknown {
+    const prefix = where === undefined || (error as Error).message?.includes(where) ? "" : `${where}: `;
+    if (error instanceof DigestMismatchError) return new BlobMismatchError(this.name, `${prefix}${error.message}`);
+    if (error instanceof RegistryError) return new ImageSourceError(this.name, `${prefix}${error.message}`, { cause: error });
     return error;
   }
 
@@ -85,7 +90,7 @@ export class RegistrySource implements ImageSource {
       const opened = await withRetries(this.retry, () => this.client.openBlob(this.reference.repository, digest, (bytes) => (this.bytesRead += bytes)));
       yield* opened.chunks;
     } catch (error) {
-      throw this.failure(error);
+      throw this.failure(error, blob.location);
     }
   }
 
