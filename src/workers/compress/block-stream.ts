@@ -3,11 +3,12 @@
  * is cut, to the least busy of the layer's threads (or run right here with
  * none), at most `2 × threads` in flight so memory stays bounded whatever
  * the input's size; the compressed blocks come out in input order, framed
- * (gzip's header and trailer; zstd's frames need none).
+ * (gzip's header and trailer; zstd's frames need none, but an empty input
+ * still makes one).
  */
 import { crc32Combine, END_BLOCK, gzipHeader, gzipTrailer } from "./gzip-frame.ts";
 import { fixedBlocks, type Block } from "./blocks.ts";
-import { runBlock, type BlockFormat, type BlockReply, type BlockRequest } from "./codec.ts";
+import { encodeBlock, runBlock, type BlockFormat, type BlockReply, type BlockRequest } from "./codec.ts";
 import type { CompressThread } from "./compress-thread.ts";
 import { CompressWorkerError } from "./errors.ts";
 import { GZIP_BLOCK_BYTES, GZIP_DICTIONARY_BYTES, ZSTD_BLOCK_BYTES } from "./format.ts";
@@ -57,6 +58,7 @@ export async function* blockStream(input: Iterable<Uint8Array> | AsyncIterable<U
   const queue: InFlight[] = [];
   let size = 0;
   let crc = 0;
+  let nextBlock = 0;
   const take = async (): Promise<Buffer> => {
     const inFlight = queue.shift()!;
     const reply = await inFlight.promise;
@@ -67,12 +69,15 @@ export async function* blockStream(input: Iterable<Uint8Array> | AsyncIterable<U
     if (gzip) yield gzipHeader(level);
     for await (const block of fixedBlocks(input, gzip ? GZIP_BLOCK_BYTES : ZSTD_BLOCK_BYTES, gzip ? GZIP_DICTIONARY_BYTES : 0)) {
       size += block.length;
+      nextBlock++;
       queue.push(dispatch(threads, request(format, level, block)));
       // Out as soon as the oldest is done, and wait for it when the window is full.
       while (queue.length >= limit || queue[0]?.settled === true) yield await take();
     }
     while (queue.length > 0) yield await take();
     if (gzip) yield Buffer.concat([END_BLOCK, gzipTrailer(crc, size)]);
+    // An empty input is still one frame: zero bytes are no zstd stream to a decoder.
+    else if (nextBlock === 0) yield encodeBlock(format, level, new Uint8Array(0), undefined);
     return size;
   } finally {
     releaseCompressThreads(threads);
