@@ -10,7 +10,8 @@
  * Then the publish line (bench/publish.ts): push vs the skopeo pipeline to a
  * local docker-registry; --publish-only runs just that, --gzip-only the gzip line,
  * --layers99-only the 99-layer line, --stream-only both streaming lines,
- * --scale-only the scale stores.  SLI_BENCH_BASELINE and SLI_BENCH_NODES add
+ * --scale-only the scale stores, --compress-only layer compression (bench/compress.ts).
+ * SLI_BENCH_BASELINE and SLI_BENCH_NODES add
  * rows to the streaming lines (moreRows).
  *
  * Needs root (with-store), python3, GNU time, tar, openssl, docker-registry, skopeo.  The store is
@@ -23,6 +24,7 @@ import { cpus, totalmem } from "node:os";
 import { basename, join } from "node:path";
 import { REFERENCE_DIR, REPO_ROOT, WITH_STORE, referenceUnavailable } from "../test/support/reference.ts";
 import { storePath } from "../test/fixtures/layer-fixtures.ts";
+import { benchCompress } from "./compress.ts";
 import { benchPublish } from "./publish.ts";
 
 const BENCH_DIR = process.env.SLI_BENCH_DIR ?? "/tmp/sli-bench";
@@ -350,6 +352,11 @@ async function main(): Promise<void> {
     const count = Number(process.env.SLI_BENCH_ENTRIES ?? 1_000_000);
     benchStore(`${count} small entries`, manyEntriesStore(count), false);
     benchStore("one 8 GiB sparse file", sparseStore(), false);
+    return;
+  }
+  // --compress-only: just layer compression against gzip, pigz and zstd.
+  if (process.argv.includes("--compress-only")) {
+    await benchCompress();
     return;
   }
   // --gzip-only: just the gzip base image line.
