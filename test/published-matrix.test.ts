@@ -57,8 +57,8 @@ describe("verify and diff on published images", () => {
           if (handle.missing !== undefined) return skipOrFail(t, handle.missing.kind, handle.missing.why);
           const subject = handle.images!.subjects.find((s) => s.name === name)!;
           const form = subject.forms.find((f) => f.route === route)!;
-          if (kind === "matching") return checkMatching(form, subject.forms.find((f) => f.route === "stream")!);
-          return checkVariant(form, subject.variants.find((v) => v.kind === kind)!);
+          if (kind === "matching") await checkMatching(form, subject.forms.find((f) => f.route === "stream")!);
+          else await checkVariant(form, subject.variants.find((v) => v.kind === kind)!);
         });
       }
     }

@@ -19,8 +19,8 @@ function provedLines(result: PublishedVerifyResult): string[] {
   const count = result.layers.length;
   const config = result.configConverted
     ? [
-        `  proved by: its config ${result.image.config.digest} has the values of the one the conf gives (image id`,
-        `             ${result.imageId}), written again by another tool (key order, spacing, times as "Z")`,
+        `  proved by: its config ${result.image.config.digest} has the values of the one the conf gives,`,
+        `             written again by another tool (key order, spacing, times as "Z"),`,
       ]
     : [`  proved by: its config ${result.image.config.digest} is the image id the conf gives`];
   if (result.layersFetched === 0) {
@@ -41,7 +41,7 @@ function configLines(result: PublishedVerifyResult): string[] {
   if (result.image.config.digest === result.imageId) return [`config: the image id the conf gives (${result.imageId})`];
   const head = `config: the image's is ${result.image.config.digest}, not the image id the conf gives`;
   if (result.configDifferences.length === 0) return [`${head}; its JSON is the same, written with other bytes`];
-  return [`${head}; its JSON differs at ${plural(result.configDifferences.length, "path")}:`, ...result.configDifferences.map(configLine)];
+  return [`${head}; its JSON differs at ${plural(result.configDifferences.length, "path")} (the conf's → the image's):`, ...result.configDifferences.map(configLine)];
 }
 
 function layerLines(verdict: LayerVerdict, expectedCount: number): string[] {
