@@ -61,14 +61,16 @@ export interface Variant {
 export interface DigestSummary {
   readonly imageId: string;
   readonly diffIds: readonly string[];
+  /** `registry_manifests.oci.digest`: the manifest a registry shows after our push with uncompressed layers. */
+  readonly uncompressedOciManifest?: string;
 }
 
 /** `node dist/cli.js digest`: the image id and diff_ids CONF gives. */
 export async function digestOf(root: string, conf: string): Promise<DigestSummary> {
   const run = await runCliAsync(["digest", "--root", root, conf]);
   assert.equal(run.status, 0, `digest --root ${root} ${conf}: ${run.stderr}`);
-  const printed = JSON.parse(run.stdout) as { image_id: string; layers: { diff_id: string }[] };
-  return { imageId: printed.image_id, diffIds: printed.layers.map((l) => l.diff_id) };
+  const printed = JSON.parse(run.stdout) as { image_id: string; layers: { diff_id: string }[]; registry_manifests: { oci: { digest: string } } };
+  return { imageId: printed.image_id, diffIds: printed.layers.map((l) => l.diff_id), uncompressedOciManifest: printed.registry_manifests.oci.digest };
 }
 
 /** Our docker-archive for (root, conf), written to `output`. */
