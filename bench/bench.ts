@@ -24,46 +24,13 @@ import { cpus, totalmem } from "node:os";
 import { basename, join } from "node:path";
 import { REFERENCE_DIR, REPO_ROOT, WITH_STORE, referenceUnavailable } from "../test/support/reference.ts";
 import { storePath } from "../test/fixtures/layer-fixtures.ts";
+import { customisationLayer, nixModes, sh, writeConf, type Store } from "./bench-store.ts";
 import { benchCompress } from "./compress.ts";
 import { benchPublish } from "./publish.ts";
 
 const BENCH_DIR = process.env.SLI_BENCH_DIR ?? "/tmp/sli-bench";
 const ROUNDS = 3;
 const CLI = join(REPO_ROOT, "dist", "cli.js");
-
-function sh(script: string): string {
-  return execFileSync("bash", ["-c", script], { encoding: "utf8", maxBuffer: 1 << 26 });
-}
-
-/** Nix-like modes: read-only files (0555 when executable), 0555 directories. */
-function nixModes(dir: string): void {
-  sh(`find '${dir}' -type f -perm /111 -exec chmod 0555 {} + ; find '${dir}' -type f ! -perm /111 -exec chmod 0444 {} + ; find '${dir}' -type d -exec chmod 0555 {} +`);
-}
-
-interface Store {
-  readonly root: string;
-  readonly conf: string;
-  readonly paths: string[];
-}
-
-function customisationLayer(root: string): string {
-  const path = storePath(90, "customisation-layer");
-  const dir = join(root, path);
-  mkdirSync(dir, { recursive: true });
-  const tar = Buffer.alloc(10240);
-  writeFileSync(join(dir, "layer.tar"), tar);
-  writeFileSync(join(dir, "checksum"), createHash("sha256").update(tar).digest("hex"));
-  return path;
-}
-
-function writeConf(root: string, layers: string[][], custom: string): string {
-  const conf = join(root, "conf.json");
-  writeFileSync(
-    conf,
-    JSON.stringify({ architecture: "amd64", config: { Cmd: ["/bin/sh"] }, created: "2024-01-01T00:00:00+00:00", repo_tag: "bench:latest", store_layers: layers, customisation_layer: custom }),
-  );
-  return conf;
-}
 
 /** About 1 GB in 65k entries from what the machine has, as three layers. */
 function realisticStore(): Store {
