@@ -10,7 +10,11 @@
  * Then the publish line (bench/publish.ts): push vs the skopeo pipeline to a
  * local docker-registry; --publish-only runs just that, --gzip-only the gzip line,
  * --layers99-only the 99-layer line, --stream-only both streaming lines,
- * --scale-only the scale stores, --compress-only layer compression (bench/compress.ts).
+ * --scale-only the scale stores, --compress-only layer compression (bench/compress.ts),
+ * --audit-only issue 21's two lines: verify of the image in a local registry
+ * against skopeo copy (bench/verify-remote.ts), diff of two SLI_BENCH_DIFF_MB
+ * images against gzip -dc | sha256sum (bench/diff-images.ts); --audit adds
+ * them to the full run (minutes: skopeo gzips the images first).
  * SLI_BENCH_BASELINE and SLI_BENCH_NODES add
  * rows to the streaming lines (moreRows).
  *
@@ -24,46 +28,17 @@ import { cpus, totalmem } from "node:os";
 import { basename, join } from "node:path";
 import { REFERENCE_DIR, REPO_ROOT, WITH_STORE, referenceUnavailable } from "../test/support/reference.ts";
 import { storePath } from "../test/fixtures/layer-fixtures.ts";
+import { customisationLayer, nixModes, sh, writeConf, type Store } from "./bench-store.ts";
 import { benchCompress } from "./compress.ts";
+import { benchDiff } from "./diff-images.ts";
 import { benchPublish } from "./publish.ts";
+import { benchVerifyRemote } from "./verify-remote.ts";
 
 const BENCH_DIR = process.env.SLI_BENCH_DIR ?? "/tmp/sli-bench";
 const ROUNDS = 3;
+/** The audit lines' rounds: SLI_BENCH_ROUNDS, else ROUNDS. */
+const AUDIT_ROUNDS = Number(process.env["SLI_BENCH_ROUNDS"] ?? ROUNDS);
 const CLI = join(REPO_ROOT, "dist", "cli.js");
-
-function sh(script: string): string {
-  return execFileSync("bash", ["-c", script], { encoding: "utf8", maxBuffer: 1 << 26 });
-}
-
-/** Nix-like modes: read-only files (0555 when executable), 0555 directories. */
-function nixModes(dir: string): void {
-  sh(`find '${dir}' -type f -perm /111 -exec chmod 0555 {} + ; find '${dir}' -type f ! -perm /111 -exec chmod 0444 {} + ; find '${dir}' -type d -exec chmod 0555 {} +`);
-}
-
-interface Store {
-  readonly root: string;
-  readonly conf: string;
-  readonly paths: string[];
-}
-
-function customisationLayer(root: string): string {
-  const path = storePath(90, "customisation-layer");
-  const dir = join(root, path);
-  mkdirSync(dir, { recursive: true });
-  const tar = Buffer.alloc(10240);
-  writeFileSync(join(dir, "layer.tar"), tar);
-  writeFileSync(join(dir, "checksum"), createHash("sha256").update(tar).digest("hex"));
-  return path;
-}
-
-function writeConf(root: string, layers: string[][], custom: string): string {
-  const conf = join(root, "conf.json");
-  writeFileSync(
-    conf,
-    JSON.stringify({ architecture: "amd64", config: { Cmd: ["/bin/sh"] }, created: "2024-01-01T00:00:00+00:00", repo_tag: "bench:latest", store_layers: layers, customisation_layer: custom }),
-  );
-  return conf;
-}
 
 /** About 1 GB in 65k entries from what the machine has, as three layers. */
 function realisticStore(): Store {
@@ -328,6 +303,12 @@ function eventLoopGap(store: Store): void {
   console.log(`\nasync API (streamImage to /dev/null in ${seconds.toFixed(2)} s): a 10 ms setInterval in the caller's event loop fired ${ticks} times, longest gap ${longestGapMs.toFixed(1)} ms`);
 }
 
+/** Issue 21's audit lines: verify of the image published to a local registry, and diff of two large images. */
+async function benchAudit(realistic: Store): Promise<void> {
+  await benchVerifyRemote(realistic, AUDIT_ROUNDS);
+  await benchDiff(AUDIT_ROUNDS);
+}
+
 async function main(): Promise<void> {
   console.log(`# stream-layered-image benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   // --publish-only: just the publish line (needs docker-registry and skopeo, not the reference).
@@ -364,6 +345,11 @@ async function main(): Promise<void> {
     benchGzipBase(realisticStore());
     return;
   }
+  // --audit-only: just issue 21's verify-from-a-registry and diff lines (docker-registry and skopeo, not the reference).
+  if (process.argv.includes("--audit-only")) {
+    await benchAudit(realisticStore());
+    return;
+  }
   const problem = referenceUnavailable();
   if (problem !== undefined) throw new Error(`bench needs the reference: ${problem}`);
   const realistic = realisticStore();
@@ -373,6 +359,7 @@ async function main(): Promise<void> {
   benchVerify("realistic store", realistic);
   benchGzipBase(realistic);
   await benchPublish(realistic, ROUNDS);
+  if (process.argv.includes("--audit")) await benchAudit(realistic);
   if (process.argv.includes("--scale")) {
     const count = Number(process.env.SLI_BENCH_ENTRIES ?? 1_000_000);
     benchStore(`${count} small entries`, manyEntriesStore(count), false);
