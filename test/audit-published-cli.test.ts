@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Writable } from "node:stream";
@@ -74,6 +74,26 @@ describe("verify on an OCI layout", () => {
     await refused(["verify", "--layers", "--root", image.root, image.conf, `oci:${broken}`], new RegExp(`Cannot trust image "oci:${broken}": .*layer 1.*${image.diffIds[1]!.slice(7, 19)}`));
     const configOnly = await runSync(["verify", "--root", image.root, image.conf, `oci:${broken}`]);
     assert.equal(configOnly.status, 0, "the config proves what the image claims; --layers checks the claim");
+  });
+
+  test("a layer that differs and whose blob is not its digest: the difference without --layers, the broken blob (exit 2) with it", async () => {
+    const broken = join(image.work, "broken-differing-layout");
+    assert.equal((await runSync(["oci", "--quiet", "--no-digest-cache", "--root", image.root, image.conf, broken])).status, 0);
+    const blob = join(broken, "blobs", "sha256", image.diffIds[1]!.slice("sha256:".length));
+    const bytes = readFileSync(blob);
+    // Past the member that will differ: only reading the blob to its end finds this.
+    bytes[bytes.length - 1] = 1;
+    writeFileSync(blob, bytes);
+    const edited = join(image.work, "edited-store");
+    cpSync(image.root, edited, { recursive: true });
+    const hello = join(edited, "nix", "store", "dhcb9jz9r22yrwjj82la99bbl6chybxm-hello-2.12.1", "bin", "hello");
+    chmodSync(hello, 0o755);
+    writeFileSync(hello, `${readFileSync(hello, "utf8")}# edited\n`);
+    chmodSync(hello, 0o555);
+    const walked = await runSync(["verify", "--root", edited, image.conf, `oci:${broken}`]);
+    assert.equal(walked.status, 1, walked.stderr);
+    assert.match(walked.stdout.toString(), /^layer 1 \(.*\): its diff_id is .*; the first difference:\n  inside: {3}inner entry \d+ ".*\/bin\/hello"$/m);
+    await refused(["verify", "--layers", "--root", edited, image.conf, `oci:${broken}`], /Cannot trust image .*layer 1/);
   });
 
   test("--platform an index does not hold: one line naming the one it holds; without platforms in the index, its one image", async () => {

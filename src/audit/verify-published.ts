@@ -83,13 +83,16 @@ class PublishedVerification {
   private readonly source: ImageSource;
   private readonly image: ResolvedImage;
   private readonly name: string;
+  /** --layers: a layer walked to its first difference is still read to its end, so its blob digest is checked too. */
+  private readonly readWhole: boolean;
   fetched = 0;
 
-  constructor(prepared: PreparedImage, source: ImageSource, image: ResolvedImage) {
+  constructor(prepared: PreparedImage, source: ImageSource, image: ResolvedImage, readWhole: boolean) {
     this.prepared = prepared;
     this.source = source;
     this.image = image;
     this.name = image.name;
+    this.readWhole = readWhole;
   }
 
   private expectedDiffId(index: number): string | undefined {
@@ -111,14 +114,18 @@ class PublishedVerification {
   async walk(index: number, foundDiffId: string | undefined): Promise<LayerVerdict> {
     const blob = this.image.layers[index]!;
     const expected = new GeneratorSource(this.prepared.layerChunks(index));
-    const found = new AsyncIterableSource(this.content(blob, index, foundDiffId));
+    const chunks = this.content(blob, index, foundDiffId);
+    const found = new AsyncIterableSource(chunks);
     try {
       const difference = this.prepared.layers[index]!.customisation
         ? await compareBytes(expected, found, undefined, "content of layer.tar (copied as is from the customisation layer)")
         : await compareLayer(expected, found);
       const base = { index, expectedDiffId: this.expectedDiffId(index), foundDiffId, location: blob.location };
+      if (difference !== undefined && this.readWhole) for await (const rest of chunks) void rest;
       if (difference !== undefined) return { ...base, status: "differs", difference };
-      // Same bytes under another diff_id: the config lies about this layer.
+      // Read to its end without a difference, the content check has already
+      // thrown (its bytes are the conf's, so not the diff_id the config gives);
+      // should it not have, the config still misnames this layer.
       throw new BlobMismatchError(this.name, `layer ${index} (${blob.location}) has the content the conf gives (diff_id ${base.expectedDiffId}), but the image's config names it ${foundDiffId}`);
     } finally {
       expected.close();
@@ -164,7 +171,7 @@ export async function verifyPublished(conf: ImageConf, source: ImageSource, opti
     if (image.layers.length !== foundIds.length) {
       throw new BlobMismatchError(image.name, `its manifest lists ${image.layers.length} layers, its config ${foundIds.length} diff_ids`);
     }
-    const verification = new PublishedVerification(prepared, source, image);
+    const verification = new PublishedVerification(prepared, source, image, options.layers === true);
     const layers = await layerVerdicts(verification, expectedIds, foundIds, image, options.layers === true);
     const differences = sameConfig ? [] : diffConfigs({ name: "CONF", configBytes: prepared.configBytes, layers: [] }, { name: image.name, configBytes: foundConfig, layers: [] }, {});
     // No difference in value: another tool wrote the conf's config again (an OCI conversion), its diff_ids among the values.
