@@ -62,7 +62,7 @@ describe("a real registry", () => {
     if (missing !== undefined) return;
     image = buildExampleImage("sources-registry");
     [registry, zstdRegistry, authRegistry] = await Promise.all([startRegistry(), startRegistry(), startRegistry({ basic: { user: USER, password: PASSWORD } })]);
-    const pushed = runOurCli(["push", "--quiet", "--root", image.root, image.conf, `docker://${registry.endpoint}/ours/app:1`], undefined);
+    const pushed = runOurCli(["push", "--quiet", "--compress", "none", "--root", image.root, image.conf, `docker://${registry.endpoint}/ours/app:1`], undefined);
     assert.equal(pushed.status, 0, pushed.stderr);
     skopeoCopy([`docker-archive:${image.tar}`, `docker://${registry.endpoint}/skopeo/app:gzip`]);
     skopeoCopy(["--format", "oci", "--dest-compress-format", "zstd", `docker-archive:${image.tar}`, `docker://${zstdRegistry.endpoint}/skopeo/app:zstd`]);

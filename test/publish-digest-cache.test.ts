@@ -29,6 +29,9 @@ import { pushImage } from "../src/publish/push.ts";
 import { parseImageReference } from "../src/remote/reference.ts";
 
 const defaultCache = useTemporaryCacheHome();
+/** These tests are about the digest cache: layers uncompressed, so the registry checks the diff_ids (compressed: publish-compress.test.ts). */
+const UNCOMPRESSED = { compress: { format: "none" } } as const;
+
 const missing = registryMissing() ?? toolMissing("skopeo")?.replace(/^SKIPPED: /, "");
 
 describe("digest cache keys", () => {
@@ -135,7 +138,7 @@ describe("the digest cache against a registry", () => {
     assert.ok(hashingEvents(firstEvents).length > 0, "the first run hashes");
     assert.equal(first.cachedLayers.size, 0);
     assert.equal(entries(cacheDir).length, 3, "one entry per store layer (not the customisation layer)");
-    const pushed = await pushImage(first, parseImageReference(`${ref("cache/app")}:1`));
+    const pushed = await pushImage(first, parseImageReference(`${ref("cache/app")}:1`), UNCOMPRESSED);
     assert.deepEqual(pushed.layers.map((layer) => layer.outcome), ["uploaded", "uploaded", "uploaded", "uploaded"]);
 
     const events: ProgressEvent[] = [];
@@ -147,7 +150,7 @@ describe("the digest cache against a registry", () => {
     const viaAsync = await prepareImageAsync(conf(), { root: store.root, digestCache: new DigestCache(cacheDir), progress: (event) => events.push(event) });
     assert.deepEqual([viaAsync.layers, [...viaAsync.cachedLayers].sort()], [first.layers, [0, 1, 2]], "the async API takes the same entries");
     proxy.reset();
-    const again = await pushImage(second, parseImageReference(`${ref("cache/app")}:2`), { progress: (event) => events.push(event) });
+    const again = await pushImage(second, parseImageReference(`${ref("cache/app")}:2`), { ...UNCOMPRESSED, progress: (event) => events.push(event) });
     assert.deepEqual(again.layers.map((layer) => layer.outcome), ["skipped", "skipped", "skipped", "skipped"]);
     assert.equal(proxy.uploadedBytes(), 0);
     assert.deepEqual(events, [], "no layer read: no hashing, no upload progress");
@@ -159,7 +162,7 @@ describe("the digest cache against a registry", () => {
     const image = prepare();
     assert.equal(image.cachedLayers.size, 3);
     proxy.reset();
-    const pushed = await pushImage(image, parseImageReference(`${ref("fresh/app")}:1`));
+    const pushed = await pushImage(image, parseImageReference(`${ref("fresh/app")}:1`), UNCOMPRESSED);
     assert.deepEqual(pushed.layers.map((layer) => layer.outcome), ["uploaded", "uploaded", "uploaded", "uploaded"]);
     assert.ok(proxy.uploadedBytes() >= image.layers.reduce((total, layer) => total + layer.size, 0));
     // skopeo copy checks every blob against its digest.
@@ -187,13 +190,13 @@ describe("the digest cache against a registry", () => {
   test("a cached layer's store path gone: the hash pass's error, exit 2, nothing sent", async (t) => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
     prepare();
-    const expected = await runCliAsync(["push", "--quiet", "--no-digest-cache", "--root", store.root, store.conf, ref("gone/app:1")]);
+    const expected = await runCliAsync(["push", "--compress", "none", "--quiet", "--no-digest-cache", "--root", store.root, store.conf, ref("gone/app:1")]);
     const path = join(store.root, EDITED_PATH);
     renameSync(path, `${path}.away`);
     try {
-      const withoutCache = await runCliAsync(["push", "--quiet", "--no-digest-cache", "--root", store.root, store.conf, ref("gone/app:1")]);
+      const withoutCache = await runCliAsync(["push", "--compress", "none", "--quiet", "--no-digest-cache", "--root", store.root, store.conf, ref("gone/app:1")]);
       proxy.reset();
-      const withCache = await runCliAsync(["push", "--quiet", "--digest-cache", cacheDir, "--root", store.root, store.conf, ref("gone/app:1")]);
+      const withCache = await runCliAsync(["push", "--compress", "none", "--quiet", "--digest-cache", cacheDir, "--root", store.root, store.conf, ref("gone/app:1")]);
       assert.equal(withCache.status, 2, withCache.stderr);
       assert.equal(withCache.stderr, withoutCache.stderr);
       assert.match(withCache.stderr, new RegExp(EDITED_PATH));
@@ -216,7 +219,7 @@ describe("the digest cache against a registry", () => {
       const { key, entry, paths } = editedEntry();
       new DigestCache(cacheDir).write(key, stale(entry), paths);
       const repo = `stale${staleCases.findIndex(([other]) => other === name)}/app:1`;
-      const push = () => runCliAsync(["push", "--quiet", "--digest-cache", cacheDir, "--root", store.root, store.conf, ref(repo)]);
+      const push = () => runCliAsync(["push", "--compress", "none", "--quiet", "--digest-cache", cacheDir, "--root", store.root, store.conf, ref(repo)]);
       const failed = await push();
       assert.equal(failed.status, 1, failed.stderr);
       assert.equal(failed.stdout, "");
@@ -251,7 +254,7 @@ describe("the digest cache against a registry", () => {
       const image = prepare(events);
       assert.deepEqual([...image.cachedLayers].sort(), [0, 2], name);
       assert.deepEqual(new Set(hashingEvents(events).map((event) => event.layer)), new Set([1]), name);
-      const pushed = await pushImage(image, parseImageReference(`${ref("corrupt/app")}:1`));
+      const pushed = await pushImage(image, parseImageReference(`${ref("corrupt/app")}:1`), UNCOMPRESSED);
       assert.equal(pushed.layers[1]!.digest, `sha256:${entry.sha256}`, name);
       rmSync(file, { recursive: true, force: true });
     }
@@ -260,7 +263,7 @@ describe("the digest cache against a registry", () => {
   test("oci: a cached layer's blob is checked against its digest; a stale entry fails in one line and leaves no layout", async (t) => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
     prepare();
-    const oci = (dir: string) => runCliAsync(["oci", "--quiet", "--digest-cache", cacheDir, "--root", store.root, store.conf, dir]);
+    const oci = (dir: string) => runCliAsync(["oci", "--compress", "none", "--quiet", "--digest-cache", cacheDir, "--root", store.root, store.conf, dir]);
     const good = await oci(join(work, "layout-cached"));
     assert.equal(good.status, 0, good.stderr);
     const copied = runTool("skopeo", ["copy", "--quiet", `oci:${join(work, "layout-cached")}:1.0`, `oci:${join(work, "layout-copy")}:x`]);
@@ -278,17 +281,17 @@ describe("the digest cache against a registry", () => {
   test("the default cache is $XDG_CACHE_HOME's; --no-digest-cache reads and writes none; an unwritable one is none; both options together are bad usage", async (t) => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
     rmSync(defaultCache, { recursive: true, force: true });
-    const none = await runCliAsync(["push", "--quiet", "--no-digest-cache", "--root", store.root, store.conf, ref("nocache/app:1")]);
+    const none = await runCliAsync(["push", "--compress", "none", "--quiet", "--no-digest-cache", "--root", store.root, store.conf, ref("nocache/app:1")]);
     assert.equal(none.status, 0, none.stderr);
     assert.equal(existsSync(defaultCache), false);
-    const filled = await runCliAsync(["push", "--quiet", "--root", store.root, store.conf, ref("nocache/app:2")]);
+    const filled = await runCliAsync(["push", "--compress", "none", "--quiet", "--root", store.root, store.conf, ref("nocache/app:2")]);
     assert.equal(filled.status, 0, filled.stderr);
     assert.equal(readdirSync(defaultCache).length, 3);
     // A cache that cannot be written is no cache: the push goes on.
-    const unwritable = await runCliAsync(["push", "--quiet", "--digest-cache", join(store.conf, "under-a-file"), "--root", store.root, store.conf, ref("nocache/app:4")]);
+    const unwritable = await runCliAsync(["push", "--compress", "none", "--quiet", "--digest-cache", join(store.conf, "under-a-file"), "--root", store.root, store.conf, ref("nocache/app:4")]);
     assert.equal(unwritable.status, 0, unwritable.stderr);
     assert.equal(unwritable.stderr, "");
-    const both = await runCliAsync(["push", "--digest-cache", cacheDir, "--no-digest-cache", store.conf, ref("nocache/app:3")]);
+    const both = await runCliAsync(["push", "--compress", "none", "--digest-cache", cacheDir, "--no-digest-cache", store.conf, ref("nocache/app:3")]);
     assert.equal(both.status, 2);
     assert.match(both.stderr, /^stream-layered-image: push: --digest-cache and --no-digest-cache exclude each other\n$/);
   });

@@ -90,7 +90,8 @@ describe("push to a plain-HTTP registry", () => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
     const digests = digestsOf(store);
     proxy.reset();
-    const result = await push(store.conf, ref("team/app"));
+    // Uncompressed, so that layer digests are diff_ids (compression: publish-compress.test.ts).
+    const result = await push("--compress", "none", store.conf, ref("team/app"));
     assert.equal(result.status, 0, result.stderr);
     assert.equal(layerLines(result.stderr, "uploaded"), 4, result.stderr);
     const layerBytes = digests.layers.reduce((total, layer) => total + layer.size, 0);
@@ -112,7 +113,7 @@ describe("push to a plain-HTTP registry", () => {
   test("second push of the same conf uploads no byte", async (t) => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
     proxy.reset();
-    const result = await push(store.conf, `${ref("team/app")}:again`);
+    const result = await push("--compress", "none", store.conf, `${ref("team/app")}:again`);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(layerLines(result.stderr, "skipped"), 4, result.stderr);
     assert.equal(proxy.uploadedBytes(), 0);
@@ -127,7 +128,7 @@ describe("push to a plain-HTTP registry", () => {
     try {
       const digests = digestsOf(store);
       proxy.reset();
-      const result = await push(store.conf, `${ref("team/app")}:edited`);
+      const result = await push("--compress", "none", store.conf, `${ref("team/app")}:edited`);
       assert.equal(result.status, 0, result.stderr);
       assert.equal(layerLines(result.stderr, "uploaded"), 1, result.stderr);
       assert.equal(layerLines(result.stderr, "skipped"), 3, result.stderr);
@@ -142,8 +143,11 @@ describe("push to a plain-HTTP registry", () => {
 
   test("--format docker pushes a Docker schema 2 manifest; --from-repo mounts instead of uploading", async (t) => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
+    // gzip (Docker schema 2 has no uncompressed layers): the blob cache knows the blobs team/gz got.
+    const gzip = await push(store.conf, `${ref("team/gz")}:1`);
+    assert.equal(gzip.status, 0, gzip.stderr);
     proxy.reset();
-    const result = await push("--format", "docker", "--from-repo", "team/app", store.conf, `${ref("other/app")}:docker`);
+    const result = await push("--format", "docker", "--from-repo", "team/gz", store.conf, `${ref("other/app")}:docker`);
     assert.equal(result.status, 0, result.stderr);
     assert.equal(layerLines(result.stderr, "mounted"), 4, result.stderr);
     assert.equal(proxy.uploadedBytes(), 0);
@@ -199,7 +203,7 @@ describe("push to a plain-HTTP registry", () => {
   test("oci CONF DIR: a layout skopeo reads; a second write adds no layer", async (t) => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
     const dir = join(work, "layout");
-    const first = await runCliAsync(["oci", "--root", store.root, store.conf, dir]);
+    const first = await runCliAsync(["oci", "--compress", "none", "--root", store.root, store.conf, dir]);
     assert.equal(first.status, 0, first.stderr);
     assert.equal(layerLines(first.stderr, "written"), 4, first.stderr);
     const digests = digestsOf(store);
@@ -208,7 +212,7 @@ describe("push to a plain-HTTP registry", () => {
     const config = JSON.parse(skopeo(["inspect", "--config", `oci:${dir}:1.0`])) as { rootfs: { diff_ids: string[] } };
     assert.deepEqual(config.rootfs.diff_ids, digests.layers.map((layer) => layer.diff_id));
     skopeo(["copy", "--quiet", `oci:${dir}:1.0`, `oci:${join(work, "layout-copy")}:x`]);
-    const second = await runCliAsync(["oci", "--root", store.root, "--tag", "two", store.conf, dir]);
+    const second = await runCliAsync(["oci", "--compress", "none", "--root", store.root, "--tag", "two", store.conf, dir]);
     assert.equal(second.status, 0, second.stderr);
     assert.equal(layerLines(second.stderr, "skipped"), 4, second.stderr);
     assert.equal(statSync(blob).ino, before.ino, "the layer blob was not written again");

@@ -2,7 +2,10 @@
  * `digest`: the digests an image would have, from the hash passes alone.
  * The document is written with Python's json rules (dumpsPythonJson) because
  * the manifest may hold any JSON value the conf gave as repo_tag (big ints,
- * NaN), which JSON.parse/stringify would change.
+ * NaN), which JSON.parse/stringify would change.  The manifests a push
+ * gives by default (gzip level 6) name compressed blobs, whose digests only
+ * compressing tells: they are printed when the blob cache knows every layer
+ * (a push or oci with that compression ran), else null, said so.
  */
 import { prepareImage } from "../image/image.ts";
 import type { ImageDescription, ImageOptions } from "../image/types.ts";
@@ -12,6 +15,12 @@ import { dumpsPythonJson, parsePythonJson } from "../py/json/json.ts";
 import type { PyValue } from "../py/value.ts";
 import type { Generation } from "../profile/generation.ts";
 import { buildManifest, MANIFEST_FORMATS, type ManifestFormat } from "../oci/manifest.ts";
+import { writtenLayerType } from "../oci/media-types.ts";
+import type { BlobCache, Compression } from "../passes/blob-cache.ts";
+import { DEFAULT_LEVEL } from "../workers/compress/format.ts";
+
+/** push's and oci's default: gzip at zlib's default level. */
+const PUSHED: Required<Compression> = { format: "gzip", level: DEFAULT_LEVEL.gzip };
 
 export interface LayerDigest {
   /** `sha256:<hex>` of the layer tarball, as in the config's rootfs.diff_ids. */
@@ -43,9 +52,28 @@ export interface ImageDigests {
    * is made of the config and diff_ids alone, so the hash passes know it.
    */
   readonly registryManifests: Readonly<Record<ManifestFormat, { readonly digest: string; readonly mediaType: string }>>;
+  /**
+   * What a registry shows after `push` with its default compression (gzip
+   * level 6), per --format: the digest when the blob cache knows every
+   * layer's compressed blob, else undefined (known only by compressing).
+   */
+  readonly pushedManifests: Readonly<Record<ManifestFormat, { readonly digest: string | undefined; readonly mediaType: string }>>;
 }
 
-export function digestsOf(image: ImageDescription, python: PythonVersion, generation: Generation): ImageDigests {
+/** The manifests of the image with its layers gzip-compressed, from the blob cache (digest undefined when a layer is not in it). */
+function pushedManifests(image: ImageDescription, blobCache: BlobCache | undefined): ImageDigests["pushedManifests"] {
+  const blobs = image.layers.map((layer) => blobCache?.read(`sha256:${layer.sha256}`, PUSHED));
+  return Object.fromEntries(
+    MANIFEST_FORMATS.map((format) => {
+      const mediaType = writtenLayerType(format, PUSHED.format)!;
+      const known = blobs.every((blob) => blob !== undefined);
+      const manifest = buildManifest(image, format, known ? blobs.map((blob) => ({ mediaType, ...blob! })) : undefined);
+      return [format, { digest: known ? manifest.digest : undefined, mediaType: manifest.mediaType }];
+    }),
+  ) as ImageDigests["pushedManifests"];
+}
+
+export function digestsOf(image: ImageDescription, python: PythonVersion, generation: Generation, blobCache?: BlobCache): ImageDigests {
   return {
     python,
     generation,
@@ -67,15 +95,33 @@ export function digestsOf(image: ImageDescription, python: PythonVersion, genera
         return [format, { digest: manifest.digest, mediaType: manifest.mediaType }];
       }),
     ) as ImageDigests["registryManifests"],
+    pushedManifests: pushedManifests(image, blobCache),
   };
 }
 
-/** Runs the hash passes only: nothing is streamed.  Throws ConfError/CannotArchiveError as prepareImage does. */
-export function imageDigests(conf: ImageConf, options: Omit<ImageOptions, "reuseChunks"> = {}): ImageDigests {
+/**
+ * Runs the hash passes only: nothing is streamed.  Throws ConfError/CannotArchiveError as prepareImage does.
+ * `blobCache`: where the compressed manifests' digests are looked up (none: they are unknown).
+ */
+export function imageDigests(conf: ImageConf, options: Omit<ImageOptions, "reuseChunks"> & { readonly blobCache?: BlobCache | undefined } = {}): ImageDigests {
   const python = options.python ?? DEFAULT_PYTHON;
-  const image = prepareImage(conf, { ...options, python });
+  const { blobCache, ...imageOptions } = options;
+  const image = prepareImage(conf, { ...imageOptions, python });
   image.close();
-  return digestsOf(image, python, conf.generation);
+  return digestsOf(image, python, conf.generation, blobCache);
+}
+
+/** A registry_manifests entry for push's default compression: its digest, or null and why. */
+function pushedEntry(digests: ImageDigests, format: ManifestFormat): PyValue {
+  const { digest, mediaType } = digests.pushedManifests[format];
+  const layers = `gzip level ${PUSHED.level}`;
+  const known = digest === undefined ? `unknown until pushed or written by oci with ${layers}: a compressed digest is learnt by compressing, then kept in the blob cache` : "from the blob cache";
+  return new Map<string, PyValue>([
+    ["layers", layers],
+    ["media_type", mediaType],
+    ["digest", digest ?? null],
+    ["known", known],
+  ]);
 }
 
 /** The `digest` command's output: pretty JSON, keys in a fixed order. */
@@ -110,7 +156,7 @@ export function formatDigests(digests: ImageDigests): string {
             ["digest", digests.registryManifests[format].digest],
           ]),
         ]),
-      ),
+      ).set("oci_gzip", pushedEntry(digests, "oci")).set("docker_gzip", pushedEntry(digests, "docker")),
     ],
   ]);
   return `${dumpsPythonJson(document, 2, { profile: digests.python })}\n`;

@@ -8,6 +8,7 @@ import type { Readable } from "node:stream";
 import type { PythonVersion } from "../profile/python.ts";
 import type { Generation } from "../profile/generation.ts";
 import { formatDigests, imageDigests } from "../audit/digest.ts";
+import { BlobCache, defaultBlobCacheDir } from "../passes/blob-cache.ts";
 import { EXIT_BAD_INPUT, EXIT_DIFFERS, EXIT_OK, type CliIo } from "./io.ts";
 import { runVerify } from "./verify-command.ts";
 import { runDiff } from "./diff-command.ts";
@@ -82,7 +83,7 @@ export async function runAuditCli(command: AuditCommand, argv: readonly string[]
   const readConf = (path: string, version: PythonVersion = python, generation: Generation | undefined = values.generation) => readImageConf(path, { python: version, generation, repoTag: values.repo_tag });
   try {
     if (command === "digest") {
-      io.stdout.write(formatDigests(imageDigests(readConf(confPath), { python, root })));
+      io.stdout.write(formatDigests(imageDigests(readConf(confPath), { python, root, blobCache: new BlobCache(defaultBlobCacheDir()) })));
       return EXIT_OK;
     }
     if (command === "diff") return await runDiff(values, [confPath, imagePath!], (path) => readConf(path), io);

@@ -9,6 +9,7 @@ import { parseGenerationOption } from "../conf/generation.ts";
 import { DEFAULT_PYTHON, PYTHON_VERSIONS, isPythonVersion, type PythonVersion } from "../profile/python.ts";
 import { MANIFEST_FORMATS, type ManifestFormat } from "../oci/manifest.ts";
 import { isValidTag } from "../remote/reference.ts";
+import { COMPRESS_FORMATS, type CompressFormat } from "../workers/compress/format.ts";
 import { VERSION } from "../version.ts";
 
 /** The commands: "image" is the main one (`stream-layered-image [options] CONF`), the others are the word after the program's name. */
@@ -152,6 +153,32 @@ export const OPTIONS = {
       return given;
     },
   }),
+  compress: valueOption({
+    value: "none|gzip|zstd",
+    commands: PUBLISH,
+    help:
+      "layer compression (default gzip; skopeo's --dest-compress-format).\n" +
+      "--format docker takes gzip only (schema 2 has no plain-tar or zstd\n" +
+      "layer type clients accept); zstd needs Node 22.15 or later",
+    parse: (given): CompressFormat | undefined => {
+      if (given !== undefined && !(COMPRESS_FORMATS as readonly string[]).includes(given)) throw new UsageError(`--compress must be one of ${COMPRESS_FORMATS.join(", ")}, not ${JSON.stringify(given)}`);
+      return given as CompressFormat | undefined;
+    },
+  }),
+  "compress-level": valueOption({
+    value: "N",
+    commands: PUBLISH,
+    help:
+      "compression level: gzip 1-9 (default 6: zlib's and the gzip CLI's),\n" +
+      "zstd 1-22 (default 3).  skopeo and podman use klauspost's gzip at its\n" +
+      "level 5 (podman's documented default), another scale than zlib's:\n" +
+      "no level gives their bytes (skopeo's --dest-compress-level)",
+    parse: (given): number | undefined => {
+      if (given === undefined) return undefined;
+      if (!/^\d{1,2}$/.test(given)) throw new UsageError(`--compress-level must be a whole number (gzip 1-9, zstd 1-22), not ${JSON.stringify(given)}`);
+      return Number(given);
+    },
+  }),
   "digest-cache": valueOption({
     value: "DIR",
     commands: PUBLISH,
@@ -159,7 +186,10 @@ export const OPTIONS = {
       "keep store layers' digests in DIR (default\n" +
       "$XDG_CACHE_HOME/stream-layered-image/digests, else ~/.cache/...):\n" +
       "an unchanged layer (its store paths walked, no file read) is\n" +
-      "not hashed again; the registry (oci: the writer) checks its digest",
+      "not hashed again; the registry (oci: the writer) checks its digest.\n" +
+      "Compressed blobs' digests are kept beside it (default .../blobs;\n" +
+      "with --digest-cache DIR: DIR/blobs): a layer the registry (oci: the\n" +
+      "layout) has is not read or compressed again",
     parse: (given, command) => {
       if (given === "") throw new UsageError(`${command}: --digest-cache needs a directory`);
       return given;
@@ -168,7 +198,7 @@ export const OPTIONS = {
   "no-digest-cache": flagOption({
     excludes: "digest-cache",
     commands: PUBLISH,
-    help: "hash every layer, read and write no cache",
+    help: "hash and compress every layer, read and write no cache (neither digests nor blobs)",
   }),
   creds: valueOption({
     value: "USER:PASS",

@@ -7,10 +7,15 @@
  * usage or input found before anything is sent or written, 1 for a failure
  * of the registry, the network, the layout directory, or a store change.
  */
+import { join } from "node:path";
 import type { ImageConf } from "../conf/validate.ts";
 import { prepareImage } from "../image/image.ts";
 import type { PreparedImage } from "../image/types.ts";
 import { DigestCache, defaultDigestCacheDir } from "../passes/digest-cache.ts";
+import { BlobCache, defaultBlobCacheDir } from "../passes/blob-cache.ts";
+import { checkCompression, describeCompression } from "../publish/compression.ts";
+import { CompressionChoiceError } from "../publish/errors.ts";
+import { CompressOptionError, CompressUnsupportedError } from "../workers/compress/errors.ts";
 import { HashWorkerError } from "../workers/hash/errors.ts";
 import { ProgressDisplay, formatBytes } from "./progress.ts";
 import { EXIT_BAD_INPUT, EXIT_OK, EXIT_PUBLISH_FAULT, type CliIo } from "./io.ts";
@@ -33,9 +38,10 @@ export const PUBLISH_USAGE = `usage: stream-layered-image push [options] CONF IM
 
 push  sends the image CONF describes to a registry over the OCI distribution
       API, without a tarball: the hash passes first, then each layer the
-      registry lacks is streamed from the store (uncompressed: its digest is
-      its diff_id), the config (the docker-archive's, byte for byte: same image
-      id), and the manifest last.  IMAGE-REF: docker://HOST[:PORT]/REPO[:TAG].
+      registry lacks is streamed from the store, compressed as it streams
+      (default gzip level 6; the blob cache names the blobs a registry may
+      already have), the config (the docker-archive's, byte for byte: same
+      image id), and the manifest last.  IMAGE-REF: docker://HOST[:PORT]/REPO[:TAG].
       The tag pushed: --tag, else the IMAGE-REF's, else the tag of the conf's
       repo_tag (-t replaces it), else latest.  Several IMAGE-REFs on one
       registry: later ones mount the layers the earlier ones pushed.
@@ -65,7 +71,15 @@ function parsePublishArgs(command: PublishCommand, argv: readonly string[]) {
   const parsed = parseCommandArgs(command, argv);
   if (typeof parsed === "string") return "help" as const;
   const { values, positionals } = parsed;
+  const compression = { format: values.compress ?? "gzip", level: values["compress-level"] };
+  try {
+    checkCompression(values.format, compression);
+  } catch (error) {
+    if (error instanceof CompressionChoiceError || error instanceof CompressOptionError || error instanceof CompressUnsupportedError) throw new UsageError(`${command}: ${error.message}`);
+    throw error;
+  }
   return {
+    compression,
     python: values.python,
     generation: values.generation,
     repoTag: values.repo_tag,
@@ -81,6 +95,8 @@ function parsePublishArgs(command: PublishCommand, argv: readonly string[]) {
     chunkSize: values["chunk-size"],
     retryDelayMs: values["retry-delay"] === undefined ? undefined : values["retry-delay"] * 1000,
     digestCache: values["no-digest-cache"] ? undefined : (values["digest-cache"] ?? defaultDigestCacheDir()),
+    // The blob cache goes where the digest cache goes: beside the default one, inside a chosen one.
+    blobCache: values["no-digest-cache"] ? undefined : values["digest-cache"] === undefined ? defaultBlobCacheDir() : join(values["digest-cache"], "blobs"),
     quiet: values.quiet,
     debug: values.debug,
     conf: positionals[0]!,
@@ -118,6 +134,8 @@ interface PublishInput {
   readonly refs: readonly ImageReference[];
   readonly credentialsFor: (ref: ImageReference) => ReturnType<typeof findCredentials>;
   readonly defaultTag: string;
+  /** Shared by every IMAGE-REF of the run, so later ones know (and mount) what earlier ones compressed. */
+  readonly blobCache: BlobCache;
 }
 
 /** Runs `push` or `oci` with the arguments after the command word; resolves with the exit code. */
@@ -151,7 +169,7 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
     return error instanceof HashWorkerError ? EXIT_PUBLISH_FAULT : EXIT_BAD_INPUT;
   }
   try {
-    if (command === "oci") writeOci(input, options, output);
+    if (command === "oci") await writeOci(input, options, output);
     else await pushAll(input, options, output);
     return EXIT_OK;
   } catch (error) {
@@ -172,20 +190,26 @@ function readPublishInput(command: PublishCommand, options: PublishArgs, display
   const credentialsFor = (ref: ImageReference): ReturnType<typeof findCredentials> => credentials[refs.indexOf(ref)];
   const digestCache = options.digestCache === undefined ? undefined : new DigestCache(options.digestCache);
   const image = prepareImage(conf, { python: options.python, root: options.root, progress: display?.event, digestCache });
-  return { image, refs, credentialsFor, defaultTag };
+  return { image, refs, credentialsFor, defaultTag, blobCache: new BlobCache(options.blobCache) };
 }
 
 /** `oci`: the layout written, its summary logged and DIR@MANIFEST-DIGEST printed. */
-function writeOci({ image, defaultTag }: PublishInput, options: PublishArgs, { io, display, log }: PublishOutput): void {
-  const summary = writeOciLayout(image, options.targets[0]!, { refName: defaultTag, format: options.format, log });
+async function writeOci({ image, defaultTag, blobCache }: PublishInput, options: PublishArgs, { io, display, log }: PublishOutput): Promise<void> {
+  const summary = await writeOciLayout(image, options.targets[0]!, { refName: defaultTag, format: options.format, compress: options.compression, blobCache, log });
   display?.finish();
-  const counts = summaryCounts({ ...summary, reference: "", bytesSent: 0 });
-  log?.(`Wrote ${summary.directory} (${defaultTag}): ${describeCounts(counts, { uploaded: "written", mounted: "" })}; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
+  const counts = summaryCounts(summary);
+  log?.(`Wrote ${summary.directory} (${defaultTag}): ${describeCounts(counts, { uploaded: "written", mounted: "" })}; ${compressedCount(summary)}; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
   io.stdout.write(`${summary.directory}@${summary.manifestDigest}\n`);
 }
 
+/** "2 layers compressed (gzip level 6)", "layers uncompressed". */
+function compressedCount(summary: { compression: Parameters<typeof describeCompression>[0]; layersCompressed: number }): string {
+  if (summary.compression.format === "none") return "layers uncompressed";
+  return `${summary.layersCompressed} ${summary.layersCompressed === 1 ? "layer" : "layers"} compressed (${describeCompression(summary.compression)})`;
+}
+
 /** `push`: to each IMAGE-REF in turn, each summary logged and IMAGE-REF@MANIFEST-DIGEST printed. */
-async function pushAll({ image, refs, credentialsFor, defaultTag }: PublishInput, options: PublishArgs, { io, display, log }: PublishOutput): Promise<void> {
+async function pushAll({ image, refs, credentialsFor, defaultTag, blobCache }: PublishInput, options: PublishArgs, { io, display, log }: PublishOutput): Promise<void> {
   const pushed: ImageReference[] = [];
   for (const given of refs) {
     const ref = { ...given, tag: options.tag ?? (given.tagGiven ? given.tag : defaultTag) };
@@ -200,12 +224,14 @@ async function pushAll({ image, refs, credentialsFor, defaultTag }: PublishInput
       retries: options.retries,
       retryDelayMs: options.retryDelayMs,
       chunkSize: options.chunkSize,
+      compress: options.compression,
+      blobCache,
       log,
       progress: display?.event,
     });
     pushed.push(ref);
     display?.finish();
-    log?.(`Pushed ${summary.reference}: ${describeCounts(summaryCounts(summary))}; ${formatBytes(summary.bytesSent)} sent; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
+    log?.(`Pushed ${summary.reference}: ${describeCounts(summaryCounts(summary))}; ${compressedCount(summary)}; ${formatBytes(summary.bytesSent)} sent; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
     io.stdout.write(`${formatImageReference(ref).replace(/:[^:/]+$/, "")}@${summary.manifestDigest}\n`);
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The one table of media types: what this project writes (an image
- * manifest and its config and uncompressed layers, OCI or Docker schema 2)
+ * manifest, its config and its layers uncompressed, gzip or zstd, OCI or
+ * Docker schema 2)
  * and what it reads back from any tool: the four manifest and index types,
  * and every layer type with how its bytes are compressed.  A type not in
  * the table is refused by name, never guessed.
@@ -51,3 +52,18 @@ export const WRITTEN_TYPES: Record<ManifestFormat, { manifest: string; config: s
   oci: { manifest: OCI_MANIFEST, config: OCI_CONFIG, layer: OCI_LAYER },
   docker: { manifest: DOCKER_MANIFEST, config: DOCKER_CONFIG, layer: DOCKER_LAYER },
 };
+
+/** Layer compressions a manifest names (the blob's bytes: a tar, or a tar gzip- or zstd-compressed). */
+export type LayerCompression = "none" | "gzip" | "zstd";
+
+/**
+ * The layer media type written for `compression` under `format`, or
+ * undefined where the format has none: Docker schema 2 defines its layers
+ * as `.tar.gzip` only (an uncompressed `.tar` type exists but clients such
+ * as Docker Hub refuse it, and there is no zstd type: skopeo switches such
+ * an image to OCI).
+ */
+export function writtenLayerType(format: ManifestFormat, compression: LayerCompression): string | undefined {
+  if (format === "docker") return compression === "gzip" ? `${DOCKER_LAYER}.gzip` : undefined;
+  return compression === "none" ? OCI_LAYER : `${OCI_LAYER}+${compression}`;
+}

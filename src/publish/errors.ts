@@ -22,3 +22,23 @@ export class LayoutError extends Error {
     this.name = "LayoutError";
   }
 }
+
+/**
+ * A layer's uncompressed bytes are not its diff_id (a digest cache entry or
+ * a customisation layer's checksum that does not match): found while
+ * compressing, before the blob is committed or named by a manifest.
+ */
+export class DiffIdMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DiffIdMismatchError";
+  }
+}
+
+/** --compress / --compress-level that the manifest format cannot name (Docker schema 2 has gzip layers only). */
+export class CompressionChoiceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CompressionChoiceError";
+  }
+}

@@ -1,25 +1,37 @@
 /**
- * `push`: an image to a registry without a tarball.  Every digest is known
- * from the hash passes, so each layer is asked for with HEAD and only the
- * missing ones are streamed from the store (or mounted from another
- * repository of the registry); then the config blob, and the manifest last,
- * so the tag never names a partly pushed image.  An upload broken off is
- * resumed where the registry says it stopped.
+ * `push`: an image to a registry without a tarball.  A layer whose blob
+ * digest is known beforehand (uncompressed: its diff_id, from the hash
+ * passes; compressed: from the blob cache) is asked for with HEAD and
+ * mounted from another repository when missing; the others are streamed
+ * from the store, compressed on the way (layer-upload.ts), their digests
+ * learnt at the end; then the config blob, and the manifest last, so the
+ * tag never names a partly pushed image.
  */
 import type { PreparedImage } from "../image/types.ts";
 import type { ProgressEvent } from "../passes/progress-event.ts";
+import { BlobCache, type Compression, type CompressedBlob } from "../passes/blob-cache.ts";
 import { staleCacheEntry } from "./cached-layer.ts";
+import { checkCompression } from "./compression.ts";
+import { DiffIdMismatchError } from "./errors.ts";
+import { uploadLayer } from "./layer-upload.ts";
 import { RegistryError } from "../remote/errors.ts";
-import { buildManifest, type ManifestFormat } from "../oci/manifest.ts";
+import { buildManifest, type Descriptor, type ManifestFormat } from "../oci/manifest.ts";
+import { writtenLayerType } from "../oci/media-types.ts";
 import { formatImageReference, type ImageReference } from "../remote/reference.ts";
 import { RegistryClient, type RegistryOptions } from "../remote/registry.ts";
-import { isRetryable, sleep, withRetries, type RetryPolicy } from "../remote/retry.ts";
+import { withRetries, type RetryPolicy } from "../remote/retry.ts";
+
+export { DEFAULT_CHUNK_SIZE } from "./layer-upload.ts";
 
 export interface PushOptions extends RegistryOptions, RetryPolicy {
   /** Manifest format (default "oci"). */
   readonly format?: ManifestFormat | undefined;
   /** Bytes per PATCH (default 256 MiB): an upload broken off resumes after the last whole one. */
   readonly chunkSize?: number | undefined;
+  /** How layers are compressed (default gzip level 6, compression.ts). */
+  readonly compress?: Compression | undefined;
+  /** Compressed digests known from earlier pushes, and where this one's are kept (default: this push's memory only). */
+  readonly blobCache?: BlobCache | undefined;
   /** Repositories of the same registry to mount missing layers from, tried in order. */
   readonly fromRepos?: readonly string[] | undefined;
   /** One line per layer (skipped, mounted, uploaded) and per retry, without newline. */
@@ -36,13 +48,25 @@ export interface PushSummary {
   readonly manifestDigest: string;
   /** `sha256:` of the config: the image id. */
   readonly configDigest: string;
-  readonly layers: readonly { readonly digest: string; readonly size: number; readonly outcome: LayerOutcome }[];
+  /** Each layer's blob as the manifest names it, its diff_id, and what was done. */
+  readonly layers: readonly PublishedLayer[];
   /** Layer bytes sent, retries included. */
   readonly bytesSent: number;
+  /** The compression, its level filled in. */
+  readonly compression: Required<Compression>;
+  /** Layers read and compressed by this push (0 when the blob cache knew every layer the registry has). */
+  readonly layersCompressed: number;
 }
 
-/** "3 layers uploaded (40 KiB), 2 skipped (1.2 MiB), 0 mounted (0 B)". */
-export function summaryCounts(summary: PushSummary): Record<LayerOutcome, { layers: number; bytes: number }> {
+export interface PublishedLayer extends CompressedBlob {
+  readonly mediaType: string;
+  /** `sha256:` of the layer's uncompressed bytes. */
+  readonly diffId: string;
+  readonly outcome: LayerOutcome;
+}
+
+/** "3 layers uploaded (40 KiB), 2 skipped (1.2 MiB), 0 mounted (0 B)": layers and their blobs' bytes by outcome. */
+export function summaryCounts(summary: { readonly layers: readonly { readonly size: number; readonly outcome: LayerOutcome }[] }): Record<LayerOutcome, { layers: number; bytes: number }> {
   const counts: Record<LayerOutcome, { layers: number; bytes: number }> = { uploaded: { layers: 0, bytes: 0 }, skipped: { layers: 0, bytes: 0 }, mounted: { layers: 0, bytes: 0 } };
   for (const layer of summary.layers) {
     counts[layer.outcome].layers++;
@@ -73,108 +97,6 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item:
   return results;
 }
 
-/**
- * A layer's chunks dealt out in pieces of a given length, one piece per
- * PATCH.  Chunks are reused buffers, valid until the next is pulled: a
- * chunk split between two pieces is finished before the next is pulled.
- */
-class PieceSource {
-  private readonly chunks: Iterator<Buffer>;
-  private rest: Buffer | undefined;
-
-  constructor(chunks: Iterable<Buffer>, skip: number) {
-    this.chunks = chunks[Symbol.iterator]();
-    for (let left = skip; left > 0; ) {
-      const next = this.chunks.next();
-      if (next.done === true) break;
-      if (next.value.length > left) this.rest = next.value.subarray(left);
-      left -= Math.min(left, next.value.length);
-    }
-  }
-
-  *piece(length: number): Generator<Buffer> {
-    let left = length;
-    while (left > 0) {
-      let chunk = this.rest;
-      this.rest = undefined;
-      if (chunk === undefined) {
-        const next = this.chunks.next();
-        if (next.done === true) return;
-        chunk = next.value;
-      }
-      if (chunk.length > left) this.rest = chunk.subarray(left);
-      const part = chunk.length > left ? chunk.subarray(0, left) : chunk;
-      left -= part.length;
-      yield part;
-    }
-  }
-
-  /** Pulls the layer to its end, where the stream pass makes its last checks (CRC, members, size). */
-  finish(): void {
-    if (this.rest !== undefined || this.chunks.next().done !== true) throw new Error("layer longer than its hashed size");
-  }
-
-  close(): void {
-    this.chunks.return?.();
-  }
-}
-
-/**
- * Bytes a PATCH carries (the last may be shorter): what a broken-off upload
- * loses at most.  Each PATCH ends with a round trip in which neither side
- * works (the distribution registry also stores its hash state): 256 MiB
- * uploaded the bench's 1 GB in 6.2–7.7 s where 64 MiB took 7.7–9.4 s.
- */
-export const DEFAULT_CHUNK_SIZE = 256 << 20;
-
-/**
- * Streams layer `index` into an upload session in PATCHes of `chunkSize`
- * bytes, resuming after a retryable fault from the offset the registry
- * reports (a new session when it lost the old one).
- */
-async function uploadLayer(client: RegistryClient, repository: string, image: PreparedImage, index: number, session: URL, options: PushOptions, onBytes: (bytes: number) => void): Promise<void> {
-  const layer = image.layers[index]!;
-  const digest = `sha256:${layer.sha256}`;
-  const retries = options.retries ?? 3;
-  const firstDelay = options.retryDelayMs ?? 1000;
-  const chunkSize = Math.max(1, options.chunkSize ?? DEFAULT_CHUNK_SIZE);
-  let offset = 0;
-  let current = session;
-  for (let retry = 0; ; retry++) {
-    let source: PieceSource | undefined;
-    try {
-      if (retry > 0) {
-        const status = await client.uploadStatus(repository, current);
-        if (status === undefined) {
-          current = await client.startUpload(repository);
-          offset = 0;
-        } else {
-          ({ offset, session: current } = status);
-          if (offset > layer.size) offset = 0;
-        }
-        options.log?.(`Layer ${index + 1}/${image.layers.length} ${digest}: resuming at byte ${offset} of ${layer.size}`);
-      }
-      const from = new PieceSource(image.layerChunks(index), offset);
-      source = from;
-      while (offset < layer.size) {
-        const length = Math.min(chunkSize, layer.size - offset);
-        current = await client.patchUpload(repository, current, { offset, length }, () => from.piece(length), onBytes);
-        offset += length;
-      }
-      from.finish();
-      await client.finishUpload(repository, current, digest);
-      return;
-    } catch (error) {
-      if (!isRetryable(error) || retry >= retries) throw error;
-      const delay = firstDelay * 2 ** retry;
-      options.log?.(`${error.message}; retry ${retry + 1}/${retries} in ${delay} ms`);
-      await sleep(delay);
-    } finally {
-      source?.close();
-    }
-  }
-}
-
 /** Pushes `image` to `ref`; resolves with what was uploaded, skipped and mounted. */
 export async function pushImage(image: PreparedImage, ref: ImageReference, options: PushOptions = {}): Promise<PushSummary> {
   const push = new ImagePush(image, ref, options);
@@ -192,8 +114,12 @@ class ImagePush {
   private readonly ref: ImageReference;
   private readonly options: PushOptions;
   private readonly policy: RetryPolicy;
+  private readonly format: ManifestFormat;
+  private readonly compression: Required<Compression>;
+  private readonly blobCache: BlobCache;
   private bytesSent = 0;
-  /** Bytes of the missing layers uploaded or mounted, for the progress events. */
+  private layersCompressed = 0;
+  /** Uncompressed bytes of the missing layers done (uploaded or mounted), for the progress events. */
   private bytesDone = 0;
   private missingBytes = 0;
 
@@ -201,19 +127,30 @@ class ImagePush {
     this.image = image;
     this.ref = ref;
     this.options = options;
+    this.format = options.format ?? "oci";
+    this.compression = checkCompression(this.format, options.compress);
+    this.blobCache = options.blobCache ?? new BlobCache(undefined);
     this.client = new RegistryClient(ref.registry, ref.endpoint, options);
     this.policy = { ...options, onRetry: options.onRetry ?? ((error, retry, delay) => options.log?.(`${error.message}; retry ${retry}/${options.retries ?? 3} in ${delay} ms`)) };
+  }
+
+  /** The blob layer `index` is known to be before it is read: uncompressed, itself; compressed, the blob cache's. */
+  private knownBlob(index: number): CompressedBlob | undefined {
+    const layer = this.image.layers[index]!;
+    if (this.compression.format === "none") return { digest: `sha256:${layer.sha256}`, size: layer.size };
+    return this.blobCache.read(`sha256:${layer.sha256}`, this.compression);
   }
 
   /** The layers the registry lacks, then the config, then the manifest (so the tag never names a partial image). */
   async run(): Promise<PushSummary> {
     const { image, client, policy, ref } = this;
     const { repository } = ref;
-    const manifest = buildManifest(image, this.options.format);
     await withRetries(policy, () => client.connect());
-    const present = await mapLimited(image.layers, HEAD_CONCURRENCY, (layer) => withRetries(policy, () => client.hasBlob(repository, `sha256:${layer.sha256}`)));
+    const known = image.layers.map((_, index) => this.knownBlob(index));
+    const present = await mapLimited(known, HEAD_CONCURRENCY, (blob) => (blob === undefined ? Promise.resolve(false) : withRetries(policy, () => client.hasBlob(repository, blob.digest))));
     this.missingBytes = image.layers.reduce((total, layer, index) => total + (present[index] ? 0 : layer.size), 0);
-    const outcomes = await mapLimited(image.layers, UPLOAD_CONCURRENCY, (_, index) => this.pushLayer(index, present[index]!));
+    const layers = await mapLimited(image.layers, UPLOAD_CONCURRENCY, (_, index) => this.pushLayer(index, known[index], present[index]!));
+    const manifest = buildManifest(image, this.format, layers);
     const configDigest = manifest.config.digest;
     if (!(await withRetries(policy, () => client.hasBlob(repository, configDigest))) && !(await this.tryMount(configDigest)).mounted) {
       await withRetries(policy, () => client.putBlob(repository, configDigest, image.configBytes));
@@ -223,43 +160,73 @@ class ImagePush {
       reference: formatImageReference(ref),
       manifestDigest: manifest.digest,
       configDigest: manifest.config.digest,
-      layers: image.layers.map((layer, index) => ({ digest: `sha256:${layer.sha256}`, size: layer.size, outcome: outcomes[index]! })),
+      layers,
       bytesSent: this.bytesSent,
+      compression: this.compression,
+      layersCompressed: this.layersCompressed,
     };
   }
 
-  /** Layer `index`: skipped when the registry has it, else mounted from another repository, else uploaded. */
-  private async pushLayer(index: number, present: boolean): Promise<LayerOutcome> {
+  /** Layer `index`: skipped when the registry has its blob, else mounted from another repository, else read, compressed and uploaded. */
+  private async pushLayer(index: number, known: CompressedBlob | undefined, present: boolean): Promise<PublishedLayer> {
+    const { image, options } = this;
+    const layer = image.layers[index]!;
+    const diffId = `sha256:${layer.sha256}`;
+    const mediaType = writtenLayerType(this.format, this.compression.format)!;
+    const name = `Layer ${index + 1}/${image.layers.length} ${diffId}`;
+    const blobName = (blob: CompressedBlob): string => (this.compression.format === "none" ? "" : ` (${this.compression.format} ${blob.digest}, ${blob.size} bytes)`);
+    if (known !== undefined && present) {
+      options.log?.(`${name}: skipped, the registry has it${blobName(known)}`);
+      return { ...known, mediaType, diffId, outcome: "skipped" };
+    }
+    const { mounted, session: opened } = known === undefined ? { mounted: false, session: undefined } : await this.tryMount(known.digest);
+    if (mounted) {
+      this.bytesDone += layer.size;
+      options.log?.(`${name}: mounted from another repository${blobName(known!)}`);
+      return { ...known!, mediaType, diffId, outcome: "mounted" };
+    }
+    const blob = await this.upload(index, opened);
+    if (known !== undefined && known.digest !== blob.digest) {
+      options.log?.(`${name}: its blob cache entry said ${known.digest}, ${known.size} bytes, but it compressed to ${blob.digest}, ${blob.size} bytes: the entry was dropped (the new blob was uploaded)`);
+      this.blobCache.drop(diffId, this.compression);
+    }
+    if (this.compression.format !== "none") this.blobCache.write(diffId, this.compression, blob);
+    options.log?.(`${name}: uploaded ${this.compression.format === "none" ? `${blob.size} bytes` : `as ${this.compression.format} ${blob.digest}, ${blob.size} bytes (of ${layer.size})`}`);
+    return { ...blob, mediaType, diffId, outcome: "uploaded" };
+  }
+
+  /** Layer `index` read, compressed and streamed into an upload session (`opened`, or a new one). */
+  private async upload(index: number, opened: URL | undefined): Promise<CompressedBlob> {
     const { image, options, client, policy } = this;
     const { repository } = this.ref;
     const layer = image.layers[index]!;
-    const count = image.layers.length;
-    const digest = `sha256:${layer.sha256}`;
-    const name = `Layer ${index + 1}/${count} ${digest}`;
-    if (present) {
-      options.log?.(`${name}: skipped, the registry has it`);
-      return "skipped";
-    }
-    const { mounted, session: opened } = await this.tryMount(digest);
-    if (mounted) {
-      this.bytesDone += layer.size;
-      options.log?.(`${name}: mounted from another repository`);
-      return "mounted";
-    }
     const session = opened ?? (await withRetries(policy, () => client.startUpload(repository)));
-    let layerDone = 0;
+    const doneBefore = this.bytesDone;
+    if (this.compression.format !== "none") this.layersCompressed++;
     try {
-      await uploadLayer(client, repository, image, index, session, options, (bytes) => {
-        this.bytesSent += bytes;
-        layerDone += bytes;
-        this.bytesDone += bytes;
-        options.progress?.({ phase: "uploading", layer: index, layers: count, layerBytesDone: layerDone, layerBytesTotal: layer.size, imageBytesDone: Math.min(this.bytesDone, this.missingBytes), imageBytesTotal: this.missingBytes });
-      });
+      const blob = await uploadLayer(
+        {
+          client,
+          repository,
+          image,
+          index,
+          compression: this.compression,
+          policy: options,
+          log: options.log,
+          onSent: (bytes) => (this.bytesSent += bytes),
+          onRead: (read) => {
+            this.bytesDone = doneBefore + Math.min(read, layer.size);
+            options.progress?.({ phase: "uploading", layer: index, layers: image.layers.length, layerBytesDone: Math.min(read, layer.size), layerBytesTotal: layer.size, imageBytesDone: Math.min(this.bytesDone, this.missingBytes), imageBytesTotal: this.missingBytes });
+          },
+        },
+        session,
+      );
+      this.bytesDone = doneBefore + layer.size;
+      return blob;
     } catch (error) {
-      throw staleCacheEntry(image, index, error, error instanceof RegistryError && error.code === "DIGEST_INVALID") ?? error;
+      const digestDisagrees = (error instanceof RegistryError && error.code === "DIGEST_INVALID") || error instanceof DiffIdMismatchError;
+      throw staleCacheEntry(image, index, error, digestDisagrees) ?? error;
     }
-    options.log?.(`${name}: uploaded ${layer.size} bytes`);
-    return "uploaded";
   }
 
   /** Mounts `digest` from the first of --from-repo that has it; else the upload session the last refusal opened. */

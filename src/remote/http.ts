@@ -25,7 +25,8 @@ export interface HttpRequest {
   /** Absolute URL. */
   readonly url: URL;
   readonly headers?: OutgoingHttpHeaders;
-  readonly body?: Buffer | Iterable<Buffer>;
+  /** A sync or async sequence of chunks: without a content-length header, sent chunked (a compressed layer's size is known at its end). */
+  readonly body?: Buffer | Iterable<Buffer> | AsyncIterable<Buffer>;
   /** Called with each body chunk's length once it is written. */
   readonly onBytes?: (bytes: number) => void;
 }
@@ -132,7 +133,7 @@ function start(transport: Transport, request: HttpRequest): Promise<http.Incomin
       return;
     }
     void (async () => {
-      for (const chunk of body) {
+      for await (const chunk of body) {
         // An early answer (an error document) or a broken connection ends the upload.
         if (failed || answer?.complete === true || client.destroyed) return;
         try {

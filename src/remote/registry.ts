@@ -26,7 +26,7 @@ export interface RegistryOptions {
 }
 
 /** A body to send, made afresh for each try (a layer is streamed again from the store). */
-export type BodySource = Buffer | (() => Iterable<Buffer>);
+export type BodySource = Buffer | (() => Iterable<Buffer> | AsyncIterable<Buffer>);
 
 interface SendOptions {
   readonly headers?: OutgoingHttpHeaders;
@@ -248,13 +248,18 @@ export class RegistryClient {
   /**
    * PATCH the session with `length` bytes from `offset` (Content-Range, as the
    * spec's chunked upload), streamed; returns the session's next Location.
+   * A length not known in advance (a compressed layer's piece, which ends
+   * where the compressor's output ends) is sent without Content-Length and
+   * Content-Range, in chunked transfer encoding: the spec's streamed upload,
+   * appended to the session (the distribution registry, and the registries
+   * built on it, accept several in a row; the offset is the registry's Range).
    */
-  async patchUpload(repository: string, session: URL, range: { offset: number; length: number }, body: () => Iterable<Buffer>, onBytes: (bytes: number) => void): Promise<URL> {
-    const headers = {
-      "content-type": "application/octet-stream",
-      "content-length": String(range.length),
-      "content-range": `${range.offset}-${range.offset + range.length - 1}`,
-    };
+  async patchUpload(repository: string, session: URL, range: { offset: number; length: number | undefined }, body: () => Iterable<Buffer> | AsyncIterable<Buffer>, onBytes: (bytes: number) => void): Promise<URL> {
+    const headers: OutgoingHttpHeaders = { "content-type": "application/octet-stream" };
+    if (range.length !== undefined) {
+      headers["content-length"] = String(range.length);
+      headers["content-range"] = `${range.offset}-${range.offset + range.length - 1}`;
+    }
     const response = await this.send("PATCH", session, { scopes: [pushScope(repository)], headers, body, onBytes });
     if (response.status !== 202) throw this.unexpected(`PATCH ${session.pathname}`, response);
     return this.location(`PATCH ${session.pathname}`, response, session);

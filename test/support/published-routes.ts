@@ -124,6 +124,6 @@ export async function publishWithPodman(input: PublishInput, podRoot: string): P
 
 /** Publishes `input` with our own push (no digest cache: nothing outside the fixtures' directory). */
 export async function publishWithOurPush(input: PublishInput): Promise<void> {
-  const run = await runCliAsync(["push", "--quiet", "--no-digest-cache", "--root", input.root, input.conf, imageName(input, "registry-sli")]);
+  const run = await runCliAsync(["push", "--quiet", "--no-digest-cache", "--compress", "none", "--root", input.root, input.conf, imageName(input, "registry-sli")]);
   if (run.status !== 0) throw new Error(`stream-layered-image push exited with ${run.status}:\n${run.stderr}`);
 }
