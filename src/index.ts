@@ -29,4 +29,4 @@ export { buildManifest, type ImageManifest, type ManifestFormat, type Descriptor
 export { findCredentials, parseCreds, type Credentials } from "./remote/credentials.ts";
 export { RegistryError, ImageRefError, CredentialsError } from "./remote/errors.ts";
 export { LayoutError, StaleDigestCacheError } from "./publish/errors.ts";
-export { DigestCache, defaultDigestCacheDir } from "./passes/digest-cache.ts";
+export { DigestCache, defaultDigestCacheDir, CachedDigestMismatchError } from "./passes/digest-cache.ts";

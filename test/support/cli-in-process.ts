@@ -8,6 +8,8 @@ import { Writable } from "node:stream";
 import { runCli } from "../../src/cli/run.ts";
 import { withTz } from "./audit-cases.ts";
 import type { ProcessResult } from "./reference.ts";
+// No digest cache of the user's is read or filled (the CLI and streamImage keep one by default).
+import "./cache-home.ts";
 
 /** Runs `args` with TZ set to `tz` (undefined: unset) for the duration, as `runOurCli` does for a child. */
 export async function runOurCliInProcess(args: readonly string[], tz: string | undefined): Promise<ProcessResult> {
