@@ -13,6 +13,7 @@ import { runVerify } from "./verify-command.ts";
 import { runDiff } from "./diff-command.ts";
 import { UsageError } from "./option-table.ts";
 import { optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
+import { digestCacheOption } from "./read-options.ts";
 
 export const AUDIT_COMMANDS = ["digest", "verify", "diff"] as const;
 export type AuditCommand = (typeof AUDIT_COMMANDS)[number];
@@ -33,7 +34,9 @@ script) streams, or - for stdin.
 digest  runs only the hash passes and prints, as JSON, each layer's diff_id,
         size and store paths, the image id (the config's sha256), the
         manifest, and the manifest digest a registry shows after push;
-        nothing is streamed.
+        nothing is streamed.  A layer whose digest cache entry is current
+        (its store paths' metadata unchanged, see --help) is not read:
+        its digests are the entry's.
 verify  is IMAGE what CONF produces?  A plain path: compared byte for byte
         with the stream, without writing either; the first difference is
         named (outer entry, inner entry, header field, PAX record, content
@@ -82,7 +85,7 @@ export async function runAuditCli(command: AuditCommand, argv: readonly string[]
   const readConf = (path: string, version: PythonVersion = python, generation: Generation | undefined = values.generation) => readImageConf(path, { python: version, generation, repoTag: values.repo_tag });
   try {
     if (command === "digest") {
-      io.stdout.write(formatDigests(imageDigests(readConf(confPath), { python, root })));
+      io.stdout.write(formatDigests(imageDigests(readConf(confPath), { python, root, digestCache: digestCacheOption(values) })));
       return EXIT_OK;
     }
     if (command === "diff") return await runDiff(values, [confPath, imagePath!], (path) => readConf(path), io);

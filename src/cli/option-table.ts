@@ -79,6 +79,7 @@ const PUBLISH: readonly Command[] = ["push", "oci"];
 const REGISTRY: readonly Command[] = ["push", "verify", "diff"];
 /** The commands that read images as published (verify, diff). */
 const READ: readonly Command[] = ["verify", "diff"];
+const CACHE_DIR = "keep store layers' digests in DIR (default\n$XDG_CACHE_HOME/stream-layered-image/digests, else ~/.cache/...)";
 const TAG_AFTER = "its tag is the default tag of push and oci (see --tag)";
 
 /** Every option, in the order of the help. */
@@ -154,7 +155,26 @@ export const OPTIONS = {
   }),
   "digest-cache": valueOption({
     value: "DIR",
-    commands: PUBLISH,
+    commands: ALL,
+    helpIn: {
+      image:
+        `${CACHE_DIR}:\n` +
+        "a layer whose store paths' metadata (names, sizes, modes, owners,\n" +
+        "mtimes, ctimes, inodes) are unchanged since its entry is not hashed\n" +
+        "again; its bytes are checked against the entry's sha256 as they\n" +
+        "stream (a mismatch: exit 1, output truncated, the entry dropped)",
+      digest:
+        `${CACHE_DIR}:\n` +
+        "a layer whose store paths' metadata are unchanged since its entry\n" +
+        "is not hashed: its digests are the entry's, no byte is read (the\n" +
+        "metadata are trusted, as push does; --no-digest-cache reads all)",
+      verify:
+        `${CACHE_DIR}:\n` +
+        "a layer whose store paths' metadata are unchanged is not hashed\n" +
+        "first; a plain path's bytes are still checked as they stream, a\n" +
+        "published IMAGE's config is proved against the entries' digests",
+      diff: `${CACHE_DIR}:\na CONF side's unchanged layers take their digests from it, as digest`,
+    },
     help:
       "keep store layers' digests in DIR (default\n" +
       "$XDG_CACHE_HOME/stream-layered-image/digests, else ~/.cache/...):\n" +
@@ -167,7 +187,7 @@ export const OPTIONS = {
   }),
   "no-digest-cache": flagOption({
     excludes: "digest-cache",
-    commands: PUBLISH,
+    commands: ALL,
     help: "hash every layer, read and write no cache",
   }),
   creds: valueOption({
