@@ -12,9 +12,8 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { TEST_DIGEST_CACHE } from "./support/cache-home.ts";
-import { runOurCliInProcess } from "./support/cli-in-process.ts";
+import { copyingWritable, runOurCliInProcess } from "./support/cli-in-process.ts";
 import { EDITED, entryFiles, entryOf, makeWarmStore, type WarmStore } from "./support/warm-store.ts";
 import { imageChunks, prepareImage, streamImage } from "../src/image/image.ts";
 import { validateConf } from "../src/conf/validate.ts";
@@ -26,16 +25,10 @@ const WRONG_SHA = `${"0".repeat(63)}1`;
 
 /** streamImage into memory: the bytes, and the store layers hashed. */
 async function streamed(conf: ReturnType<typeof validateConf>, options: ImageOptions): Promise<{ bytes: Buffer; hashed: Set<number> }> {
-  const chunks: Buffer[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(Buffer.from(chunk));
-      done();
-    },
-  });
+  const sink = copyingWritable();
   const hashed = new Set<number>();
   await streamImage(conf, sink, { ...options, progress: (event) => (event.phase === "hashing" ? hashed.add(event.layer) : undefined) });
-  return { bytes: Buffer.concat(chunks), hashed };
+  return { bytes: sink.bytes(), hashed };
 }
 
 describe("warm streams in the library and the audit commands", () => {

@@ -30,6 +30,12 @@ describe("the image command with a digest cache", () => {
     return run.stdout;
   };
   const edited = () => join(store.root, EDITED_FILE);
+  /** The file's bytes replaced in place, its mode kept (0555: not writable as it is, but by root). */
+  const rewrite = (text: string): void => {
+    chmodSync(edited(), 0o755);
+    writeFileSync(edited(), text);
+    chmodSync(edited(), 0o555);
+  };
 
   before(async () => {
     store = makeWarmStore("warm-stream");
@@ -65,7 +71,7 @@ describe("the image command with a digest cache", () => {
   });
 
   const changes: [string, () => void, () => void][] = [
-    ["its content (same size)", () => writeFileSync(edited(), "other version\n"), () => writeFileSync(edited(), "first version\n")],
+    ["its content (same size)", () => rewrite("other version\n"), () => rewrite("first version\n")],
     ["its mode", () => chmodSync(edited(), 0o755), () => chmodSync(edited(), 0o555)],
     ["its mtime alone (not in the layer: only its ctime tells)", () => utimesSync(edited(), 1e9, 1e9), () => {}],
   ];

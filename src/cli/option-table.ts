@@ -80,6 +80,13 @@ const REGISTRY: readonly Command[] = ["push", "verify", "diff"];
 /** The commands that read images as published (verify, diff). */
 const READ: readonly Command[] = ["verify", "diff"];
 const CACHE_DIR = "keep store layers' digests in DIR (default\n$XDG_CACHE_HOME/stream-layered-image/digests, else ~/.cache/...)";
+/** digest, verify and diff share one help (AUDIT_USAGE). */
+const AUDIT_CACHE =
+  `${CACHE_DIR}:\n` +
+  "a layer whose store paths' metadata are unchanged since its entry\n" +
+  "is not hashed: digest prints the entry's digests, no byte read (the\n" +
+  "metadata are trusted, as push does), verify of a plain path still\n" +
+  "checks the bytes as they stream; --no-digest-cache reads every byte";
 const TAG_AFTER = "its tag is the default tag of push and oci (see --tag)";
 
 /** Every option, in the order of the help. */
@@ -160,20 +167,12 @@ export const OPTIONS = {
       image:
         `${CACHE_DIR}:\n` +
         "a layer whose store paths' metadata (names, sizes, modes, owners,\n" +
-        "mtimes, ctimes, inodes) are unchanged since its entry is not hashed\n" +
-        "again; its bytes are checked against the entry's sha256 as they\n" +
+        "link targets, ctimes, inodes) are unchanged since its entry is not\n" +
+        "hashed again; its bytes are checked against the entry's sha256 as they\n" +
         "stream (a mismatch: exit 1, output truncated, the entry dropped)",
-      digest:
-        `${CACHE_DIR}:\n` +
-        "a layer whose store paths' metadata are unchanged since its entry\n" +
-        "is not hashed: its digests are the entry's, no byte is read (the\n" +
-        "metadata are trusted, as push does; --no-digest-cache reads all)",
-      verify:
-        `${CACHE_DIR}:\n` +
-        "a layer whose store paths' metadata are unchanged is not hashed\n" +
-        "first; a plain path's bytes are still checked as they stream, a\n" +
-        "published IMAGE's config is proved against the entries' digests",
-      diff: `${CACHE_DIR}:\na CONF side's unchanged layers take their digests from it, as digest`,
+      digest: AUDIT_CACHE,
+      verify: AUDIT_CACHE,
+      diff: AUDIT_CACHE,
     },
     help:
       "keep store layers' digests in DIR (default\n" +

@@ -7,7 +7,7 @@
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
+import { copyingWritable } from "./cli-in-process.ts";
 import { makeFixtureStore, type FixtureStore } from "./fixture-store.ts";
 import { storePath } from "../fixtures/layer-fixtures.ts";
 import type { TreeEntry } from "./tree-spec.ts";
@@ -55,13 +55,7 @@ export interface ImageRun {
 
 /** The image command (`stream-layered-image ARGS`) in this process, its preparation watched. */
 export async function runImage(args: readonly string[]): Promise<ImageRun> {
-  const chunks: Buffer[] = [];
-  const stdout = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      chunks.push(Buffer.from(chunk));
-      done();
-    },
-  });
+  const stdout = copyingWritable();
   let stderr = "";
   const hashed = new Set<number>();
   let cached: ReadonlySet<number> = new Set();
@@ -73,7 +67,7 @@ export async function runImage(args: readonly string[]): Promise<ImageRun> {
     cached = image.cachedLayers;
     return image;
   });
-  return { status, stdout: Buffer.concat(chunks), stderr, hashed, cached };
+  return { status, stdout: stdout.bytes(), stderr, hashed, cached };
 }
 
 /** An entry file of the cache directory, parsed. */
