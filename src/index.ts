@@ -31,7 +31,7 @@ export { buildManifest, type ImageManifest, type ManifestFormat, type Descriptor
 export { findCredentials, parseCreds, type Credentials } from "./remote/credentials.ts";
 export { RegistryError, ImageRefError, CredentialsError } from "./remote/errors.ts";
 export { LayoutError, StaleDigestCacheError, DiffIdMismatchError, CompressionChoiceError } from "./publish/errors.ts";
-export { DigestCache, defaultDigestCacheDir } from "./passes/digest-cache.ts";
+export { DigestCache, defaultDigestCacheDir, CachedDigestMismatchError } from "./passes/digest-cache.ts";
 export { verifyPublished, defaultPlatform, type PublishedVerifyOptions, type PublishedVerifyResult, type LayerVerdict } from "./audit/verify-published.ts";
 export { formatPublishedResult } from "./audit/format-published.ts";
 export { openImage, parseImageName, type OpenedImage, type ImageName } from "./audit/open-image.ts";

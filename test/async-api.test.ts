@@ -14,6 +14,8 @@ import { imageChunks, prepareImageAsync, streamImage } from "../src/image/image.
 import type { ImageOptions } from "../src/image/types.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
 import { SMALL_IMAGE_CHUNKS, SMALL_IMAGE_ENTRIES, smallImageConf } from "./support/small-image.ts";
+// No digest cache of the user's is read or filled (the CLI and streamImage keep one by default).
+import "./support/cache-home.ts";
 
 let store: FixtureStore;
 before(() => {

@@ -151,12 +151,14 @@ describe("stderr of the command line", () => {
   });
   const output = () => join(scratch, `image-${counter++}.tar`);
 
+  // The display of both passes: no digest cache, or a warm one would skip the hashing lines.
   async function inProcess(terminal: boolean, ...extra: string[]): Promise<{ code: number; stderr: string; image: Buffer }> {
     let stderr = "";
     const out = output();
     const code = await runCli([...extra, "--root", store.root, "-o", out, EXAMPLE_CONF], { stdout: new PassThrough(), stderr: (text) => (stderr += text), terminal });
     return { code, stderr, image: readFileSync(out) };
   }
+  const cold = (terminal: boolean, ...extra: string[]) => inProcess(terminal, "--no-digest-cache", ...extra);
 
   test("not a terminal: exactly the reference's lines", async () => {
     const { code, stderr } = await inProcess(false);
@@ -164,7 +166,7 @@ describe("stderr of the command line", () => {
     assert.equal(stderr, EXAMPLE_LOG);
   });
   test("a terminal: the same lines, with a progress line for each phase and layer, erased at the end", async () => {
-    const { code, stderr: shown, image } = await inProcess(true);
+    const { code, stderr: shown, image } = await cold(true);
     const stderr = withoutRate(shown);
     assert.equal(code, 0);
     assert.match(stderr, /^\rlayer 1\/2 hashing {2}10 KiB\x1b\[K/);
@@ -173,6 +175,18 @@ describe("stderr of the command line", () => {
     assert.ok(stderr.endsWith("Done.\n"), JSON.stringify(stderr.slice(-40)));
     assert.equal(withoutProgress(stderr), EXAMPLE_LOG);
     assert.deepEqual(image, (await inProcess(false)).image, "the same image either way");
+  });
+  test("a warm digest cache: no hashing line, the streaming ones, the same lines and image", async () => {
+    const cache = ["--digest-cache", join(scratch, "digests")];
+    const first = await inProcess(true, ...cache);
+    const { code, stderr: shown, image } = await inProcess(true, ...cache);
+    const stderr = withoutRate(shown);
+    assert.equal(code, 0);
+    assert.match(withoutRate(first.stderr), /\rlayer 1\/2 hashing/);
+    assert.doesNotMatch(stderr, /hashing/);
+    assert.match(stderr, /^Creating layer 0 from paths: [^\n]*\n\rlayer 1\/2 streaming {2}10\/20 KiB \(50%\)\x1b\[K/);
+    assert.equal(withoutProgress(stderr), EXAMPLE_LOG);
+    assert.deepEqual(image, first.image);
   });
   test("--quiet: nothing on stderr, terminal or not; the same image", async () => {
     const quietTerminal = await inProcess(true, "--quiet");
@@ -189,7 +203,7 @@ describe("stderr of the command line", () => {
     const confPath = join(scratch, "missing-layer.json");
     writeFileSync(confPath, JSON.stringify(conf));
     let stderr = "";
-    const code = await runCli(["--root", store.root, "-o", output(), confPath], {
+    const code = await runCli(["--no-digest-cache", "--root", store.root, "-o", output(), confPath], {
       stdout: new PassThrough(),
       stderr: (text) => (stderr += text),
       terminal: true,
@@ -211,7 +225,7 @@ describe("stderr of the command line", () => {
 
   test("a real terminal (script -qc): the progress line appears, and the reference's lines", (t) => {
     if (scriptMissing) return skipOrFail(t, "clients", "`script` (util-linux, Debian's bsdutils) is not installed");
-    const { status, output: shown } = underTerminal("--root", store.root, "-o", output(), EXAMPLE_CONF);
+    const { status, output: shown } = underTerminal("--no-digest-cache", "--root", store.root, "-o", output(), EXAMPLE_CONF);
     const seen = withoutRate(shown);
     assert.equal(status, 0, seen);
     assert.match(seen, /\rlayer 1\/2 hashing {2}10 KiB\x1b\[K/);

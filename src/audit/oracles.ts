@@ -6,6 +6,7 @@
  * versions that give one result.
  */
 import { prepareImage } from "../image/image.ts";
+import type { ImageOptions } from "../image/types.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import type { ImageConf } from "../conf/validate.ts";
 import type { MicrosecondClock } from "../py/datetime/datetime.ts";
@@ -32,6 +33,8 @@ export interface OracleSearchOptions {
   readonly now?: MicrosecondClock;
   /** An oracle whose config name is already known (the one just verified against). */
   readonly known?: Oracle & { readonly config: string };
+  /** The digest cache of the oracles' hash passes (none when absent): its config names are only a diagnosis. */
+  readonly digestCache?: ImageOptions["digestCache"];
 }
 
 /** Runs the hash passes of every oracle (none streamed) and groups them by generation and the config they give. */
@@ -46,7 +49,7 @@ export function oracleOutcomes(confFor: ConfForOracle, options: OracleSearchOpti
         const conf = confFor(python, generation);
         // A caller that hands one fixed conf cannot be asked for another generation's.
         if (conf.generation !== generation) continue;
-        const image = prepareImage(conf, { python, root: options.root, now: options.now });
+        const image = prepareImage(conf, { python, root: options.root, now: options.now, digestCache: options.digestCache });
         image.close();
         config = image.configName;
       } catch (caught) {

@@ -10,7 +10,7 @@
  * the layer the conf gives, to the first differing member and field.
  */
 import { prepareImage } from "../image/image.ts";
-import type { PreparedImage } from "../image/types.ts";
+import type { ImageOptions, PreparedImage } from "../image/types.ts";
 import { DEFAULT_PYTHON, type PythonVersion } from "../profile/python.ts";
 import type { Generation } from "../profile/generation.ts";
 import type { ImageConf } from "../conf/validate.ts";
@@ -35,6 +35,8 @@ export interface PublishedVerifyOptions {
   readonly platform?: Platform;
   /** Fetch every layer: blob digest against the manifest, content against the config's diff_id. */
   readonly layers?: boolean;
+  /** The digest cache of CONF's hash passes (none when absent): a current entry's digests are trusted, as `digest` trusts them. */
+  readonly digestCache?: ImageOptions["digestCache"];
 }
 
 /** What became of one layer. */
@@ -160,7 +162,7 @@ async function layerVerdicts(verification: PublishedVerification, expectedIds: r
 /** Verifies a published IMAGE against CONF (see the file's comment); throws ImageSourceError, BlobMismatchError, ConfError, CannotArchiveError. */
 export async function verifyPublished(conf: ImageConf, source: ImageSource, options: PublishedVerifyOptions = {}): Promise<PublishedVerifyResult> {
   const python = options.python ?? DEFAULT_PYTHON;
-  const prepared = prepareImage(conf, { python, root: options.root, now: options.now });
+  const prepared = prepareImage(conf, { python, root: options.root, now: options.now, digestCache: options.digestCache });
   try {
     const image = await source.resolve(options.platform ?? defaultPlatform(conf));
     const imageId = `sha256:${prepared.configName.replace(/\.json$/, "")}`;

@@ -7,7 +7,11 @@
  * looked for (oracles.ts).
  */
 import type { Readable } from "node:stream";
+import { createHash } from "node:crypto";
 import { prepareImage } from "../image/image.ts";
+import type { ImageOptions, PreparedImage } from "../image/types.ts";
+import { CachedDigestMismatchError } from "../passes/digest-cache.ts";
+import { LayerChangedError } from "../passes/entry-log.ts";
 import { DEFAULT_PYTHON, type PythonVersion } from "../profile/python.ts";
 import type { ImageConf } from "../conf/validate.ts";
 import type { MicrosecondClock } from "../py/datetime/datetime.ts";
@@ -44,6 +48,13 @@ export interface VerifyOptions {
   readonly otherOracles?: boolean;
   /** How IMAGE is named in errors (default "IMAGE"). */
   readonly imageName?: string;
+  /**
+   * The digest cache of CONF's hash passes (none when absent).  The stream
+   * checks a cached layer's sha256 at its end; when IMAGE differs before
+   * that, every cached layer is read and hashed, so a stale entry is never
+   * what makes IMAGE differ (CachedDigestMismatchError: nothing compared).
+   */
+  readonly digestCache?: ImageOptions["digestCache"];
 }
 
 export interface VerifyResult {
@@ -69,6 +80,26 @@ export type ConfFor = ImageConf | ConfForOracle;
 
 const CONFIG_NAME = /^[0-9a-f]{64}\.json$/;
 
+/** Each layer whose digests came from the digest cache, read and hashed: a stale entry is dropped and thrown. */
+async function checkCachedLayers(prepared: PreparedImage): Promise<void> {
+  const firstStore = prepared.layers.findIndex((layer) => layer.kind === "store");
+  for (const index of prepared.cachedLayers) {
+    const layer = prepared.layers[index]!;
+    const hash = createHash("sha256");
+    try {
+      for await (const chunk of prepared.asyncLayerChunks(index)) hash.update(chunk);
+    } catch (error) {
+      // Its size or CRC-32 is not the entry's, or the store changed under the read.
+      if (error instanceof LayerChangedError) prepared.forgetCachedDigest(index);
+      throw error;
+    }
+    const streamed = hash.digest("hex");
+    if (streamed === layer.sha256) continue;
+    prepared.forgetCachedDigest(index);
+    throw new CachedDigestMismatchError(index - firstStore, layer.storePaths.map(String), `sha256:${streamed} streamed, sha256:${layer.sha256} recorded`);
+  }
+}
+
 export async function verifyImage(conf: ConfFor, image: Readable | AsyncIterable<Buffer | Uint8Array | string>, options: VerifyOptions = {}): Promise<VerifyResult> {
   const python = options.python ?? DEFAULT_PYTHON;
   const confFor = typeof conf === "function" ? conf : () => conf;
@@ -80,7 +111,7 @@ export async function verifyImage(conf: ConfFor, image: Readable | AsyncIterable
   try {
     const conf = confFor(python);
     generation = conf.generation;
-    prepared = prepareImage(conf, { python, root: options.root, now: options.now, reuseChunks: true });
+    prepared = prepareImage(conf, { python, root: options.root, now: options.now, reuseChunks: true, digestCache: options.digestCache });
   } catch (error) {
     found.close();
     throw error;
@@ -89,6 +120,7 @@ export async function verifyImage(conf: ConfFor, image: Readable | AsyncIterable
   let comparison;
   try {
     comparison = await compareImages(prepared, python, expected, found);
+    if (comparison.difference !== undefined) await checkCachedLayers(prepared);
   } catch (error) {
     if (!(error instanceof SourceReadError)) throw error;
     const cause = error.cause as NodeJS.ErrnoException;
@@ -108,7 +140,7 @@ export async function verifyImage(conf: ConfFor, image: Readable | AsyncIterable
     // Same config name as ours: IMAGE claims our digests, no other oracle can be it.
     options.otherOracles === false || imageConfig === undefined || imageConfig === prepared.configName
       ? undefined
-      : oracleOutcomes(confFor, { root: options.root, now: options.now, known: { python, generation, config: prepared.configName } });
+      : oracleOutcomes(confFor, { root: options.root, now: options.now, digestCache: options.digestCache, known: { python, generation, config: prepared.configName } });
   const match = oracles?.find((o) => o.config === imageConfig);
   const same = imageConfig === prepared.configName;
   const matchingProfiles = match?.versions ?? (same ? [python] : []);

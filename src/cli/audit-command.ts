@@ -8,12 +8,13 @@ import type { Readable } from "node:stream";
 import type { PythonVersion } from "../profile/python.ts";
 import type { Generation } from "../profile/generation.ts";
 import { formatDigests, imageDigests } from "../audit/digest.ts";
-import { BlobCache, defaultBlobCacheDir } from "../passes/blob-cache.ts";
+import { BlobCache } from "../passes/blob-cache.ts";
 import { EXIT_BAD_INPUT, EXIT_DIFFERS, EXIT_OK, type CliIo } from "./io.ts";
 import { runVerify } from "./verify-command.ts";
 import { runDiff } from "./diff-command.ts";
 import { UsageError } from "./option-table.ts";
 import { optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
+import { blobCacheDir, digestCacheOption } from "./read-options.ts";
 
 export const AUDIT_COMMANDS = ["digest", "verify", "diff"] as const;
 export type AuditCommand = (typeof AUDIT_COMMANDS)[number];
@@ -34,7 +35,9 @@ script) streams, or - for stdin.
 digest  runs only the hash passes and prints, as JSON, each layer's diff_id,
         size and store paths, the image id (the config's sha256), the
         manifest, and the manifest digest a registry shows after push;
-        nothing is streamed.
+        nothing is streamed.  A layer whose digest cache entry is current
+        (its store paths' metadata unchanged, see --help) is not read:
+        its digests are the entry's.
 verify  is IMAGE what CONF produces?  A plain path: compared byte for byte
         with the stream, without writing either; the first difference is
         named (outer entry, inner entry, header field, PAX record, content
@@ -83,7 +86,7 @@ export async function runAuditCli(command: AuditCommand, argv: readonly string[]
   const readConf = (path: string, version: PythonVersion = python, generation: Generation | undefined = values.generation) => readImageConf(path, { python: version, generation, repoTag: values.repo_tag });
   try {
     if (command === "digest") {
-      io.stdout.write(formatDigests(imageDigests(readConf(confPath), { python, root, blobCache: new BlobCache(defaultBlobCacheDir()) })));
+      io.stdout.write(formatDigests(imageDigests(readConf(confPath), { python, root, digestCache: digestCacheOption(values), blobCache: new BlobCache(blobCacheDir(values)) })));
       return EXIT_OK;
     }
     if (command === "diff") return await runDiff(values, [confPath, imagePath!], (path) => readConf(path), io);

@@ -20,7 +20,7 @@ import { formatImageDiff } from "../audit/diff-report.ts";
 import { formatImageDiffJson } from "../audit/diff-json.ts";
 import type { CliIo } from "./io.ts";
 import type { OptionValues } from "./option-table.ts";
-import { platformOption, registrySourceOptions } from "./read-options.ts";
+import { digestCacheOption, platformOption, registrySourceOptions } from "./read-options.ts";
 
 /** A regular file whose first non-blank byte is "{": a conf (a tar starts with a member name, never so). */
 function isConfFile(path: string): boolean {
@@ -48,7 +48,7 @@ type Opened = { readonly side: DiffSide; readonly close: () => Promise<void> | v
 async function openSide(text: string, values: OptionValues, confFor: (path: string) => ImageConf, platform: Platform | undefined): Promise<Opened> {
   if (isConfFile(text)) {
     const conf = confFor(text);
-    const prepared: PreparedImage = prepareImage(conf, { python: values.python, root: values.root });
+    const prepared: PreparedImage = prepareImage(conf, { python: values.python, root: values.root, digestCache: digestCacheOption(values) });
     return { side: confSide(text, prepared), close: () => prepared.close() };
   }
   const opened = openImage(text, registrySourceOptions(values));

@@ -80,6 +80,14 @@ const PUBLISH: readonly Command[] = ["push", "oci"];
 const REGISTRY: readonly Command[] = ["push", "verify", "diff"];
 /** The commands that read images as published (verify, diff). */
 const READ: readonly Command[] = ["verify", "diff"];
+const CACHE_DIR = "keep store layers' digests in DIR (default\n$XDG_CACHE_HOME/stream-layered-image/digests, else ~/.cache/...)";
+/** digest, verify and diff share one help (AUDIT_USAGE). */
+const AUDIT_CACHE =
+  `${CACHE_DIR}:\n` +
+  "a layer whose store paths' metadata are unchanged since its entry\n" +
+  "is not hashed: digest prints the entry's digests, no byte read (the\n" +
+  "metadata are trusted, as push does), verify of a plain path still\n" +
+  "checks the bytes as they stream; --no-digest-cache reads every byte";
 const TAG_AFTER = "its tag is the default tag of push and oci (see --tag)";
 
 /** Every option, in the order of the help. */
@@ -181,7 +189,18 @@ export const OPTIONS = {
   }),
   "digest-cache": valueOption({
     value: "DIR",
-    commands: PUBLISH,
+    commands: ALL,
+    helpIn: {
+      image:
+        `${CACHE_DIR}:\n` +
+        "a layer whose store paths' metadata (names, sizes, modes, owners,\n" +
+        "link targets, ctimes, inodes) are unchanged since its entry is not\n" +
+        "hashed again; its bytes are checked against the entry's sha256 as they\n" +
+        "stream (a mismatch: exit 1, output truncated, the entry dropped)",
+      digest: AUDIT_CACHE,
+      verify: AUDIT_CACHE,
+      diff: AUDIT_CACHE,
+    },
     help:
       "keep store layers' digests in DIR (default\n" +
       "$XDG_CACHE_HOME/stream-layered-image/digests, else ~/.cache/...):\n" +
@@ -197,8 +216,8 @@ export const OPTIONS = {
   }),
   "no-digest-cache": flagOption({
     excludes: "digest-cache",
-    commands: PUBLISH,
-    help: "hash and compress every layer, read and write no cache (neither digests nor blobs)",
+    commands: ALL,
+    help: "hash every layer (push and oci: and compress it), read and write no cache\n(neither digests nor compressed blobs)",
   }),
   creds: valueOption({
     value: "USER:PASS",

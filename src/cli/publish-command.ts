@@ -7,12 +7,12 @@
  * usage or input found before anything is sent or written, 1 for a failure
  * of the registry, the network, the layout directory, or a store change.
  */
-import { join } from "node:path";
 import type { ImageConf } from "../conf/validate.ts";
 import { prepareImage } from "../image/image.ts";
 import type { PreparedImage } from "../image/types.ts";
 import { DigestCache, defaultDigestCacheDir } from "../passes/digest-cache.ts";
-import { BlobCache, defaultBlobCacheDir } from "../passes/blob-cache.ts";
+import { BlobCache } from "../passes/blob-cache.ts";
+import { blobCacheDir } from "./read-options.ts";
 import { checkCompression, describeCompression } from "../publish/compression.ts";
 import { CompressionChoiceError } from "../publish/errors.ts";
 import { CompressOptionError, CompressUnsupportedError } from "../workers/compress/errors.ts";
@@ -95,8 +95,7 @@ function parsePublishArgs(command: PublishCommand, argv: readonly string[]) {
     chunkSize: values["chunk-size"],
     retryDelayMs: values["retry-delay"] === undefined ? undefined : values["retry-delay"] * 1000,
     digestCache: values["no-digest-cache"] ? undefined : (values["digest-cache"] ?? defaultDigestCacheDir()),
-    // The blob cache goes where the digest cache goes: beside the default one, inside a chosen one.
-    blobCache: values["no-digest-cache"] ? undefined : values["digest-cache"] === undefined ? defaultBlobCacheDir() : join(values["digest-cache"], "blobs"),
+    blobCache: blobCacheDir(values),
     quiet: values.quiet,
     debug: values.debug,
     conf: positionals[0]!,

@@ -22,6 +22,8 @@ import { optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
 import { openOutput, type Output } from "./output-file.ts";
 import { isAuditCommand, runAuditCli } from "./audit-command.ts";
 import { isPublishCommand, runPublishCli } from "./publish-command.ts";
+import { digestCacheOption } from "./read-options.ts";
+import type { DigestCache } from "../passes/digest-cache.ts";
 import type { Generation } from "../profile/generation.ts";
 
 export const USAGE = `usage: stream-layered-image [options] CONF
@@ -40,11 +42,26 @@ stderr: the reference's lines ("Creating layer 0 from paths: [...]", ...,
 "Done."), exactly, and on a terminal also one progress line kept up to date
 below them: layer k/n, hashing or streaming, bytes done / total, rate, ETA.
 
+digest cache: each store layer's sha256, size and CRC-32 are kept (see
+--digest-cache), with a record of its members' metadata.  An entry is
+trusted when a walk of the layer's store paths (no file opened) finds every
+member's name, size, header, ctime and inode as recorded: then the layer is
+not hashed before the first byte.  Safe for a Nix store, read-only, where a
+path's content never changes; and any write to a file moves its ctime,
+which the kernel sets and no program can set back.  The layer's bytes are
+still checked against the entry's sha256 as they stream.  --root on a
+mutable copy: a file rewritten within one tick of the filesystem's clock
+(whole seconds on ext4 with 128-byte inodes) while it is hashed, or a
+network filesystem showing cached metadata, can leave an entry that the
+stream then rejects (exit 1, entry dropped); use --no-digest-cache there
+(docs/cli.md#digest-cache).
+
 exit codes:
   ${EXIT_OK}  the image was written
   ${EXIT_STREAM_FAULT}  a failure while streaming (a store file changed between the hash pass and
-     the stream pass, vanished, became unreadable, or stdout was closed): the
-     output is truncated, never a complete image with a wrong digest
+     the stream pass, vanished, became unreadable, a layer did not match its
+     digest cache entry, or stdout was closed): the output is truncated,
+     never a complete image with a wrong digest
   ${EXIT_BAD_INPUT}  bad usage or bad input (conf, store paths, customisation layer, created),
      found before any byte was written
 
@@ -75,6 +92,8 @@ export interface CliOptions {
   readonly debug: boolean;
   /** No log lines, no progress line: stderr only for errors. */
   readonly quiet: boolean;
+  /** --digest-cache DIR or the default one; false with --no-digest-cache. */
+  readonly digestCache: DigestCache | false;
 }
 
 /** The main command's arguments (throws UsageError). */
@@ -91,6 +110,7 @@ export function parseCommandLine(argv: readonly string[]): CliOptions | "help" |
     output: values.output,
     debug: values.debug,
     quiet: values.quiet,
+    digestCache: digestCacheOption(values),
   };
 }
 
@@ -164,7 +184,7 @@ export async function runImageCommand(argv: readonly string[], io: CliIo, prepar
     if (options.output !== undefined) output = openOutput(options.output);
     // Every check that can be made up front runs here, so bad input never
     // replaces the output file nor writes a byte to stdout.
-    image = await prepare(conf, { python: options.python, root: options.root, log, progress: display?.event, reuseChunks: true });
+    image = await prepare(conf, { python: options.python, root: options.root, log, progress: display?.event, reuseChunks: true, digestCache: options.digestCache });
   } catch (error) {
     output?.discard();
     report(error);

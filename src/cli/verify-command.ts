@@ -19,7 +19,7 @@ import { openImage } from "../audit/open-image.ts";
 import { DockerArchiveSource } from "../tarball/docker-archive-source.ts";
 import { EXIT_DIFFERS, EXIT_OK, type CliIo } from "./io.ts";
 import type { OptionValues } from "./option-table.ts";
-import { platformOption, registrySourceOptions } from "./read-options.ts";
+import { digestCacheOption, platformOption, registrySourceOptions } from "./read-options.ts";
 
 export interface VerifyArgs {
   readonly values: OptionValues;
@@ -56,7 +56,7 @@ async function sameContent(conf: ImageConf, file: string, imageId: string, value
   try {
     // The config first: read whole, it settles most cases without a layer.
     if ((await source.resolve({ os: "linux", architecture: "amd64" })).config.digest !== imageId) return false;
-    const result = await verifyPublished(conf, source, { python: values.python, root: values.root, layers: true });
+    const result = await verifyPublished(conf, source, { python: values.python, root: values.root, layers: true, digestCache: digestCacheOption(values) });
     return result.identical;
   } catch {
     // Unreadable as a docker-archive, or a layer not its diff_id: not the conf's content.
@@ -71,7 +71,8 @@ async function verifyPlain({ values, confPath, imagePath, confFor, stdin }: Veri
   const imageName = imagePath === "-" ? "stdin" : imagePath;
   const conf = confFor(python);
   const image = openPlainImage(imagePath, stdin);
-  const result: VerifyResult = await verifyImage((version, generation) => (version === python && generation === undefined ? conf : confFor(version, generation)), image, { python, root, imageName });
+  const options = { python, root, imageName, digestCache: digestCacheOption(values) };
+  const result: VerifyResult = await verifyImage((version, generation) => (version === python && generation === undefined ? conf : confFor(version, generation)), image, options);
   const contentMatches = !result.identical && imagePath !== "-" ? await sameContent(conf, imagePath, result.imageId, values) : undefined;
   io.stdout.write(formatVerifyResult(result, imageName, confPath, { contentMatches, file: imagePath === "-" ? undefined : imagePath }));
   return result.identical ? EXIT_OK : EXIT_DIFFERS;
@@ -83,7 +84,7 @@ export async function runVerify(args: VerifyArgs, io: CliIo): Promise<number> {
   if (opened.kind === "plain") return verifyPlain(args, io);
   const platform = platformOption(values, "verify");
   try {
-    const result = await verifyPublished(confFor(values.python), opened.source, { python: values.python, root: values.root, platform, layers: values.layers });
+    const result = await verifyPublished(confFor(values.python), opened.source, { python: values.python, root: values.root, platform, layers: values.layers, digestCache: digestCacheOption(values) });
     io.stdout.write(formatPublishedResult(result, confPath, values.verbose));
     return result.identical ? EXIT_OK : EXIT_DIFFERS;
   } finally {

@@ -13,6 +13,7 @@ import type { BaseImage } from "../base-image/base-image.ts";
 import { prepare, type ImageRun } from "./prepare.ts";
 import { baseLayerBlob, customisationTarBytes, fileBytes } from "./reads.ts";
 import { storeLayerItems, streamImageItems } from "./stream.ts";
+import { DigestCache, defaultDigestCacheDir } from "../passes/digest-cache.ts";
 import type { ImageOptions, ImageTestHooks, PreparedImage } from "./types.ts";
 
 /**
@@ -105,11 +106,21 @@ function* oneLayerItems(run: ImageRun, index: number): Generator<Buffer | Pause,
 }
 
 /**
+ * The stream's digest cache: the default directory's unless the caller gave
+ * one or false.  Safe by default because a cached layer's bytes are checked
+ * against its entry's sha256 as they stream, before the image can end.
+ */
+function withDefaultCache(options: ImageOptions): ImageOptions {
+  return options.digestCache !== undefined ? options : { ...options, digestCache: new DigestCache(defaultDigestCacheDir()) };
+}
+
+/**
  * Writes the whole image for `conf` to `sink` (see StreamSink for Node
- * streams), letting the event loop run between chunks of every pass.
+ * streams), letting the event loop run between chunks of every pass.  Uses
+ * the default digest cache unless `options.digestCache` says otherwise.
  */
 export async function writeImage(conf: ImageConf, sink: Sink, options: ImageOptions = {}): Promise<void> {
-  const image = await prepareImageAsync(conf, options);
+  const image = await prepareImageAsync(conf, withDefaultCache(options));
   try {
     for await (const chunk of image.asyncChunks()) {
       const wait = sink.write(chunk);

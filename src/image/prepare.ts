@@ -46,7 +46,7 @@ export function* prepare(conf: ImageConf, python: PythonVersion, options: ImageO
   // How the conf's generation writes store layers: its rules, the owner from the conf where they say so.
   const style = layerStyle(generationRules(conf.generation), conf.current?.owner);
   const customisation = checkCustomisationLayer(conf.customisationLayer, options.root);
-  const cache = options.digestCache === undefined ? undefined : new ImageDigestCache(options.digestCache, conf.storeLayers, { python, style, mtime, root: options.root });
+  const cache = options.digestCache === undefined || options.digestCache === false ? undefined : new ImageDigestCache(options.digestCache, conf.storeLayers, { python, style, mtime, root: options.root });
   const fromImage = conf.current?.fromImage;
   const opened = fromImage === undefined ? undefined : openBaseImage(fromImage, options.root, python);
   let base: BaseImage | undefined;

@@ -14,6 +14,7 @@ import { layerChunks, type EntryRecord } from "../layer/layer.ts";
 import { acquireLayerHasher, releaseLayerHasher } from "../workers/hash/layer-hasher.ts";
 import { YIELD, type Pause } from "../workers/pause.ts";
 import { LayerChangedError } from "../passes/entry-log.ts";
+import { CachedDigestMismatchError } from "../passes/digest-cache.ts";
 import type { BaseImage } from "../base-image/base-image.ts";
 import { layerText } from "./describe.ts";
 import type { ImageRun, Prepared } from "./prepare.ts";
@@ -82,7 +83,7 @@ function* storeLayerMembers(run: ImageRun, outer: TarChunker, tarFormat: TarForm
     yield* outer.bytes(encodeHeader(plainMember(description.layers[baseCount + num]!.path, size, mtime), tarFormat));
 
     let streamed = 0;
-    for (const item of storeLayerItems(run, num, paths)) {
+    for (const item of checkedAgainstCache(run, num, storeLayerItems(run, num, paths, prepared.cache?.reused.has(num) === true))) {
       if (!Buffer.isBuffer(item)) {
         yield item;
         continue;
@@ -93,6 +94,21 @@ function* storeLayerMembers(run: ImageRun, outer: TarChunker, tarFormat: TarForm
       options.progress?.({ phase: "streaming", layer: num, layers, layerBytesDone: streamed, layerBytesTotal: size, imageBytesDone, imageBytesTotal });
     }
     yield* outer.padToBlock();
+  }
+}
+
+/**
+ * A store layer's stream pass, its digest cache entry dropped when the layer
+ * came from the cache and failed a check: the store is not what the entry
+ * says, or no longer what the walk saw (then the entry would miss next time
+ * anyway, and dropping it costs one hash pass).
+ */
+function* checkedAgainstCache({ prepared }: ImageRun, num: number, items: Generator<Buffer | Pause, void>): Generator<Buffer | Pause, void> {
+  try {
+    yield* items;
+  } catch (error) {
+    if (error instanceof LayerChangedError) prepared.cache?.forget(num);
+    throw error;
   }
 }
 
@@ -128,11 +144,18 @@ function* manifestMembers(description: ImageDescription, outer: TarChunker, tarF
 /**
  * One store layer's stream pass: its tarball bytes, each member compared with
  * the hash pass's entry log and the whole layer's CRC-32 with the hash pass's,
- * so a store change between the passes fails naming the path.
+ * so a store change between the passes fails naming the path.  A layer whose
+ * digest came from the digest cache (`cached`, in the image stream) is not
+ * only compared with the walk that found the entry current: its sha256 is
+ * computed too and, with its size and CRC-32, must be the entry's, or
+ * CachedDigestMismatchError ends the stream before the next member.  (A
+ * layer's blob alone leaves the sha256 to its reader: the registry or the
+ * OCI layout writer computes it anyway.)
  */
-export function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: number, paths: readonly string[]): Generator<Buffer | Pause, void> {
-  const { crc32, size, entries } = prepared.hashed[num]!;
+export function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: number, paths: readonly string[], cached = false): Generator<Buffer | Pause, void> {
+  const { sha256, crc32, size, entries } = prepared.hashed[num]!;
   const { mtime } = prepared.description;
+  const changed = (hashPass: string, entry: string) => (cached ? new CachedDigestMismatchError(num, paths, entry) : new LayerChangedError(num, hashPass));
   // A layer may be streamed again (a retried upload): compare from its first member.
   entries.rewind();
   let streamed = 0;
@@ -141,27 +164,30 @@ export function* storeLayerItems({ options, python, prepared, hooks }: ImageRun,
   // of the whole layer, ten times cheaper than a second sha256, catches any
   // accidental change (a deliberate collision needs write access to the
   // store, which could change a file before the hash pass just as well).
+  // A cached layer was never hashed: its sha256 is computed now, once.
   const hasher = acquireLayerHasher();
   // Empty files were opened in the hash pass; one made unreadable since
   // changed its mode or ctime, which the entry check reports.
   const layer = layerChunks(paths, mtime, { root: options.root, python, style: prepared.style, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
   try {
-    yield* hasher.begin(false);
+    yield* hasher.begin(cached);
     for (;;) {
       // The walk asks for a buffer in this step: make sure one is free.
       yield* hasher.room();
       const next = layer.next();
       if (next.done) break;
       const chunk = hooks.streamedChunk?.(num, next.value) ?? next.value;
-      if (streamed + chunk.length > size) throw new LayerChangedError(num, `it grew beyond the ${size} bytes hashed`);
+      if (streamed + chunk.length > size) throw changed(`it grew beyond the ${size} bytes hashed`, `more than its ${size} bytes streamed`);
       hasher.update(chunk);
       streamed += chunk.length;
       yield chunk;
       yield YIELD;
     }
     entries.checkComplete(num);
-    if (streamed !== size) throw new LayerChangedError(num, `${streamed} bytes streamed, ${size} hashed`);
-    if ((yield* hasher.finish()).crc32 !== crc32) throw new LayerChangedError(num, "its content differs from the hashed one");
+    if (streamed !== size) throw changed(`${streamed} bytes streamed, ${size} hashed`, `${streamed} bytes streamed, ${size} recorded`);
+    const got = yield* hasher.finish();
+    if (cached && got.sha256 !== sha256) throw changed("", `sha256:${got.sha256} streamed, sha256:${sha256} recorded`);
+    if (got.crc32 !== crc32) throw changed("its content differs from the hashed one", `CRC-32 ${got.crc32} streamed, ${crc32} recorded`);
   } finally {
     // Also when the consumer stops early (for-of break, verify's first difference).
     layer.return(undefined);

@@ -26,12 +26,17 @@ export interface ImageOptions {
   /** Called as each output-sized chunk of a layer is hashed or streamed (for progress displays). */
   readonly progress?: (event: ProgressEvent) => void;
   /**
-   * Take store layers' digests from this cache when their store paths are
-   * unchanged (no hash pass), and record the ones hashed (see
-   * src/passes/digest-cache.ts).  For publishing, where the registry checks the
-   * digest of what is uploaded; the tarball streams do not use it.
+   * Take store layers' digests from this cache when their store paths'
+   * metadata are unchanged since the entry (no hash pass), and record the
+   * ones hashed (see src/passes/digest-cache.ts); false: hash every layer,
+   * read and write no cache.  When absent: streamImage and writeImage use
+   * the default directory's (defaultDigestCacheDir()), since they read
+   * every byte and check a cached layer's sha256 as it streams; prepareImage,
+   * prepareImageAsync and imageChunks use none, since their description
+   * (digests, manifest) is there before any byte is read: whoever uses it
+   * alone trusts the entry, and says so by passing a cache.
    */
-  readonly digestCache?: DigestCache | undefined;
+  readonly digestCache?: DigestCache | false | undefined;
 }
 
 /**
@@ -88,8 +93,9 @@ export interface PreparedImage extends ImageDescription {
   asyncLayerChunks(index: number): AsyncGenerator<Buffer>;
   /**
    * Indexes in `layers` of the store layers whose digest, size and CRC-32
-   * came from the digest cache, not a hash pass: their bytes were not read,
-   * and an upload is what checks them.
+   * came from the digest cache, not a hash pass: their bytes were not read
+   * yet.  chunks() checks their sha256 as it streams them; layerChunks()
+   * their size and CRC-32, leaving the sha256 to the reader (an upload).
    */
   readonly cachedLayers: ReadonlySet<number>;
   /** Drops layer `index`'s digest cache entry (an upload found it stale): the next run hashes the layer. */

@@ -15,10 +15,16 @@
  *   use walks the store paths again, metadata only (no file is opened), and
  *   compares: any write to a file moves its ctime, which user space cannot
  *   set back, so a changed store is a cache miss, hashed again;
- * - what remains possible is still checked when the layer is uploaded: the
- *   stream pass compares members, size and CRC-32 with the entry, and the
- *   registry computes the sha256 of what it received; a mismatch fails the
- *   push and drops the entry (publish/push.ts).
+ * - what remains possible is still checked whenever the layer's bytes are
+ *   read: the image stream (the CLI, streamImage, writeImage, verify)
+ *   computes the sha256 and CRC-32 of a cached layer as it streams it and
+ *   compares them with the entry at the layer's end (CachedDigestMismatchError
+ *   before the outer tarball's end: never a complete image with a wrong
+ *   digest); an upload compares members, size and CRC-32, and the registry
+ *   (or the OCI layout writer) computes the sha256 of what it received.  A
+ *   mismatch fails the run and drops the entry (publish/push.ts,
+ *   image/stream.ts).  Only what never reads the bytes trusts the entry
+ *   alone: `digest`, and verify/diff at the config level.
  * A file that cannot be read or parsed, or whose own check does not match,
  * is ignored; entries are written through a temporary file and a rename.
  */
@@ -26,7 +32,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { EntryLog } from "./entry-log.ts";
+import { EntryLog, LayerChangedError } from "./entry-log.ts";
 import type { HashedLayer } from "./hash-passes.ts";
 import { layerEntryRecords, type LayerStyle } from "../layer/layer.ts";
 import { YIELD, type Pause } from "../workers/pause.ts";
@@ -40,6 +46,24 @@ export function defaultDigestCacheDir(env: NodeJS.ProcessEnv = process.env): str
   const xdg = env["XDG_CACHE_HOME"];
   const base = xdg !== undefined && isAbsolute(xdg) ? xdg : join(env["HOME"] || homedir(), ".cache");
   return join(base, "stream-layered-image", "digests");
+}
+
+/**
+ * A store layer whose digest came from the cache streamed other bytes than
+ * its entry records (sha256, CRC-32 or size): the entry was stale, and the
+ * stream dropped it before throwing.  A LayerChangedError, so whoever stops
+ * on a store changing between the passes (the CLI: truncated output, exit 1)
+ * stops on this too.
+ */
+export class CachedDigestMismatchError extends LayerChangedError {
+  readonly paths: readonly string[];
+  constructor(layer: number, paths: readonly string[], detail: string) {
+    super(layer, detail);
+    const shown = paths.map((path) => JSON.stringify(path)).join(", ");
+    this.message = `Layer ${layer} (store paths ${shown}) does not match its digest cache entry: ${detail}; the entry was dropped, the next run hashes the layer`;
+    this.paths = paths;
+    this.name = "CachedDigestMismatchError";
+  }
 }
 
 /** What a cache entry knows of a layer. */

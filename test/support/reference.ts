@@ -10,6 +10,8 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PythonVersion } from "../../src/py/version.ts";
 import { findPythonInterpreters } from "./python.ts";
+// No digest cache of the user's is read or filled (the CLI and streamImage keep one by default).
+import "./cache-home.ts";
 
 function findRepoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));

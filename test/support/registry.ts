@@ -19,6 +19,8 @@ import { join } from "node:path";
 import assert from "node:assert/strict";
 import { REPO_ROOT } from "./reference.ts";
 import { skipOrFail } from "./requirements.ts";
+// No digest cache of the user's is read or filled (the CLI and streamImage keep one by default).
+import "./cache-home.ts";
 
 /** Skips with `why` on a laptop; fails in CI, where SLI_REQUIRE_CLIENTS=1 says every client must be there. */
 export function skipOrFailClients(t: { skip(message?: string): void }, why: string): void {
