@@ -144,9 +144,19 @@ function reference(store: Store): string {
   return `${TIME} '${WITH_STORE}' '${store.root}' -- python3 '${join(REFERENCE_DIR, "stream_layered_image.py")}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
 }
 
-/** `node` may be a shell prefix: `env SLI_HASH_PLACEMENT=thread /path/to/node`. */
-function ours(store: Store, node = "node", cli = CLI): string {
-  return `${TIME} ${node} '${cli}' --root '${store.root}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
+/**
+ * `node` may be a shell prefix: `env SLI_HASH_PLACEMENT=thread /path/to/node`.
+ * Cold by default (`--no-digest-cache`: both passes, as before the digest
+ * cache was the stream's default); a baseline checkout from before that
+ * takes no cache flag (`flags` "").
+ */
+function ours(store: Store, node = "node", cli = CLI, flags = "--no-digest-cache"): string {
+  return `${TIME} ${node} '${cli}' ${flags} --root '${store.root}' '${store.conf}' 2>&1 >/dev/null | tail -1 >&2`;
+}
+
+/** The digest cache of the warm rows: filled by the page-cache warm-up run, then only read. */
+function warmCache(store: Store): string {
+  return join(BENCH_DIR, "digest-cache", basename(store.root));
 }
 
 /**
@@ -160,7 +170,8 @@ function ours(store: Store, node = "node", cli = CLI): string {
 function moreRows(store: Store): Record<string, string> {
   const rows: Record<string, string> = {};
   const baseline = process.env["SLI_BENCH_BASELINE"];
-  if (baseline !== undefined && baseline !== "") rows["baseline"] = ours(store, "node", baseline);
+  if (baseline !== undefined && baseline !== "") rows["baseline"] = ours(store, "node", baseline, process.env["SLI_BENCH_BASELINE_FLAGS"] ?? "");
+  rows["ours, warm (the digest cache a first run filled)"] = ours(store, "node", CLI, `--digest-cache '${warmCache(store)}'`);
   for (const item of (process.env["SLI_BENCH_NODES"] ?? "").split(";").filter((text) => text.trim() !== "")) {
     const bar = item.indexOf("|");
     if (bar < 0) throw new Error(`SLI_BENCH_NODES: ${JSON.stringify(item)} is not LABEL|COMMAND`);
@@ -206,8 +217,10 @@ function benchStore(label: string, store: Store, withReference: boolean): void {
   if (withReference) compareWithReference(store);
   const bytes = imageBytes(store);
   const entries = Number(sh(`cd '${store.root}' && xargs -d '\\n' -a '${pathList(store)}' find | wc -l`).trim());
-  // Warm the page cache once before timing.
+  // Warm the page cache once before timing, and fill the warm rows' digest cache.
   measure(floor(store));
+  rmSync(warmCache(store), { recursive: true, force: true });
+  measure(ours(store, "node", CLI, `--digest-cache '${warmCache(store)}'`));
   const extra = moreRows(store);
   const rows: Record<string, Measurement[]> = { reference: [], ours: [], F2: [], ...Object.fromEntries(Object.keys(extra).map((name) => [name, []])) };
   for (let round = 0; round < ROUNDS; round++) {
@@ -228,6 +241,42 @@ function benchStore(label: string, store: Store, withReference: boolean): void {
   console.log(`\nours / F2 = ${(wall("ours") / wall("F2")).toFixed(2)}` + (withReference ? `, reference / ours = ${(wall("reference") / wall("ours")).toFixed(2)}` : ""));
   for (const name of Object.keys(extra)) console.log(`${name} / F2 = ${(wall(name) / wall("F2")).toFixed(2)}, peak RSS ${(rss(name) / 1024).toFixed(0)} MB` + (withReference ? ` (reference: ${(rss("reference") / 1024).toFixed(0)} MB)` : ""));
   console.log(`per entry: ${((wall("ours") / entries) * 1e6).toFixed(1)} µs; per GB: ${(wall("ours") / (bytes / 1e9)).toFixed(2)} s`);
+  warmFirstByte(store);
+}
+
+/** Seconds from the start until `head -c 1` has the first byte of a warm stream and ours has exited (an upper bound of the first byte). */
+function firstByteSeconds(store: Store): number {
+  const script = `start=$(date +%s.%N); node '${CLI}' --quiet --digest-cache '${warmCache(store)}' --root '${store.root}' '${store.conf}' | head -c 1 >/dev/null; end=$(date +%s.%N); echo "$end - $start" | bc`;
+  return Number(sh(script).trim());
+}
+
+/**
+ * The warm stream's first byte (median of ROUNDS), and one store path
+ * changed in place (a byte appended to one file of the smallest store
+ * layer, then cut off again): only its layer is hashed again.
+ */
+function warmFirstByte(store: Store): void {
+  const times = Array.from({ length: ROUNDS }, () => firstByteSeconds(store));
+  console.log(`warm stream, first byte (until head -c 1 has it and ours has exited): ${median(times).toFixed(2)} s (target < 0.5 s)`);
+  const file = smallestLayerFile(store);
+  if (file === undefined) return;
+  const { mode, size } = statSync(file);
+  sh(`chmod u+w '${file}' && printf x >> '${file}' && chmod '${(mode & 0o7777).toString(8)}' '${file}'`);
+  try {
+    const changed = measure(ours(store, "node", CLI, `--digest-cache '${warmCache(store)}'`));
+    console.log(`warm stream with one store path changed (${file.slice(store.root.length)}): ${changed.seconds.toFixed(2)} s (its layer hashed again, the others from the cache)`);
+  } finally {
+    sh(`chmod u+w '${file}' && truncate -s ${size} '${file}' && chmod '${(mode & 0o7777).toString(8)}' '${file}'`);
+  }
+}
+
+/** A regular file of the store layer with the fewest bytes (its first store path). */
+function smallestLayerFile(store: Store): string | undefined {
+  const sizes = store.paths.map((path) => ({ path, bytes: Number(sh(`du -sb '${join(store.root, path)}'`).split("\t")[0]) }));
+  const smallest = sizes.sort((a, b) => a.bytes - b.bytes)[0];
+  if (smallest === undefined) return undefined;
+  const found = sh(`find '${join(store.root, smallest.path)}' -type f -size +0 | sort | head -1`).trim();
+  return found === "" ? undefined : found;
 }
 
 /** `verify CONF IMAGE` compares as it reads, in constant memory: its peak RSS on this store's image. */
@@ -313,7 +362,8 @@ async function main(): Promise<void> {
   console.log(`# stream-layered-image benchmark, ${new Date().toISOString().slice(0, 10)}, ${cpus()[0]?.model ?? "?"} x${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`);
   // --publish-only: just the publish line (needs docker-registry and skopeo, not the reference).
   if (process.argv.includes("--publish-only")) {
-    await benchPublish(realisticStore(), ROUNDS);
+    const store = realisticStore();
+    await benchPublish({ ...store, smallFile: smallestLayerFile(store) }, ROUNDS);
     return;
   }
   // --stream-only: just the two streaming lines (3 and 99 layers), e.g. with SLI_BENCH_BASELINE or SLI_BENCH_NODES rows.
@@ -358,7 +408,7 @@ async function main(): Promise<void> {
   eventLoopGap(realistic);
   benchVerify("realistic store", realistic);
   benchGzipBase(realistic);
-  await benchPublish(realistic, ROUNDS);
+  await benchPublish({ ...realistic, smallFile: smallestLayerFile(realistic) }, ROUNDS);
   if (process.argv.includes("--audit")) await benchAudit(realistic);
   if (process.argv.includes("--scale")) {
     const count = Number(process.env.SLI_BENCH_ENTRIES ?? 1_000_000);

@@ -1,42 +1,64 @@
 /**
- * The publish line of `npm run bench`: pushing the bench store's image to a
- * local docker-registry (plain HTTP on loopback), side by side in one run:
+ * The publish lines of `npm run bench`: pushing the bench store's image to a
+ * local docker-registry (plain HTTP on loopback), per compression (gzip and
+ * zstd, at the default level of `push`), side by side in one run:
  *
- * - pipeline: `stream-layered-image -o image.tar conf && skopeo copy docker-archive:image.tar docker://…`
- *   (what users do without `push`; skopeo gzips the layers for a docker://
- *   destination, as it does by default).  The issue's
+ * - pipeline: `stream-layered-image -o image.tar conf && skopeo copy
+ *   --dest-compress-format F --dest-compress-level N docker-archive:image.tar
+ *   docker://…` (zstd also `--format oci`: Docker schema 2 has no zstd).
  *   `conf | skopeo copy docker-archive:/dev/stdin` fails with Debian's skopeo
  *   1.9 ("loading tar component manifest.json: invalid tar header": for an
  *   uncompressed archive it opens the path again for each part), so the
- *   archive goes through a file, which only makes the pipeline faster;
- * - ours: `stream-layered-image push conf docker://…` (hash passes, HEADs,
- *   uncompressed layers streamed from the store), with a digest cache of
- *   its own, emptied at each round's start.
+ *   archive goes through a file, which only makes the pipeline faster.
+ *   skopeo runs with a blob-info cache of its own each time (a tmpfs over
+ *   /var/lib/containers/cache in a private mount namespace): its machine-wide
+ *   cache would otherwise mount blobs an earlier round uploaded;
+ * - ours: `stream-layered-image push --compress F --compress-level N conf
+ *   docker://…`, its digest and blob caches emptied at each round's start.
  *
- * Each round pushes to fresh repositories, so a first push uploads every
- * layer (the registry links nothing into a repository it was not pushed
- * to); the second push of the same conf to the same repository is then
- * timed for both: ours with the cache the first push filled, and again
- * without any cache (hash passes and HEADs).  Median and range of the rounds.
+ * Each round pushes to fresh repositories (a first push uploads every
+ * layer), then the same conf again to the same repository (a second push:
+ * ours with the caches the first filled).  Bytes sent are counted once per
+ * compression, outside the timed rounds, through a counting proxy.  Then one
+ * store path is changed in place (a byte appended to one file of the
+ * smallest store layer, removed again at the end): only its layer is
+ * compressed and uploaded again.
  */
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { appendFileSync, chmodSync, rmSync, statSync, truncateSync } from "node:fs";
 import { join } from "node:path";
 import { REPO_ROOT } from "../test/support/reference.ts";
-import { startRegistry } from "../test/support/registry.ts";
+import { startCountingProxy, startRegistry } from "../test/support/registry.ts";
 
 const CLI = join(REPO_ROOT, "dist", "cli.js");
 
 export interface PublishStore {
   readonly root: string;
   readonly conf: string;
+  /** A regular file of the smallest store layer, to change in place for the one-changed-path line. */
+  readonly smallFile?: string;
 }
 
-function timed(script: string): number {
+interface Compression {
+  readonly name: string;
+  readonly skopeo: string;
+  readonly ours: string;
+}
+
+/** push's defaults (docs/publish.md), and skopeo told the same format and level. */
+const COMPRESSIONS: readonly Compression[] = [
+  { name: "gzip level 6", skopeo: "--dest-compress-format gzip --dest-compress-level 6", ours: "--compress gzip --compress-level 6" },
+  { name: "zstd level 3", skopeo: "--format oci --dest-compress-format zstd --dest-compress-level 3", ours: "--compress zstd --compress-level 3" },
+];
+
+/** skopeo with a blob-info cache of its own (see the file comment). */
+const ISOLATED = `unshare --mount --propagation private sh -c 'mount -t tmpfs sli-blob-cache /var/lib/containers/cache && exec "$@"' sh`;
+
+function run(script: string): { seconds: number; stderr: string } {
   const start = process.hrtime.bigint();
   const result = spawnSync("bash", ["-c", script], { encoding: "utf8", maxBuffer: 1 << 26 });
   if (result.status !== 0) throw new Error(`bench command failed (${result.status}): ${script}\n${result.stderr}`);
-  return Number(process.hrtime.bigint() - start) / 1e9;
+  return { seconds: Number(process.hrtime.bigint() - start) / 1e9, stderr: result.stderr };
 }
 
 function median(values: number[]): number {
@@ -44,36 +66,97 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
+interface Commands {
+  pipeline(target: string, compression: Compression): string;
+  push(target: string, compression: Compression, quiet?: boolean): string;
+  clearCaches(): void;
+}
+
+function commands(store: PublishStore, dir: string): Commands {
+  const archive = join(dir, "image.tar");
+  const cache = join(dir, "caches");
+  return {
+    pipeline: (target, compression) =>
+      `node '${CLI}' --quiet --no-digest-cache --root '${store.root}' -o '${archive}' '${store.conf}' && ${ISOLATED} skopeo copy --quiet --dest-tls-verify=false ${compression.skopeo} 'docker-archive:${archive}' '${target}' && rm -f '${archive}'`,
+    push: (target, compression, quiet = true) => `node '${CLI}' push ${quiet ? "--quiet" : ""} ${compression.ours} --digest-cache '${cache}' --root '${store.root}' '${store.conf}' '${target}' >/dev/null`,
+    clearCaches: () => rmSync(cache, { recursive: true, force: true }),
+  };
+}
+
+async function timedRounds(endpoint: string, compression: Compression, run3: Commands, rounds: number): Promise<Record<string, number[]>> {
+  const rows: Record<string, number[]> = {};
+  const time = (name: string, script: string): void => void (rows[name] ??= []).push(run(script).seconds);
+  const tag = compression.name.split(" ")[0]!;
+  for (let round = 0; round < rounds; round++) {
+    run3.clearCaches();
+    time("pipeline, first", run3.pipeline(`docker://${endpoint}/pipeline-${tag}${round}/app:1`, compression));
+    time("push, first (empty caches)", run3.push(`docker://${endpoint}/push-${tag}${round}/app:1`, compression));
+    time("pipeline, second", run3.pipeline(`docker://${endpoint}/pipeline-${tag}${round}/app:2`, compression));
+    time("push, second (the caches the first filled)", run3.push(`docker://${endpoint}/push-${tag}${round}/app:2`, compression));
+  }
+  return rows;
+}
+
+/** Bytes each sends for a first push of the image, through a counting proxy (not timed). */
+async function bytesSent(endpoint: string, compression: Compression, run3: Commands): Promise<{ pipeline: number; ours: number }> {
+  const proxy = await startCountingProxy(endpoint);
+  try {
+    const tag = compression.name.split(" ")[0]!;
+    run(run3.pipeline(`docker://${proxy.endpoint}/bytes-pipeline-${tag}/app:1`, compression));
+    const pipeline = proxy.uploadedBytes();
+    proxy.reset();
+    run3.clearCaches();
+    run(run3.push(`docker://${proxy.endpoint}/bytes-push-${tag}/app:1`, compression));
+    return { pipeline, ours: proxy.uploadedBytes() };
+  } finally {
+    await proxy.close();
+  }
+}
+
+function printCompression(compression: Compression, rows: Record<string, number[]>, bytes: { pipeline: number; ours: number }): void {
+  const wall = (name: string) => median(rows[name]!);
+  const first = wall("pipeline, first");
+  const rounds = rows["pipeline, first"]!.length;
+  console.log(`\n## publish, ${compression.name}: push vs \`stream-layered-image -o image.tar conf && skopeo copy ${compression.skopeo} docker-archive:image.tar docker://…\`, local docker-registry, node ${process.version}`);
+  console.log(`| run | wall, median of ${rounds} | range | / pipeline's first |`);
+  console.log("|---|---|---|---|");
+  for (const [name, values] of Object.entries(rows)) console.log(`| ${name} | ${wall(name).toFixed(2)} s | ${Math.min(...values).toFixed(2)}–${Math.max(...values).toFixed(2)} s | ${(wall(name) / first).toFixed(2)} |`);
+  console.log(`\nfirst push / pipeline = ${(wall("push, first (empty caches)") / first).toFixed(2)} (target <= 1.0); second push / pipeline = ${(wall("push, second (the caches the first filled)") / first).toFixed(2)} (target <= 0.3)`);
+  console.log(`bytes sent, first push: ours ${bytes.ours}, skopeo ${bytes.pipeline}: ${((bytes.ours / bytes.pipeline - 1) * 100).toFixed(1)}% (target within 10%)`);
+}
+
+/** One store path changed in place: push again and read which layers it uploaded and compressed. */
+function changedPath(store: PublishStore, endpoint: string, run3: Commands): void {
+  if (store.smallFile === undefined) return;
+  const compression = COMPRESSIONS[0]!;
+  const target = `docker://${endpoint}/changed/app:1`;
+  run(run3.push(target, compression));
+  const { mode, size } = statSync(store.smallFile);
+  chmodSync(store.smallFile, mode | 0o200);
+  appendFileSync(store.smallFile, "\n");
+  chmodSync(store.smallFile, mode);
+  try {
+    const again = run(run3.push(target, compression, false).replace(" >/dev/null", ""));
+    const summary = again.stderr.trim().split("\n").filter((line) => /uploaded|compressed/.test(line)).at(-1) ?? again.stderr.trim();
+    console.log(`\none store path changed (${store.smallFile}), pushed again: ${again.seconds.toFixed(2)} s; ${summary}`);
+  } finally {
+    chmodSync(store.smallFile, mode | 0o200);
+    truncateSync(store.smallFile, size);
+    chmodSync(store.smallFile, mode);
+  }
+}
+
 export async function benchPublish(store: PublishStore, rounds: number): Promise<void> {
   const registry = await startRegistry();
   try {
-    const target = (name: string) => `docker://${registry.endpoint}/${name}`;
-    const archive = join(registry.dir, "image.tar");
-    const cache = join(registry.dir, "digest-cache");
-    const pipeline = (name: string) =>
-      `node '${CLI}' --quiet --root '${store.root}' -o '${archive}' '${store.conf}' && skopeo copy --quiet --dest-tls-verify=false 'docker-archive:${archive}' '${target(name)}' && rm -f '${archive}'`;
-    const ours = (name: string, cacheOption = `--digest-cache '${cache}'`) => `node '${CLI}' push --quiet ${cacheOption} --root '${store.root}' '${store.conf}' '${target(name)}' >/dev/null`;
-    const rows: Record<string, number[]> = {};
-    const time = (name: string, script: string): void => void (rows[name] ??= []).push(timed(script));
-    const PIPELINE_FIRST = "pipeline, first";
-    const PUSH_FIRST = "push, first (empty digest cache)";
-    const PUSH_SECOND = "push, second (the digest cache the first filled)";
-    for (let round = 0; round < rounds; round++) {
-      rmSync(cache, { recursive: true, force: true });
-      time(PIPELINE_FIRST, pipeline(`pipeline${round}/app:1`));
-      time(PUSH_FIRST, ours(`push${round}/app:1`));
-      time("pipeline, second", pipeline(`pipeline${round}/app:2`));
-      time(PUSH_SECOND, ours(`push${round}/app:2`));
-      time("push, second (--no-digest-cache: hash passes and HEADs)", ours(`push${round}/app:3`, "--no-digest-cache"));
+    const run3 = commands(store, registry.dir);
+    for (const compression of COMPRESSIONS) {
+      const rows = await timedRounds(registry.endpoint, compression, run3, rounds);
+      printCompression(compression, rows, await bytesSent(registry.endpoint, compression, run3));
     }
-    const wall = (name: string) => median(rows[name]!);
-    const range = (name: string) => `${Math.min(...rows[name]!).toFixed(2)}–${Math.max(...rows[name]!).toFixed(2)} s`;
-    console.log(`\n## publish: push vs \`stream-layered-image -o image.tar conf && skopeo copy docker-archive:image.tar docker://…\`, local docker-registry`);
-    console.log(`| run | wall, median of ${rounds} | range | / pipeline's first |`);
-    console.log("|---|---|---|---|");
-    for (const name of Object.keys(rows)) console.log(`| ${name} | ${wall(name).toFixed(2)} s | ${range(name)} | ${(wall(name) / wall(PIPELINE_FIRST)).toFixed(2)} |`);
-    console.log(`\nfirst push / pipeline = ${(wall(PUSH_FIRST) / wall(PIPELINE_FIRST)).toFixed(2)} (target <= 1.0); second push / pipeline = ${(wall(PUSH_SECOND) / wall(PIPELINE_FIRST)).toFixed(2)} (target <= 0.3)`);
+    changedPath(store, registry.endpoint, run3);
   } finally {
     await registry.stop();
   }
 }
+

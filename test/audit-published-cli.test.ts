@@ -14,6 +14,7 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { runCli } from "../src/cli/run.ts";
+import { removeNixStoreCopy } from "../src/demo/nix-store-copy.ts";
 import { runOurCliInProcess } from "./support/cli-in-process.ts";
 import { buildExampleImage, type ExampleImage } from "./support/image-sources.ts";
 import { commandMissing, skipOrFailClients } from "./support/registry.ts";
@@ -91,10 +92,15 @@ describe("verify on an OCI layout", () => {
     chmodSync(hello, 0o755);
     writeFileSync(hello, `${readFileSync(hello, "utf8")}# edited\n`);
     chmodSync(hello, 0o555);
-    const walked = await runSync(["verify", "--root", edited, image.conf, `oci:${broken}`]);
-    assert.equal(walked.status, 1, walked.stderr);
-    assert.match(walked.stdout.toString(), /^layer 1 \(.*\): its diff_id is .*; the first difference:\n  inside: {3}inner entry \d+ ".*\/bin\/hello"$/m);
-    await refused(["verify", "--layers", "--root", edited, image.conf, `oci:${broken}`], /Cannot trust image .*layer 1/);
+    try {
+      const walked = await runSync(["verify", "--root", edited, image.conf, `oci:${broken}`]);
+      assert.equal(walked.status, 1, walked.stderr);
+      assert.match(walked.stdout.toString(), /^layer 1 \(.*\): its diff_id is .*; the first difference:\n  inside: {3}inner entry \d+ ".*\/bin\/hello"$/m);
+      await refused(["verify", "--layers", "--root", edited, image.conf, `oci:${broken}`], /Cannot trust image .*layer 1/);
+    } finally {
+      // Its directories are read-only, as a store's: made writable again to be removed (also as nobody).
+      removeNixStoreCopy(edited);
+    }
   });
 
   test("--platform an index does not hold: one line naming the one it holds; without platforms in the index, its one image", async () => {
