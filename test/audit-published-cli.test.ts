@@ -9,12 +9,13 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, cpSync, createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, createReadStream, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { runCli } from "../src/cli/run.ts";
-import { removeNixStoreCopy } from "../src/demo/nix-store-copy.ts";
+import { copyAsNixStore, removeNixStoreCopy } from "../src/demo/nix-store-copy.ts";
+import { EXAMPLE_DIR } from "./support/example-store.ts";
 import { runOurCliInProcess } from "./support/cli-in-process.ts";
 import { buildExampleImage, type ExampleImage } from "./support/image-sources.ts";
 import { commandMissing, skipOrFailClients } from "./support/registry.ts";
@@ -87,7 +88,9 @@ describe("verify on an OCI layout", () => {
     bytes[bytes.length - 1] = 1;
     writeFileSync(blob, bytes);
     const edited = join(image.work, "edited-store");
-    cpSync(image.root, edited, { recursive: true });
+    // As the example store was made (Nix's modes), not cpSync: its modes differ between Node versions.
+    mkdirSync(edited);
+    copyAsNixStore(join(EXAMPLE_DIR, "nix"), join(edited, "nix"));
     const hello = join(edited, "nix", "store", "dhcb9jz9r22yrwjj82la99bbl6chybxm-hello-2.12.1", "bin", "hello");
     chmodSync(hello, 0o755);
     writeFileSync(hello, `${readFileSync(hello, "utf8")}# edited\n`);

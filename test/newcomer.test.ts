@@ -169,10 +169,24 @@ test("README: the tests in the same clone, as nobody: pass, with what needs root
   const result = asNobody(`export SLI_NEWCOMER_NESTED=1; npm run build:test && node --test --test-concurrency=2 --test-reporter=tap ${files.join(" ")}`);
   const summary = result.stdout.split("\n").filter((line) => /^# (tests|pass|fail|skipped) /.test(line));
   t.diagnostic(`nested run as nobody of ${files.length} test files: ${summary.join(", ")}`);
-  assert.equal(result.status, 0, `${result.stdout.split("\n").filter((line) => /^\s*not ok /.test(line)).join("\n")}\n${result.stderr.slice(-2000)}`);
+  assert.equal(result.status, 0, `${failedTapTests(result.stdout)}\n${result.stderr.slice(-2000)}`);
   assert.match(result.stdout, /^# fail 0$/m);
   assert.match(result.stdout, /^# pass [1-9]/m);
   assert.match(result.stdout, /^# skipped [1-9]/m, "without root, something is skipped");
   const silent = result.stdout.split("\n").filter((line) => /# SKIP\b/.test(line) && !/# SKIP SKIPPED: \S/.test(line));
   assert.deepEqual(silent, [], "every skip says SKIPPED and why");
 });
+
+/** Each failed test of a TAP report with the first lines of its diagnostics (error, expected, found), so a failure in the nested run says why. */
+function failedTapTests(tap: string): string {
+  const lines = tap.split("\n");
+  const shown: string[] = [];
+  lines.forEach((line, index) => {
+    if (!/^\s*not ok /.test(line)) return;
+    shown.push(line);
+    const end = lines.findIndex((next, at) => at > index && /^\s*\.\.\.$/.test(next));
+    const block = lines.slice(index + 1, end < 0 ? index + 16 : Math.min(end, index + 16));
+    shown.push(...block.filter((text) => !/^\s*(---|duration_ms|location|type):?/.test(text)));
+  });
+  return shown.join("\n");
+}
