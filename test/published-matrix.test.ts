@@ -8,7 +8,14 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { skipOrFail } from "./support/requirements.ts";
-import { runCliAsync, type CliRun } from "./support/registry.ts";
+import type { CliRun } from "./support/registry.ts";
+import { runOurCliInProcess } from "./support/cli-in-process.ts";
+
+/** Our CLI in this process (as a child would run it, without a Node start per case: 200-odd runs). */
+async function runCliAsync(args: readonly string[]): Promise<CliRun> {
+  const run = await runOurCliInProcess(args, undefined);
+  return { status: run.status, stdout: run.stdout.toString("utf8"), stderr: run.stderr };
+}
 import { configMatches, diffConfArgs, diffImagesArgs, normaliseExpected, normaliseReport, verifyArgs } from "./support/diff-report.ts";
 import { PUBLISHED_PLAN, VARIANT_PLAN, type PublishedForm, type SubjectName, type Variant, type VariantKind } from "./support/published-images.ts";
 import { usePublishedImages } from "./support/published-hooks.ts";
