@@ -7,11 +7,16 @@
  */
 import type { PreparedImage } from "../image/types.ts";
 import type { ImageSource, Platform, ResolvedImage } from "../oci/image-source.ts";
-import { layerContent, readWholeBlob } from "../oci/blob-content.ts";
+import { layerContent } from "../oci/blob-content.ts";
 import type { DiffSide } from "./diff-types.ts";
 
 /** Configs are small: refuse to buffer a larger one. */
 const MAX_CONFIG_SIZE = 64 << 20;
+
+/** The image's config blob, read whole (checked against its digest by the transport), for verify and diff alike. */
+export function readConfig(source: ImageSource, image: ResolvedImage): Promise<Buffer> {
+  return source.readBlob(image.config, MAX_CONFIG_SIZE);
+}
 
 /** The diff_ids a config gives, as far as it gives them (another tool's config may be anything). */
 export function configDiffIds(configBytes: Buffer): (string | undefined)[] {
@@ -31,7 +36,7 @@ export interface SourceSide extends DiffSide {
 /** An image read through its transport: the manifest and config now, a layer when the diff opens it. */
 export async function sourceSide(name: string, source: ImageSource, platform: Platform): Promise<SourceSide> {
   const image = await source.resolve(platform);
-  const configBytes = await readWholeBlob(source, image.config, name, MAX_CONFIG_SIZE);
+  const configBytes = await readConfig(source, image);
   const diffIds = configDiffIds(configBytes);
   const layers = image.layers.map((blob, index) => ({
     diffId: diffIds[index],

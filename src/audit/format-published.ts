@@ -6,6 +6,7 @@
  */
 import type { LayerVerdict, PublishedVerifyResult } from "./verify-published.ts";
 import { configLine } from "./diff-report.ts";
+import { verdictLine } from "./format.ts";
 
 function plural(count: number, one: string, many = `${one}s`): string {
   return `${count} ${count === 1 ? one : many}`;
@@ -58,12 +59,11 @@ function layerLines(verdict: LayerVerdict, expectedCount: number): string[] {
 
 export function formatPublishedResult(result: PublishedVerifyResult, confName: string, verbose = false): string {
   const name = result.image.name;
-  const under = `--generation ${result.generation} --python ${result.python}`;
   const expectedCount = result.layers.filter((verdict) => verdict.expectedDiffId !== undefined).length;
   if (result.identical) {
-    return [`identical: ${name} is what ${confName} produces with ${under} (image id ${result.imageId})`, ...provedLines(result), ...contextLines(result, verbose)].join("\n") + "\n";
+    return [verdictLine(true, name, confName, result), ...provedLines(result), ...contextLines(result, verbose)].join("\n") + "\n";
   }
-  const lines = [`differs: ${name} is not what ${confName} produces with ${under} (image id ${result.imageId})`, ...contextLines(result, verbose), ...configLines(result)];
+  const lines = [verdictLine(false, name, confName, result), ...contextLines(result, verbose), ...configLines(result)];
   const shown = result.layers.filter((verdict) => verdict.status !== "not fetched" && verdict.status !== "same");
   for (const verdict of shown) lines.push(...layerLines(verdict, expectedCount));
   const notFetched = result.layers.filter((verdict) => verdict.status === "not fetched");

@@ -10,11 +10,10 @@ export interface PlainImageFacts {
 }
 
 export function formatVerifyResult(result: VerifyResult, imageName: string, confName: string, facts: PlainImageFacts = {}): string {
-  const under = `--generation ${result.generation} --python ${result.python}`;
-  if (result.identical) return `identical: ${imageName} is what ${confName} produces with ${under} (image id ${result.imageId})\n`;
+  if (result.identical) return `${verdictLine(true, imageName, confName, result)}\n`;
   const d = result.difference!;
   const lines = [
-    `differs: ${imageName} is not what ${confName} produces with ${under} (image id ${result.imageId})`,
+    verdictLine(false, imageName, confName, result),
     `first difference at byte ${d.offset} of ${imageName}:`,
     `  entry:    ${d.outer}`,
   ];
@@ -28,14 +27,20 @@ export function formatVerifyResult(result: VerifyResult, imageName: string, conf
 /** The bytes differ, the content is CONF's: another tool wrote the archive. */
 function contentLines(result: VerifyResult, imageName: string, file: string): string[] {
   return [
-    `content: ${imageName} holds what this conf gives with ${confName(result)}, written by another tool: its config is the image id ${result.imageId}`,
+    `content: ${imageName} holds what this conf gives with ${oracleFlags(result)}, written by another tool: its config is the image id ${result.imageId}`,
     `         and every layer's content has its diff_id; only the archive's bytes differ.`,
     `         Verify its content with: verify CONF docker-archive:${file}`,
   ];
 }
 
-function confName(result: VerifyResult): string {
+/** The options that name the oracle verified against: `--generation 2020 --python 3.13`. */
+function oracleFlags(result: Pick<VerifyResult, "generation" | "python">): string {
   return `--generation ${result.generation} --python ${result.python}`;
+}
+
+/** verify's first line, for a tarball and a published image alike: `identical: …` or `differs: …`. */
+export function verdictLine(identical: boolean, imageName: string, confName: string, result: Pick<VerifyResult, "generation" | "python" | "imageId">): string {
+  return `${identical ? "identical" : "differs"}: ${imageName} ${identical ? "is" : "is not"} what ${confName} produces with ${oracleFlags(result)} (image id ${result.imageId})`;
 }
 
 function oracleLines(result: VerifyResult, imageName: string, facts: PlainImageFacts): string[] {
@@ -46,7 +51,7 @@ function oracleLines(result: VerifyResult, imageName: string, facts: PlainImageF
       facts.contentMatches === false
         ? `${imageName} was altered after it was written (read as a docker-archive, its content no longer matches its digests)`
         : `either ${imageName} was altered after it was written, or another tool wrote this content: save it to a file and verify docker-archive:FILE to tell`;
-    return [`oracles: ${imageName}'s config ${config} is the one this conf gives with ${confName(result)}: ${why}`];
+    return [`oracles: ${imageName}'s config ${config} is the one this conf gives with ${oracleFlags(result)}: ${why}`];
   }
   const lines: string[] = [];
   if (result.matchingProfiles.length > 0) {

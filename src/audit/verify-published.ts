@@ -21,11 +21,8 @@ import { layerContent } from "../oci/blob-content.ts";
 import { AsyncIterableSource, GeneratorSource } from "./byte-source.ts";
 import { compareBytes, compareLayer, type Located } from "./tar-walk.ts";
 import { diffConfigs } from "./config-diff.ts";
-import { configDiffIds } from "./diff-sides.ts";
+import { configDiffIds, readConfig } from "./diff-sides.ts";
 import type { ConfigDifference } from "./diff-types.ts";
-
-/** Configs are small: refuse to buffer a larger one. */
-const MAX_CONFIG_SIZE = 64 << 20;
 
 export interface PublishedVerifyOptions {
   readonly python?: PythonVersion;
@@ -75,9 +72,12 @@ export interface PublishedVerifyResult {
   readonly bytesRead: number;
 }
 
-/** `linux/amd64`: the conf's architecture on Linux, as the script's image says. */
+/** The platform picked from an index when nothing says which: the script's images are Linux amd64 unless the conf says otherwise. */
+export const FALLBACK_PLATFORM: Platform = { os: "linux", architecture: "amd64" };
+
+/** `linux/` and the conf's architecture, as the script's image says. */
 export function defaultPlatform(conf: ImageConf): Platform {
-  return { os: "linux", architecture: typeof conf.architecture === "string" ? conf.architecture : "amd64" };
+  return typeof conf.architecture === "string" ? { os: "linux", architecture: conf.architecture } : FALLBACK_PLATFORM;
 }
 
 class PublishedVerification {
@@ -168,7 +168,7 @@ export async function verifyPublished(conf: ImageConf, source: ImageSource, opti
     const imageId = `sha256:${prepared.configName.replace(/\.json$/, "")}`;
     const expectedIds = prepared.layers.map((layer) => `sha256:${layer.sha256}`);
     const sameConfig = image.config.digest === imageId;
-    const foundConfig = sameConfig ? prepared.configBytes : await source.readBlob(image.config, MAX_CONFIG_SIZE);
+    const foundConfig = sameConfig ? prepared.configBytes : await readConfig(source, image);
     const foundIds = sameConfig ? expectedIds : configDiffIds(foundConfig);
     if (image.layers.length !== foundIds.length) {
       throw new BlobMismatchError(image.name, `its manifest lists ${image.layers.length} layers, its config ${foundIds.length} diff_ids`);

@@ -13,7 +13,7 @@ import type { ImageSource, Platform } from "../oci/image-source.ts";
 import { openImage } from "../audit/open-image.ts";
 import { DockerArchiveSource } from "../tarball/docker-archive-source.ts";
 import { confSide, sourceSide } from "../audit/diff-sides.ts";
-import { defaultPlatform } from "../audit/verify-published.ts";
+import { defaultPlatform, FALLBACK_PLATFORM } from "../audit/verify-published.ts";
 import { diffExitCode, diffImages, SEMANTIC } from "../audit/image-diff.ts";
 import type { DiffOptions, DiffSide } from "../audit/diff-types.ts";
 import { formatImageDiff } from "../audit/diff-report.ts";
@@ -44,17 +44,16 @@ function isConfFile(path: string): boolean {
 
 type Opened = { readonly side: DiffSide; readonly close: () => Promise<void> | void };
 
-/** Either side as the diff engine reads it; a conf is prepared (its hash passes run) at once. */
-async function openSide(text: string, values: OptionValues, confFor: (path: string) => ImageConf, platform: Platform | undefined): Promise<Opened> {
-  if (isConfFile(text)) {
-    const conf = confFor(text);
+/** Either side as the diff engine reads it: a conf prepared (its hash passes run) at once, an image through its transport. */
+async function openSide(text: string, conf: ImageConf | undefined, values: OptionValues, platform: Platform): Promise<Opened> {
+  if (conf !== undefined) {
     const prepared: PreparedImage = prepareImage(conf, { python: values.python, root: values.root, digestCache: digestCacheOption(values) });
     return { side: confSide(text, prepared), close: () => prepared.close() };
   }
   const opened = openImage(text, registrySourceOptions(values));
   const source: ImageSource = opened.kind === "plain" ? new DockerArchiveSource(text, opened.path, undefined) : opened.source;
   try {
-    const side = await sourceSide(text, source, platform ?? { os: "linux", architecture: "amd64" });
+    const side = await sourceSide(text, source, platform);
     return { side, close: () => source.close() };
   } catch (error) {
     await source.close();
@@ -68,12 +67,13 @@ function diffOptions(values: OptionValues): DiffOptions {
 }
 
 export async function runDiff(values: OptionValues, names: readonly [string, string], confFor: (path: string) => ImageConf, io: CliIo): Promise<number> {
-  // Without --platform, a conf on either side names the architecture to pick from an index.
-  const confName = names.find(isConfFile);
-  const platform = platformOption(values, "diff") ?? (confName === undefined ? undefined : defaultPlatform(confFor(confName)));
+  // Each conf read once; without --platform, a conf on either side names the architecture to pick from an index.
+  const confs = names.map((name) => (isConfFile(name) ? confFor(name) : undefined));
+  const firstConf = confs.find((conf) => conf !== undefined);
+  const platform = platformOption(values, "diff") ?? (firstConf === undefined ? FALLBACK_PLATFORM : defaultPlatform(firstConf));
   const opened: Opened[] = [];
   try {
-    for (const name of names) opened.push(await openSide(name, values, confFor, platform));
+    for (const [index, name] of names.entries()) opened.push(await openSide(name, confs[index], values, platform));
     const diff = await diffImages(opened[0]!.side, opened[1]!.side, diffOptions(values));
     io.stdout.write(values.json ? formatImageDiffJson(diff) : formatImageDiff(diff));
     return diffExitCode(diff);

@@ -13,7 +13,7 @@ import type { PythonVersion } from "../profile/python.ts";
 import type { Generation } from "../profile/generation.ts";
 import { verifyImage, ImageReadError, type VerifyResult } from "../audit/verify.ts";
 import { formatVerifyResult } from "../audit/format.ts";
-import { verifyPublished } from "../audit/verify-published.ts";
+import { defaultPlatform, verifyPublished } from "../audit/verify-published.ts";
 import { formatPublishedResult } from "../audit/format-published.ts";
 import { openImage } from "../audit/open-image.ts";
 import { DockerArchiveSource } from "../tarball/docker-archive-source.ts";
@@ -55,7 +55,7 @@ async function sameContent(conf: ImageConf, file: string, imageId: string, value
   const source = new DockerArchiveSource(`docker-archive:${file}`, file, undefined);
   try {
     // The config first: read whole, it settles most cases without a layer.
-    if ((await source.resolve({ os: "linux", architecture: "amd64" })).config.digest !== imageId) return false;
+    if ((await source.resolve(defaultPlatform(conf))).config.digest !== imageId) return false;
     const result = await verifyPublished(conf, source, { python: values.python, root: values.root, layers: true, digestCache: digestCacheOption(values) });
     return result.identical;
   } catch {
