@@ -7,7 +7,7 @@
  * Every request goes through `send`, which puts credentials only on the
  * registry's own origin and follows redirects by the rules of origin.ts.
  */
-import { createHash } from "node:crypto";
+import { sha256Digest } from "../oci/manifest.ts";
 import type { OutgoingHttpHeaders } from "node:http";
 import { Authenticator, authFailure } from "./auth.ts";
 import { errorDetail, unexpectedAnswer } from "./error-document.ts";
@@ -173,7 +173,7 @@ export class RegistryClient {
     const url = this.url(`v2/${repository}/blobs/${digest}`);
     const response = await this.send("GET", url, { scopes: [pullScope(repository)] });
     if (response.status !== 200) throw this.unexpected(`GET ${url.pathname}`, response);
-    const found = `sha256:${createHash("sha256").update(response.body).digest("hex")}`;
+    const found = sha256Digest(response.body);
     if (found !== digest) throw new RegistryError(this.registry, `GET ${url.pathname}: the bytes served have digest ${found}`);
     return response.body;
   }
@@ -188,7 +188,7 @@ export class RegistryClient {
     const url = this.url(`v2/${repository}/manifests/${reference}`);
     const response = await this.send("GET", url, { scopes: [pullScope(repository)], headers: { accept: accept.join(", ") } });
     if (response.status !== 200) throw this.unexpected(`GET ${url.pathname}`, response);
-    const digest = `sha256:${createHash("sha256").update(response.body).digest("hex")}`;
+    const digest = sha256Digest(response.body);
     const claimed = response.headers["docker-content-digest"];
     if (reference.startsWith("sha256:") && digest !== reference) throw new DigestMismatchError(this.registry, `GET ${url.pathname}: the manifest served has digest ${digest}`);
     if (typeof claimed === "string" && claimed.startsWith("sha256:") && claimed !== digest) throw new DigestMismatchError(this.registry, `GET ${url.pathname}: the manifest served has digest ${digest}, its Docker-Content-Digest says ${claimed}`);

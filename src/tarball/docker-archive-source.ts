@@ -10,7 +10,7 @@
  * member's bytes is also the diff_id); Docker's older `<id>/layer.tar` is
  * named by a v1 id, no digest.  Compression is told by the first bytes.
  */
-import { createHash } from "node:crypto";
+import { sha256Digest } from "../oci/manifest.ts";
 import { readWholeBlob, collectUpTo } from "../oci/blob-content.ts";
 import { ImageSourceError, type BlobRef, type ConfigRef, type ImageSource, type Platform, type ResolvedImage } from "../oci/image-source.ts";
 import { MANIFEST_LIMIT } from "../oci/layout-reader.ts";
@@ -106,7 +106,7 @@ export class DockerArchiveSource implements ImageSource {
     await this.member(entry.config, "the config");
     const configBytes = await this.whole(entry.config, CONFIG_LIMIT, `the config ${entry.config}`);
     const config: ConfigRef = {
-      digest: `sha256:${createHash("sha256").update(configBytes).digest("hex")}`,
+      digest: sha256Digest(configBytes),
       size: configBytes.length,
       mediaType: undefined,
       compression: "none",
