@@ -19,7 +19,7 @@ import { pushImage } from "../src/publish/push.ts";
 import { parseImageReference } from "../src/remote/reference.ts";
 import { RegistryClient } from "../src/remote/registry.ts";
 import { exchange, makeTransport, closeTransport } from "../src/remote/http.ts";
-import { layerEntryRecords, layerStyle } from "../src/layer/layer.ts";
+import { layerStyle, layerWalk } from "../src/layer/layer.ts";
 import { generationRules } from "../src/profile/generation.ts";
 import { createHash } from "node:crypto";
 import { startRegistry } from "../test/support/registry.ts";
@@ -54,7 +54,7 @@ const hashing = await timed(() => {
 });
 const image = prepareImage(conf, { root });
 const walking = await timed(() => {
-  for (const paths of conf.storeLayers) for (const _ of layerEntryRecords(paths, image.mtime, { root, python: "3.13", style: layerStyle(generationRules(conf.generation), conf.current?.owner) }));
+  for (const paths of conf.storeLayers) for (const _ of layerWalk(paths, { root, python: "3.13", style: layerStyle(generationRules(conf.generation), conf.current?.owner) }));
 });
 
 /** Each blob file in one monolithic `PUT ?digest=` (what curl -T does), through our HTTP code. */

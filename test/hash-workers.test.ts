@@ -53,7 +53,7 @@ test("CLI with its hash worker file missing: one line, exit 1, nothing on stdout
 test("a worker that throws: the blocking API sees it through shared memory and names it", async () => {
   const hasher = new RingHasher();
   try {
-    runSync(hasher.begin(true));
+    runSync(hasher.begin("sha256+crc32"));
     hasher.nextBuffer();
     // A length past the shared memory: the worker's view of the slot throws.
     (hasher as unknown as { commit(length: number): void }).commit(1 << 30);

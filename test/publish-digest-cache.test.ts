@@ -19,7 +19,8 @@ import type { ProgressEvent } from "../src/passes/progress-event.ts";
 import { validateConf } from "../src/conf/validate.ts";
 import { readConfFile } from "../src/conf/read.ts";
 import { DigestCache, layerCacheKey, type CachedDigest, type LayerKeyParts } from "../src/passes/digest-cache.ts";
-import { layerChunks, layerEntryRecords, layerStyle, type EntryRecord } from "../src/layer/layer.ts";
+import { layerChunks, layerStyle, layerWalk } from "../src/layer/layer.ts";
+import { WalkPrint } from "../src/passes/walk-print.ts";
 import { GENERATIONS, generationRules } from "../src/profile/generation.ts";
 import { PYTHON_VERSIONS } from "../src/profile/python.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
@@ -69,20 +70,26 @@ describe("the digest cache's walk", () => {
   });
   after(() => store?.remove());
 
-  test("layerEntryRecords gives, without reading a file, the records layerChunks gives its onEntry", () => {
+  test("layerWalk gives, without reading a file, the entries layerChunks walks: the same names, the same WalkPrint", () => {
     const paths = [...new Set(fixtures.store.map((entry) => entry.path.split("/").slice(0, 4).join("/")))];
     let compared = 0;
     for (const python of PYTHON_VERSIONS) {
       for (const style of GENERATIONS.map((generation) => layerStyle(generationRules(generation), { uid: 1000, gid: 100, uname: "u", gname: "g" }))) {
         for (const path of paths) {
           const options = { root: store.root, python, style };
-          const expected: EntryRecord[] = [];
+          const expected = { names: [] as string[], print: new WalkPrint() };
           try {
-            for (const _ of layerChunks([path], 1704067200n, { ...options, onEntry: (record) => expected.push(record) }));
+            for (const _ of layerChunks([path], 1704067200n, { ...options, onWalked: (entry) => (expected.names.push(entry.name), expected.print.add(entry)) }));
           } catch {
             continue; // a path the hash pass refuses: the walk refuses it too, or the hash pass would have
           }
-          assert.deepEqual([...layerEntryRecords([path], 1704067200n, options)], expected, `${path} under ${python}`);
+          const walked = { names: [] as string[], print: new WalkPrint() };
+          for (const entry of layerWalk([path], options)) {
+            walked.names.push(entry.name);
+            walked.print.add(entry);
+          }
+          assert.deepEqual(walked.names, expected.names, `${path} under ${python}`);
+          assert.equal(walked.print.digest(), expected.print.digest(), `${path} under ${python}`);
           compared++;
         }
       }
@@ -97,7 +104,7 @@ function entries(dir: string): { key: string; entry: CachedDigest; paths: string
     .filter((name) => name.endsWith(".json"))
     .map((name) => {
       const parsed = JSON.parse(readFileSync(join(dir, name), "utf8")) as CachedDigest & { key: string; paths: string[] };
-      return { key: parsed.key, entry: { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, entries: parsed.entries }, paths: parsed.paths };
+      return { key: parsed.key, entry: { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, walk: parsed.walk }, paths: parsed.paths };
     });
 }
 

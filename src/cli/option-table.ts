@@ -134,10 +134,10 @@ export const OPTIONS = {
     helpIn: {
       image:
         `${CACHE_DIR}:\n` +
-        "a layer whose store paths' metadata (names, sizes, modes, owners,\n" +
-        "link targets, ctimes, inodes) are unchanged since its entry is not\n" +
-        "hashed again; its bytes are checked against the entry's sha256 as they\n" +
-        "stream (a mismatch: exit 1, output truncated, the entry dropped)",
+        "a layer whose store paths' metadata (names, modes, sizes, ctimes,\n" +
+        "inodes) are unchanged since its entry is not hashed again; its bytes\n" +
+        "are checked against the entry's sha256 as they stream (a mismatch:\n" +
+        "exit 1, output truncated, the entry dropped)",
       digest: AUDIT_CACHE,
       verify: AUDIT_CACHE,
       diff: AUDIT_CACHE,

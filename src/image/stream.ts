@@ -145,32 +145,34 @@ function* manifestMembers(description: ImageDescription, outer: TarChunker, tarF
  * One store layer's stream pass: its tarball bytes, each member compared with
  * the hash pass's entry log and the whole layer's CRC-32 with the hash pass's,
  * so a store change between the passes fails naming the path.  A layer whose
- * digest came from the digest cache (`cached`, in the image stream) is not
- * only compared with the walk that found the entry current: its sha256 is
- * computed too and, with its size and CRC-32, must be the entry's, or
- * CachedDigestMismatchError ends the stream before the next member.  (A
+ * digest came from the digest cache is streamed from the entries the cache's
+ * check walked (no walk again) and, in the image stream (`cached`), its
+ * sha256 is computed too and, with its size and CRC-32, must be the entry's,
+ * or CachedDigestMismatchError ends the stream before the next member.  (A
  * layer's blob alone leaves the sha256 to its reader: the registry or the
  * OCI layout writer computes it anyway.)
  */
 export function* storeLayerItems({ options, python, prepared, hooks }: ImageRun, num: number, paths: readonly string[], cached = false): Generator<Buffer | Pause, void> {
-  const { sha256, crc32, size, entries } = prepared.hashed[num]!;
+  const { sha256, crc32, size, entries, walked } = prepared.hashed[num]!;
   const { mtime } = prepared.description;
   const changed = (hashPass: string, entry: string) => (cached ? new CachedDigestMismatchError(num, paths, entry) : new LayerChangedError(num, hashPass));
   // A layer may be streamed again (a retried upload): compare from its first member.
-  entries.rewind();
+  entries?.rewind();
   let streamed = 0;
-  const onEntry = (record: EntryRecord): void => entries.check(num, record);
+  const onEntry = entries === undefined ? undefined : (record: EntryRecord): void => entries.check(num, record);
   // The other core checks the very buffers copied to the output: a CRC-32
   // of the whole layer, ten times cheaper than a second sha256, catches any
   // accidental change (a deliberate collision needs write access to the
   // store, which could change a file before the hash pass just as well).
-  // A cached layer was never hashed: its sha256 is computed now, once.
+  // A cached layer was never hashed: its sha256 is computed now, once, and
+  // alone (equal to the entry's, the bytes are the entry's: a CRC-32 would
+  // add nothing but the other core's time, which the output waits for).
   const hasher = acquireLayerHasher();
   // Empty files were opened in the hash pass; one made unreadable since
   // changed its mode or ctime, which the entry check reports.
-  const layer = layerChunks(paths, mtime, { root: options.root, python, style: prepared.style, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
+  const layer = layerChunks(paths, mtime, { root: options.root, python, style: prepared.style, reuseChunks: true, onEntry, walked, nextBuffer: () => hasher.nextBuffer(), openEmptyFiles: false });
   try {
-    yield* hasher.begin(cached);
+    yield* hasher.begin(cached ? "sha256" : "crc32");
     for (;;) {
       // The walk asks for a buffer in this step: make sure one is free.
       yield* hasher.room();
@@ -183,11 +185,11 @@ export function* storeLayerItems({ options, python, prepared, hooks }: ImageRun,
       yield chunk;
       yield YIELD;
     }
-    entries.checkComplete(num);
+    entries?.checkComplete(num);
     if (streamed !== size) throw changed(`${streamed} bytes streamed, ${size} hashed`, `${streamed} bytes streamed, ${size} recorded`);
     const got = yield* hasher.finish();
     if (cached && got.sha256 !== sha256) throw changed("", `sha256:${got.sha256} streamed, sha256:${sha256} recorded`);
-    if (got.crc32 !== crc32) throw changed("its content differs from the hashed one", `CRC-32 ${got.crc32} streamed, ${crc32} recorded`);
+    if (!cached && got.crc32 !== crc32) throw changed("its content differs from the hashed one", `CRC-32 ${got.crc32} streamed, ${crc32} recorded`);
   } finally {
     // Also when the consumer stops early (for-of break, verify's first difference).
     layer.return(undefined);

@@ -1,7 +1,8 @@
 /**
  * One store layer's tarball: the reference's `archive_paths_to`, as lazy
- * chunks (layerChunks), as the record of each member a pass keeps
- * (layerEntryRecords, metadata only), or written to a Sink.  The layer
+ * chunks (layerChunks), as its walk alone (layerWalk, metadata only: what
+ * the digest cache checks, and a cached layer streams from), or written to
+ * a Sink.  The layer
  * style says how the conf's script generation writes it.
  */
 import { closeSync, openSync } from "node:fs";
@@ -72,6 +73,10 @@ export interface LayerOptions {
    * unreadable empty file fails there.  A second pass may skip them.
    */
   readonly openEmptyFiles?: boolean | undefined;
+  /** Called with each store entry as the walk finds it, before its header is made. */
+  readonly onWalked?: ((entry: WalkedEntry) => void) | undefined;
+  /** The layer's entries as a layerWalk found them: streamed without walking again (a digest cache hit). */
+  readonly walked?: Iterable<WalkedEntry> | undefined;
 }
 
 function openForReading(entry: WalkedEntry): number {
@@ -145,7 +150,8 @@ export function* layerChunks(
   const style = options.style ?? DEFAULT_STYLE;
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime, style.owner, style.nixRootMode), format));
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime, style.owner, style.nixRootMode), format));
-  for (const entry of storeEntries(paths, profile, style, options.root)) {
+  for (const entry of options.walked ?? storeEntries(paths, profile, style, options.root)) {
+    options.onWalked?.(entry);
     const header = storeEntryHeader(entry, mtime, style.owner);
     const headerBytes = encodeHeader(header, format);
     yield* chunker.bytes(headerBytes);
@@ -159,18 +165,13 @@ export function* layerChunks(
 }
 
 /**
- * The records layerChunks gives `onEntry`, from the walk alone: no file is
- * opened or read.  What the digest cache checks a layer's store paths
- * against (same names, sizes, headers, ctimes and inodes: same bytes).
+ * The entries layerChunks walks (and gives `onWalked`), from the walk alone:
+ * no header made, no link read, no file opened.  What the digest cache
+ * checks a layer's store paths against, and what a cached layer is then
+ * streamed from (layerChunks' `walked`).
  */
-export function* layerEntryRecords(paths: readonly (string | Uint8Array)[], mtime: number | bigint, options: LayerOptions = {}): Generator<EntryRecord> {
-  const profile = profileFor(options.python ?? DEFAULT_PYTHON);
-  const style = options.style ?? DEFAULT_STYLE;
-  for (const entry of storeEntries(paths, profile, style, options.root)) {
-    const header = storeEntryHeader(entry, mtime, style.owner);
-    const regular = header.type === TypeFlag.regular;
-    yield entryRecord(entry, regular, regular ? Number(header.size) : 0, encodeHeader(header, profile.tarFormat));
-  }
+export function layerWalk(paths: readonly (string | Uint8Array)[], options: Pick<LayerOptions, "root" | "python" | "style"> = {}): Generator<WalkedEntry> {
+  return storeEntries(paths, profileFor(options.python ?? DEFAULT_PYTHON), options.style ?? DEFAULT_STYLE, options.root);
 }
 
 /** `archive_paths_to(obj, paths, mtime)`: writes one layer tarball to `sink`. */

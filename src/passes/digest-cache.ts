@@ -10,11 +10,12 @@
  *   /nix modes, symlinked store paths), mtime, the --root, the layer's
  *   store paths in order, and this program's version;
  * - the files: Nix store paths are immutable, but the entry is not trusted
- *   on that alone.  It records the sha256 of the layer's entry log (every
- *   member's name, size, header CRC, ctime and inode, see EntryLog), and a
- *   use walks the store paths again, metadata only (no file is opened), and
- *   compares: any write to a file moves its ctime, which user space cannot
- *   set back, so a changed store is a cache miss, hashed again;
+ *   on that alone.  It records the print of the layer's walk (every entry's
+ *   name, mode, size, ctime and inode, see WalkPrint), and a use walks the
+ *   store paths again, metadata only (no file is opened), and compares: any
+ *   write to a file moves its ctime, which user space cannot set back, so a
+ *   changed store is a cache miss, hashed again.  The entries of that walk
+ *   are the ones the layer is then streamed from (no second walk);
  * - what remains possible is still checked whenever the layer's bytes are
  *   read: the image stream (the CLI, streamImage, writeImage, verify)
  *   computes the sha256 and CRC-32 of a cached layer as it streams it and
@@ -32,14 +33,16 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { EntryLog, LayerChangedError } from "./entry-log.ts";
+import { LayerChangedError } from "./entry-log.ts";
 import type { HashedLayer } from "./hash-passes.ts";
-import { layerEntryRecords, type LayerStyle } from "../layer/layer.ts";
+import { WalkPrint } from "./walk-print.ts";
+import { WalkedList } from "../store/walked-list.ts";
+import { layerWalk, type LayerStyle } from "../layer/layer.ts";
 import { YIELD, type Pause } from "../workers/pause.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import { VERSION } from "../version.ts";
 
-const FORMAT = "stream-layered-image digest cache 1";
+const FORMAT = "stream-layered-image digest cache 2";
 
 /** `$XDG_CACHE_HOME/stream-layered-image/digests`, else `~/.cache/stream-layered-image/digests` (the XDG base directory rules). */
 export function defaultDigestCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -71,8 +74,8 @@ export interface CachedDigest {
   readonly sha256: string;
   readonly size: number;
   readonly crc32: number;
-  /** EntryLog.digest() of the hash pass: the store as it was hashed. */
-  readonly entries: string;
+  /** WalkPrint.digest() of the hash pass: the store as it was hashed. */
+  readonly walk: string;
 }
 
 /** Everything a store layer's bytes depend on, besides the files under its paths. */
@@ -93,10 +96,11 @@ export function layerCacheKey(parts: LayerKeyParts): string {
 
 /** The entry's own check: a file cut short or changed by hand is not one. */
 function entryCheck(key: string, value: CachedDigest): string {
-  return createHash("sha256").update(JSON.stringify([FORMAT, key, value.sha256, value.size, value.crc32, value.entries])).digest("hex");
+  return createHash("sha256").update(JSON.stringify([FORMAT, key, value.sha256, value.size, value.crc32, value.walk])).digest("hex");
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const PRINT = /^[0-9a-f]{16}-\d+$/;
 
 function isCachedDigest(value: unknown): value is CachedDigest {
   const entry = value as Partial<Record<keyof CachedDigest, unknown>> | null;
@@ -110,8 +114,8 @@ function isCachedDigest(value: unknown): value is CachedDigest {
     Number.isInteger(entry.crc32) &&
     (entry.crc32 as number) >= 0 &&
     (entry.crc32 as number) < 2 ** 32 &&
-    typeof entry.entries === "string" &&
-    HEX64.test(entry.entries)
+    typeof entry.walk === "string" &&
+    PRINT.test(entry.walk)
   );
 }
 
@@ -136,7 +140,7 @@ export class DigestCache {
     }
     const entry = parsed as { format?: unknown; key?: unknown; check?: unknown };
     if (!isCachedDigest(parsed) || entry.format !== FORMAT || entry.key !== key || entry.check !== entryCheck(key, parsed)) return undefined;
-    return { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, entries: parsed.entries };
+    return { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, walk: parsed.walk };
   }
 
   /** Records `value` under `key`: a temporary file renamed into place, so a reader sees a whole entry or none. */
@@ -165,8 +169,8 @@ export class DigestCache {
   }
 }
 
-/** Metadata-only records walked per pause: the async API's event loop turns between them. */
-const RECORDS_PER_PAUSE = 1024;
+/** Entries walked per pause: the async API's event loop turns between them. */
+const ENTRIES_PER_PAUSE = 1024;
 
 /** One image's use of the cache: which store layers it gave, what the hash passes add to it. */
 export class ImageDigestCache {
@@ -186,29 +190,32 @@ export class ImageDigestCache {
 
   /**
    * Store layer `num` from the cache, when its entry is there and the store
-   * paths' members are still the ones hashed (walked again, no file opened);
-   * else undefined, and the layer is hashed.  Walking errors are the hash
-   * pass's (a missing path, a socket, an unreadable directory).
+   * paths' entries are still the ones hashed (walked again, no file opened),
+   * with the entries of that walk to stream it from; else undefined, and the
+   * layer is hashed.  Walking errors are the hash pass's (a missing path, an
+   * unreadable directory).
    */
   *known(num: number): Generator<Pause, HashedLayer | undefined> {
     const entry = this.cache.read(this.keys[num]!);
     if (entry === undefined) return undefined;
-    const entries = new EntryLog();
-    const { root, python, style, mtime } = this.parts;
-    for (const record of layerEntryRecords(this.layers[num]!, mtime, { root, python, style })) {
-      entries.push(record);
-      if (entries.length % RECORDS_PER_PAUSE === 0) yield YIELD;
+    const print = new WalkPrint();
+    const walked = new WalkedList();
+    const { root, python, style } = this.parts;
+    for (const found of layerWalk(this.layers[num]!, { root, python, style })) {
+      print.add(found);
+      walked.push(found);
+      if (walked.length % ENTRIES_PER_PAUSE === 0) yield YIELD;
     }
-    if (entries.digest() !== entry.entries) return undefined;
+    if (print.digest() !== entry.walk) return undefined;
     this.reused.add(num);
-    return { sha256: entry.sha256, size: entry.size, crc32: entry.crc32, entries };
+    return { sha256: entry.sha256, size: entry.size, crc32: entry.crc32, walk: entry.walk, entries: undefined, walked };
   }
 
   /** Records the layers the hash passes computed. */
   remember(hashed: readonly HashedLayer[]): void {
     for (const [num, layer] of hashed.entries()) {
       if (this.reused.has(num)) continue;
-      this.cache.write(this.keys[num]!, { sha256: layer.sha256, size: layer.size, crc32: layer.crc32, entries: layer.entries.digest() }, this.layers[num]!);
+      this.cache.write(this.keys[num]!, { sha256: layer.sha256, size: layer.size, crc32: layer.crc32, walk: layer.walk }, this.layers[num]!);
     }
   }
 

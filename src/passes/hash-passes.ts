@@ -14,19 +14,27 @@
  */
 import { layerChunks, type EntryRecord, type LayerStyle } from "../layer/layer.ts";
 import { EntryLog } from "./entry-log.ts";
+import { WalkPrint } from "./walk-print.ts";
+import type { WalkedEntry } from "../store/walk.ts";
+import type { WalkedList } from "../store/walked-list.ts";
 import { acquireLayerHasher, hashPlacement, hashWorkerCount, releaseLayerHasher } from "../workers/hash/layer-hasher.ts";
 import type { LayerHasher } from "../workers/hash/hasher.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import type { ProgressEvent } from "./progress-event.ts";
 import { YIELD, runSync, type Pause } from "../workers/pause.ts";
 
-/** A store layer after its hash pass: what the stream pass must reproduce. */
+/** A store layer after its hash pass, or from the digest cache: what the stream pass must reproduce. */
 export interface HashedLayer {
   readonly sha256: string;
   /** CRC-32 of the same bytes: what the stream pass checks its bytes against. */
   readonly crc32: number;
   readonly size: number;
-  readonly entries: EntryLog;
+  /** The WalkPrint of the layer's store paths as walked: what the digest cache records. */
+  readonly walk: string;
+  /** Each member as the hash pass saw it (the stream pass compares); none for a layer from the digest cache. */
+  readonly entries: EntryLog | undefined;
+  /** A layer from the digest cache: its entries as the cache's check walked them, streamed without another walk. */
+  readonly walked?: WalkedList | undefined;
 }
 
 export interface HashPassOptions {
@@ -46,6 +54,7 @@ interface RunningPass {
   readonly chunks: Generator<Buffer>;
   readonly hasher: LayerHasher;
   readonly entries: EntryLog;
+  readonly print: WalkPrint;
   size: number;
 }
 
@@ -53,16 +62,18 @@ function* startPass(num: number, paths: readonly string[], mtime: bigint, option
   const hasher = acquireLayerHasher();
   let begun = false;
   try {
-    yield* hasher.begin(true);
+    yield* hasher.begin("sha256+crc32");
     begun = true;
   } finally {
     // Also when the steps are abandoned (return) while waiting for the worker.
     if (!begun) releaseLayerHasher(hasher);
   }
   const entries = new EntryLog();
+  const print = new WalkPrint();
   const onEntry = (record: EntryRecord): void => entries.push(record);
-  const chunks = layerChunks(paths, mtime, { root: options.root, python: options.python, style: options.style, reuseChunks: true, onEntry, nextBuffer: () => hasher.nextBuffer() });
-  return { num, chunks, hasher, entries, size: 0 };
+  const onWalked = (entry: WalkedEntry): void => print.add(entry);
+  const chunks = layerChunks(paths, mtime, { root: options.root, python: options.python, style: options.style, reuseChunks: true, onEntry, onWalked, nextBuffer: () => hasher.nextBuffer() });
+  return { num, chunks, hasher, entries, print, size: 0 };
 }
 
 /** Stops a pass midway: its generator's files are closed, its hasher goes back to the pool (begin() drops the rest). */
@@ -174,7 +185,7 @@ class HashPassRun {
     const { sha256, crc32 } = yield* pass.hasher.finish();
     releaseLayerHasher(pass.hasher);
     this.running = this.running.filter((other) => other !== pass);
-    this.results[pass.num] = { sha256: sha256!, crc32, size: pass.size, entries: pass.entries };
+    this.results[pass.num] = { sha256: sha256!, crc32: crc32!, size: pass.size, walk: pass.print.digest(), entries: pass.entries };
   }
 
   /** A chunk of a pass's layer to its hasher, and the progress of the lowest layer running. */

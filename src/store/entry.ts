@@ -4,11 +4,11 @@
  * and the /nix and /nix/store members every store layer starts with.  What
  * tarfile cannot archive (a socket) is a CannotArchiveError here.
  */
-import { constants, readlinkSync, type Stats } from "node:fs";
+import { constants, readlinkSync } from "node:fs";
 import { TypeFlag } from "../tar/constants.ts";
 import type { TarHeader } from "../tar/header.ts";
 import { CannotArchiveError, displayPath } from "./errors.ts";
-import type { WalkedEntry } from "./walk.ts";
+import type { EntryStat, WalkedEntry } from "./walk.ts";
 import { fsDecode } from "../py/fsname.ts";
 import type { MemberOwner } from "../profile/generation.ts";
 
@@ -21,7 +21,7 @@ export function deviceNumbers(rdev: number | bigint): { major: number; minor: nu
   return { major: Number(major), minor: Number(minor) };
 }
 
-function typeOf(stat: Stats, name: string): TypeFlag {
+function typeOf(stat: EntryStat, name: string): TypeFlag {
   switch (stat.mode & constants.S_IFMT) {
     case constants.S_IFREG:
       // A hard link to a member already written: the script turns tarfile's

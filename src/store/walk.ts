@@ -9,6 +9,9 @@ import { CannotArchiveError } from "./errors.ts";
 import { checkChildLink, checkStorePathLink, statThroughLink } from "./rglob-links.ts";
 import type { RglobLinkStats } from "../profile/python.ts";
 
+/** What a member needs of an entry's lstat (mode, size, device numbers) and the digest cache checks (ctime, inode). */
+export type EntryStat = Pick<Stats, "mode" | "size" | "rdev" | "ctimeMs" | "ino">;
+
 /** One file system object found under a store path. */
 export interface WalkedEntry {
   /**
@@ -19,7 +22,7 @@ export interface WalkedEntry {
   readonly fsPath: string | Buffer;
   /** Its member name in the archive (a Python str), without a directory's trailing "/". */
   readonly name: string;
-  readonly stat: Stats;
+  readonly stat: EntryStat;
 }
 
 const SLASH = 0x2f;
@@ -99,14 +102,14 @@ function* walkChildren(dirFsPath: string | Buffer, dirName: string, options: Wal
   const followsLinks = options.rglobLinkStats?.childLinks === true;
   for (const { name, fsPath } of sortedChildren(dirFsPath, dirName)) {
     const entryName = childName(dirName, name);
-    const entry: WalkedEntry = { fsPath, name: entryName, stat: lstat(fsPath, entryName) };
-    if (followsLinks && entry.stat.isSymbolicLink()) {
+    const stat = lstat(fsPath, entryName);
+    if (followsLinks && stat.isSymbolicLink()) {
       const target = statThroughLink(fsPath, options.root);
       if ("code" in target) checkChildLink(target.code, entryName, dirName, options.rglobLinkStats);
     }
-    yield entry;
+    yield { fsPath, name: entryName, stat };
     // rglob never descends into a symlink below the starting path.
-    if (entry.stat.isDirectory()) yield* walkChildren(fsPath, entryName, options);
+    if (stat.isDirectory()) yield* walkChildren(fsPath, entryName, options);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * The other core's half of RingHasher: digests each committed slot in place
- * (sha256 when MODE asks, else CRC-32), frees it by advancing TAIL, and
+ * (sha256, CRC-32 or both, as MODE asks), frees it by advancing TAIL, and
  * publishes the results when a slot carries FINISH_REQUEST.
  *
  * A main thread blocked in Atomics.wait cannot see this thread's 'error' or
@@ -11,7 +11,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { crc32 } from "node:zlib";
 import { workerData, type MessagePort } from "node:worker_threads";
-import { CRC_RESULT, DIGEST_OFFSET, FAILED, FINISH_REQUEST, HEAD, LENGTHS, MODE, RESULT_READY, SLOT_BYTES, SLOTS, SLOTS_OFFSET, TAIL, WITH_SHA256 } from "./protocol.ts";
+import { CRC_ONLY, CRC_RESULT, DIGEST_OFFSET, FAILED, FINISH_REQUEST, HEAD, LENGTHS, MODE, RESULT_READY, SHA256_ONLY, SLOT_BYTES, SLOTS, SLOTS_OFFSET, TAIL } from "./protocol.ts";
 
 const { shared, port } = workerData as { shared: SharedArrayBuffer; port: MessagePort };
 const control = new Int32Array(shared, 0, SLOTS_OFFSET / 4);
@@ -36,7 +36,7 @@ function digestForever(): never {
     const slot = tail % SLOTS;
     const length = Atomics.load(control, LENGTHS + slot);
     if (length === FINISH_REQUEST) {
-      if (Atomics.load(control, MODE) === WITH_SHA256) digestBytes.set(hash.digest());
+      if (Atomics.load(control, MODE) !== CRC_ONLY) digestBytes.set(hash.digest());
       hash = createHash("sha256");
       Atomics.store(control, CRC_RESULT, crc | 0);
       crc = 0;
@@ -44,9 +44,10 @@ function digestForever(): never {
       Atomics.notify(control, RESULT_READY);
     } else {
       const chunk = new Uint8Array(shared, SLOTS_OFFSET + slot * SLOT_BYTES, length);
+      const mode = Atomics.load(control, MODE);
       // The CRC-32 here too in the hash pass: the walk on the main thread is the slower side.
-      if (Atomics.load(control, MODE) === WITH_SHA256) hash.update(chunk);
-      crc = crc32(chunk, crc);
+      if (mode !== CRC_ONLY) hash.update(chunk);
+      if (mode !== SHA256_ONLY) crc = crc32(chunk, crc);
     }
     Atomics.store(control, TAIL, tail + 1);
     Atomics.notify(control, TAIL);

@@ -13,10 +13,11 @@ export const HEAD = 0;
 export const TAIL = 1;
 /** Set by the worker when the results asked for are in place. */
 export const RESULT_READY = 2;
-/** WITH_SHA256 or CRC_ONLY, for the chunks until the next FINISH_REQUEST. */
+/** Which digests (LayerDigests) the chunks until the next FINISH_REQUEST get: one of the three below. */
 export const MODE = 3;
-export const WITH_SHA256 = 1;
+export const SHA256_AND_CRC = 1;
 export const CRC_ONLY = 0;
+export const SHA256_ONLY = 2;
 /** Set by the worker when its loop threw (the message follows on its port), or when it exits. */
 export const FAILED = 4;
 /** Per slot: bytes committed, or FINISH_REQUEST. */

@@ -11,9 +11,9 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
 import { HashWorkerError } from "./errors.ts";
-import type { LayerHash, LayerHasher } from "./hasher.ts";
+import type { LayerDigests, LayerHash, LayerHasher } from "./hasher.ts";
 import { pauseWhile, type Pause } from "../pause.ts";
-import { CRC_ONLY, CRC_RESULT, DIGEST_OFFSET, FAILED, FINISH_REQUEST, HEAD, LENGTHS, MODE, RESULT_READY, SHARED_BYTES, SLOT_BYTES, SLOTS, SLOTS_OFFSET, TAIL, WITH_SHA256 } from "./protocol.ts";
+import { CRC_ONLY, CRC_RESULT, DIGEST_OFFSET, FAILED, FINISH_REQUEST, HEAD, LENGTHS, MODE, RESULT_READY, SHA256_AND_CRC, SHA256_ONLY, SHARED_BYTES, SLOT_BYTES, SLOTS, SLOTS_OFFSET, TAIL } from "./protocol.ts";
 import { workerBeside } from "../worker-url.ts";
 
 const WORKER_URL = workerBeside(new URL("./hash-worker.js", import.meta.url), import.meta.url);
@@ -32,7 +32,7 @@ export class RingHasher implements LayerHasher {
   private head = 0;
   /** Chunks went in since the last finish(): a layer abandoned by an exception. */
   private unfinished = false;
-  private withSha256 = false;
+  private digests: LayerDigests = "crc32";
   /** Called once if the worker exits without close(): the pool drops the hasher. */
   private readonly onDeath: ((hasher: RingHasher) => void) | undefined;
 
@@ -95,13 +95,13 @@ export class RingHasher implements LayerHasher {
     }
   }
 
-  *begin(withSha256: boolean): Generator<Pause, void> {
+  *begin(digests: LayerDigests): Generator<Pause, void> {
     // A pass that threw midway left its bytes in the worker's state: drop them.
     if (this.unfinished) yield* this.finish();
     // The worker reads MODE for every slot: change it only when none is pending.
     yield* this.untilPending(1);
-    this.withSha256 = withSha256;
-    Atomics.store(this.control, MODE, withSha256 ? WITH_SHA256 : CRC_ONLY);
+    this.digests = digests;
+    Atomics.store(this.control, MODE, digests === "crc32" ? CRC_ONLY : digests === "sha256" ? SHA256_ONLY : SHA256_AND_CRC);
   }
 
   room(): Generator<Pause, void> {
@@ -145,8 +145,8 @@ export class RingHasher implements LayerHasher {
       yield this.pauseWhile(RESULT_READY, 0);
     }
     return {
-      sha256: this.withSha256 ? Buffer.from(this.shared, DIGEST_OFFSET, 32).toString("hex") : undefined,
-      crc32: Atomics.load(this.control, CRC_RESULT) >>> 0,
+      sha256: this.digests === "crc32" ? undefined : Buffer.from(this.shared, DIGEST_OFFSET, 32).toString("hex"),
+      crc32: this.digests === "sha256" ? undefined : Atomics.load(this.control, CRC_RESULT) >>> 0,
     };
   }
 
