@@ -16,12 +16,7 @@ import { UsageError } from "./option-table.ts";
 import { optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
 import { blobCacheDir, digestCacheOption } from "./read-options.ts";
 
-export const AUDIT_COMMANDS = ["digest", "verify", "diff"] as const;
-export type AuditCommand = (typeof AUDIT_COMMANDS)[number];
-
-export function isAuditCommand(word: string | undefined): word is AuditCommand {
-  return (AUDIT_COMMANDS as readonly (string | undefined)[]).includes(word);
-}
+import { AUDIT_COMMANDS, type AuditCommand } from "./command-names.ts";
 
 export const AUDIT_USAGE = `usage: stream-layered-image digest [options] CONF
        stream-layered-image verify [options] CONF IMAGE

@@ -26,12 +26,7 @@ import { writeOciLayout } from "../publish/oci-layout.ts";
 import { UsageError } from "./option-table.ts";
 import { optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
 
-export const PUBLISH_COMMANDS = ["push", "oci"] as const;
-export type PublishCommand = (typeof PUBLISH_COMMANDS)[number];
-
-export function isPublishCommand(word: string | undefined): word is PublishCommand {
-  return (PUBLISH_COMMANDS as readonly (string | undefined)[]).includes(word);
-}
+import { PUBLISH_COMMANDS, type PublishCommand } from "./command-names.ts";
 
 export const PUBLISH_USAGE = `usage: stream-layered-image push [options] CONF IMAGE-REF [IMAGE-REF...]
        stream-layered-image oci [options] CONF DIR

@@ -20,8 +20,7 @@ import { VERSION } from "../version.ts";
 import { UsageError } from "./option-table.ts";
 import { optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
 import { openOutput, type Output } from "./output-file.ts";
-import { isAuditCommand, runAuditCli } from "./audit-command.ts";
-import { isPublishCommand, runPublishCli } from "./publish-command.ts";
+import { isAuditCommand, isPublishCommand } from "./command-names.ts";
 import { digestCacheOption } from "./read-options.ts";
 import type { DigestCache } from "../passes/digest-cache.ts";
 import type { Generation } from "../profile/generation.ts";
@@ -43,10 +42,10 @@ stderr: the reference's lines ("Creating layer 0 from paths: [...]", ...,
 below them: layer k/n, hashing or streaming, bytes done / total, rate, ETA.
 
 digest cache: each store layer's sha256, size and CRC-32 are kept (see
---digest-cache), with a record of its members' metadata.  An entry is
-trusted when a walk of the layer's store paths (no file opened) finds every
-member's name, size, header, ctime and inode as recorded: then the layer is
-not hashed before the first byte.  Safe for a Nix store, read-only, where a
+--digest-cache), with a print of its walk.  An entry is trusted when a walk
+of the layer's store paths (no file opened) finds every entry's name, mode,
+size, ctime and inode as recorded: then the layer is not hashed, and is
+streamed from that walk.  Safe for a Nix store, read-only, where a
 path's content never changes; and any write to a file moves its ctime,
 which the kernel sets and no program can set back.  The layer's bytes are
 still checked against the entry's sha256 as they stream.  --root on a
@@ -142,8 +141,9 @@ async function pump(chunks: AsyncGenerator<Buffer>, stream: Writable): Promise<v
 
 /** Runs the command line; resolves with the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
-  if (isAuditCommand(argv[0])) return runAuditCli(argv[0], argv.slice(1), io);
-  if (isPublishCommand(argv[0])) return runPublishCli(argv[0], argv.slice(1), io);
+  // Imported when used: their modules would delay the stream's first byte.
+  if (isAuditCommand(argv[0])) return (await import("./audit-command.ts")).runAuditCli(argv[0], argv.slice(1), io);
+  if (isPublishCommand(argv[0])) return (await import("./publish-command.ts")).runPublishCli(argv[0], argv.slice(1), io);
   return runImageCommand(argv, io, prepareImageAsync);
 }
 
