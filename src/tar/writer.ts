@@ -73,6 +73,30 @@ export class TarChunker {
     this.offset += data.length;
   }
 
+  /**
+   * What is gathered so far, as a chunk of its own (shorter than CHUNK_SIZE),
+   * so that the next bytes can go out as they are (passOn).
+   */
+  *flush(): Generator<Buffer> {
+    if (this.used === 0) return;
+    const part = this.chunk.subarray(0, this.used);
+    this.used = 0;
+    yield part;
+    if (!this.reuseChunks || this.nextBuffer !== undefined) this.chunk = this.freshBuffer();
+  }
+
+  /**
+   * `data` as the next chunk itself, not copied (after flush(): nothing may
+   * be gathered).  For a consumer done with each chunk before asking for the
+   * next (reuseChunks), `data` being valid that long: a layer's chunks
+   * written into an image as they come from the layer's own chunker.
+   */
+  *passOn(data: Buffer): Generator<Buffer> {
+    if (this.used !== 0) throw new Error("TarChunker.passOn: flush() first");
+    this.offset += data.length;
+    yield data;
+  }
+
   *zeros(count: number): Generator<Buffer> {
     let left = count;
     while (left > 0) {
