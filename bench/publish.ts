@@ -47,7 +47,7 @@ interface Compression {
 
 /** push's defaults (docs/publish.md), and skopeo told the same format and level. */
 const COMPRESSIONS: readonly Compression[] = [
-  { name: "gzip level 6", skopeo: "--dest-compress-format gzip --dest-compress-level 6", ours: "--compress gzip --compress-level 6" },
+  { name: "gzip level 5", skopeo: "--dest-compress-format gzip --dest-compress-level 5", ours: "--compress gzip --compress-level 5" },
   { name: "zstd level 3", skopeo: "--format oci --dest-compress-format zstd --dest-compress-level 3", ours: "--compress zstd --compress-level 3" },
 ];
 

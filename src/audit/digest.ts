@@ -3,7 +3,7 @@
  * The document is written with Python's json rules (dumpsPythonJson) because
  * the manifest may hold any JSON value the conf gave as repo_tag (big ints,
  * NaN), which JSON.parse/stringify would change.  The manifests a push
- * gives by default (gzip level 6) name compressed blobs, whose digests only
+ * gives by default (gzip level 5) name compressed blobs, whose digests only
  * compressing tells: they are printed when the blob cache knows every layer
  * (a push or oci with that compression ran), else null, said so.
  */
@@ -54,7 +54,7 @@ export interface ImageDigests {
   readonly registryManifests: Readonly<Record<ManifestFormat, { readonly digest: string; readonly mediaType: string }>>;
   /**
    * What a registry shows after `push` with its default compression (gzip
-   * level 6), per --format: the digest when the blob cache knows every
+   * level 5), per --format: the digest when the blob cache knows every
    * layer's compressed blob, else undefined (known only by compressing).
    */
   readonly pushedManifests: Readonly<Record<ManifestFormat, { readonly digest: string | undefined; readonly mediaType: string }>>;

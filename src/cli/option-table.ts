@@ -118,10 +118,10 @@ export const OPTIONS = {
     value: "N",
     commands: PUBLISH,
     help:
-      "compression level: gzip 1-9 (default 6: zlib's and the gzip CLI's),\n" +
-      "zstd 1-22 (default 3).  skopeo and podman use klauspost's gzip at its\n" +
-      "level 5 (podman's documented default), another scale than zlib's:\n" +
-      "no level gives their bytes (skopeo's --dest-compress-level)",
+      "compression level: gzip 1-9 (default 5: podman's documented default,\n" +
+      "and skopeo's), zstd 1-22 (default 3).  They use klauspost's gzip,\n" +
+      "whose bytes no level of zlib's gives; the number means what skopeo's\n" +
+      "--dest-compress-level means",
     parse: (given): number | undefined => {
       if (given === undefined) return undefined;
       if (!/^\d{1,2}$/.test(given)) throw new UsageError(`--compress-level must be a whole number (gzip 1-9, zstd 1-22), not ${JSON.stringify(given)}`);

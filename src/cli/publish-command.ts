@@ -34,7 +34,7 @@ export const PUBLISH_USAGE = `usage: stream-layered-image push [options] CONF IM
 push  sends the image CONF describes to a registry over the OCI distribution
       API, without a tarball: the hash passes first, then each layer the
       registry lacks is streamed from the store, compressed as it streams
-      (default gzip level 6; the blob cache names the blobs a registry may
+      (default gzip level 5; the blob cache names the blobs a registry may
       already have), the config (the docker-archive's, byte for byte: same
       image id), and the manifest last.  IMAGE-REF: docker://HOST[:PORT]/REPO[:TAG].
       The tag pushed: --tag, else the IMAGE-REF's, else the tag of the conf's
@@ -196,7 +196,7 @@ async function writeOci({ image, defaultTag, blobCache }: PublishInput, options:
   io.stdout.write(`${summary.directory}@${summary.manifestDigest}\n`);
 }
 
-/** "2 layers compressed (gzip level 6)", "layers uncompressed". */
+/** "2 layers compressed (gzip level 5)", "layers uncompressed". */
 function compressedCount(summary: { compression: Parameters<typeof describeCompression>[0]; layersCompressed: number }): string {
   if (summary.compression.format === "none") return "layers uncompressed";
   return `${summary.layersCompressed} ${summary.layersCompressed === 1 ? "layer" : "layers"} compressed (${describeCompression(summary.compression)})`;

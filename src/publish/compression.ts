@@ -7,17 +7,17 @@
 import type { ManifestFormat } from "../oci/manifest.ts";
 import { writtenLayerType } from "../oci/media-types.ts";
 import type { Compression } from "../passes/blob-cache.ts";
-import { assertSupported, resolveLevel } from "../workers/compress/format.ts";
+import { assertSupported, DEFAULT_LEVEL, resolveLevel } from "../workers/compress/format.ts";
 import { CompressionChoiceError } from "./errors.ts";
 
 /**
- * gzip at zlib's level 6 (zlib's and the gzip CLI's default).  skopeo and
- * podman (containers/image) compress with klauspost's pgzip at its default,
- * which podman documents as "5": level 5 of klauspost's own scale, another
- * algorithm than zlib's 5, so no zlib level reproduces their bytes; 6 is the
- * level zlib users expect, within a few per cent of their size.
+ * gzip at level 5, the level skopeo and podman use by default (see
+ * DEFAULT_LEVEL).  They compress with klauspost's pgzip, another deflate
+ * than zlib's, so no level reproduces their bytes: the number means what
+ * their --dest-compress-level means, and zlib's 5 came within a few per cent
+ * of their size (docs/benchmarks.md).
  */
-export const DEFAULT_COMPRESSION: Compression = { format: "gzip", level: 6 };
+export const DEFAULT_COMPRESSION: Compression = { format: "gzip", level: DEFAULT_LEVEL.gzip };
 
 /** The compression resolved (level filled in), or CompressionChoiceError / CompressOptionError / CompressUnsupportedError, one line each. */
 export function checkCompression(format: ManifestFormat, compression: Compression = DEFAULT_COMPRESSION): Required<Compression> {
@@ -31,7 +31,7 @@ export function checkCompression(format: ManifestFormat, compression: Compressio
   return { format: compression.format, level };
 }
 
-/** "gzip level 6", "zstd level 3", "uncompressed". */
+/** "gzip level 5", "zstd level 3", "uncompressed". */
 export function describeCompression(compression: Compression): string {
   return compression.format === "none" ? "uncompressed" : `${compression.format} level ${resolveLevel(compression.format, compression.level)}`;
 }

@@ -28,7 +28,7 @@ export interface OciLayoutOptions {
   /** `org.opencontainers.image.ref.name` of the manifest in index.json (what `oci:DIR:NAME` names). */
   readonly refName?: string | undefined;
   readonly format?: ManifestFormat | undefined;
-  /** How layers are compressed (default gzip level 6, compression.ts). */
+  /** How layers are compressed (default gzip level 5, compression.ts). */
   readonly compress?: Compression | undefined;
   /** Compressed digests known from earlier runs, and where this one's are kept (default: memory only). */
   readonly blobCache?: BlobCache | undefined;

@@ -28,7 +28,7 @@ export interface PushOptions extends RegistryOptions, RetryPolicy {
   readonly format?: ManifestFormat | undefined;
   /** Bytes per PATCH (default 256 MiB): an upload broken off resumes after the last whole one. */
   readonly chunkSize?: number | undefined;
-  /** How layers are compressed (default gzip level 6, compression.ts). */
+  /** How layers are compressed (default gzip level 5, compression.ts). */
   readonly compress?: Compression | undefined;
   /** Compressed digests known from earlier pushes, and where this one's are kept (default: this push's memory only). */
   readonly blobCache?: BlobCache | undefined;

@@ -11,13 +11,14 @@ export type CompressFormat = "none" | "gzip" | "zstd";
 export const COMPRESS_FORMATS: readonly CompressFormat[] = ["none", "gzip", "zstd"];
 
 /**
- * Defaults when no level is given.  gzip 6: zlib's own default (the gzip
- * CLI's and Docker's, Go's compress/flate 6); containers/image asks pgzip
- * for DefaultCompression, which klauspost/compress maps to its level 5, a
- * different scale than zlib's.  zstd 3: zstd's default, and what
- * klauspost's SpeedDefault (containers/image's default) stands for.
+ * Defaults when no level is given: the levels skopeo and podman use.
+ * gzip 5: podman documents 5 (containers.conf's compression_level), and
+ * skopeo's containers/image asks pgzip for DefaultCompression, which
+ * klauspost/compress maps to its level 5 (zlib's own default is 6).  zstd
+ * 3: zstd's default, and what klauspost's SpeedDefault (containers/image's
+ * default) stands for.
  */
-export const DEFAULT_LEVEL: Readonly<Record<Exclude<CompressFormat, "none">, number>> = { gzip: 6, zstd: 3 };
+export const DEFAULT_LEVEL: Readonly<Record<Exclude<CompressFormat, "none">, number>> = { gzip: 5, zstd: 3 };
 
 /** skopeo documents gzip 1-9 and zstd 1-20; zstd itself goes to 22 (--ultra). */
 const LEVEL_RANGE: Readonly<Record<Exclude<CompressFormat, "none">, readonly [number, number]>> = { gzip: [1, 9], zstd: [1, 22] };
