@@ -2,8 +2,7 @@
  * One store layer's tarball: the reference's `archive_paths_to`, as lazy
  * chunks (layerChunks), as its walk alone (layerWalk, metadata only: what
  * the digest cache checks, and a cached layer streams from), or written to
- * a Sink.  The layer
- * style says how the conf's script generation writes it.
+ * a Sink.  The layer style says how the conf's script generation writes it.
  */
 import { closeSync, openSync } from "node:fs";
 import { crc32 } from "node:zlib";

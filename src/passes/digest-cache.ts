@@ -18,11 +18,11 @@
  *   are the ones the layer is then streamed from (no second walk);
  * - what remains possible is still checked whenever the layer's bytes are
  *   read: the image stream (the CLI, streamImage, writeImage, verify)
- *   computes the sha256 and CRC-32 of a cached layer as it streams it and
- *   compares them with the entry at the layer's end (CachedDigestMismatchError
+ *   computes the sha256 of a cached layer as it streams it and compares it
+ *   and the size with the entry at the layer's end (CachedDigestMismatchError
  *   before the outer tarball's end: never a complete image with a wrong
- *   digest); an upload compares members, size and CRC-32, and the registry
- *   (or the OCI layout writer) computes the sha256 of what it received.  A
+ *   digest); an upload compares the size and CRC-32, and the registry (or
+ *   the OCI layout writer) computes the sha256 of what it received.  A
  *   mismatch fails the run and drops the entry (publish/push.ts,
  *   image/stream.ts).  Only what never reads the bytes trusts the entry
  *   alone: `digest`, and verify/diff at the config level.
