@@ -21,6 +21,7 @@ import { readConfFile } from "../src/conf/read.ts";
 import { DigestCache, layerCacheKey, type CachedDigest, type LayerKeyParts } from "../src/passes/digest-cache.ts";
 import { layerChunks, layerStyle, layerWalk } from "../src/layer/layer.ts";
 import { WalkPrint } from "../src/passes/walk-print.ts";
+import { WalkedList } from "../src/store/walked-list.ts";
 import { GENERATIONS, generationRules } from "../src/profile/generation.ts";
 import { PYTHON_VERSIONS } from "../src/profile/python.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
@@ -90,6 +91,30 @@ describe("the digest cache's walk", () => {
           }
           assert.deepEqual(walked.names, expected.names, `${path} under ${python}`);
           assert.equal(walked.print.digest(), expected.print.digest(), `${path} under ${python}`);
+          compared++;
+        }
+      }
+    }
+    assert.ok(compared >= paths.length, `compared ${compared} layers`);
+  });
+
+  test("a layer streamed from its walk kept in a WalkedList (a cache hit) has the bytes of one that walks again: odd names, raw-byte paths, links", () => {
+    const paths = [...new Set(fixtures.store.map((entry) => entry.path.split("/").slice(0, 4).join("/")))];
+    let compared = 0;
+    for (const python of PYTHON_VERSIONS) {
+      for (const style of GENERATIONS.map((generation) => layerStyle(generationRules(generation), { uid: 1000, gid: 100, uname: "u", gname: "g" }))) {
+        for (const path of paths) {
+          const options = { root: store.root, python, style };
+          let expected: Buffer;
+          try {
+            expected = Buffer.concat([...layerChunks([path], 1704067200n, options)]);
+          } catch {
+            continue; // a path the hash pass refuses
+          }
+          const walked = new WalkedList();
+          for (const entry of layerWalk([path], options)) walked.push(entry);
+          const again = Buffer.concat([...layerChunks([path], 1704067200n, { ...options, walked })]);
+          assert.ok(again.equals(expected), `${path} under ${python}`);
           compared++;
         }
       }

@@ -152,8 +152,9 @@ function* manifestMembers(description: ImageDescription, outer: TarChunker, tarF
  * so a store change between the passes fails naming the path.  A layer whose
  * digest came from the digest cache is streamed from the entries the cache's
  * check walked (no walk again) and, in the image stream (`cached`), its
- * sha256 is computed too and, with its size and CRC-32, must be the entry's,
- * or CachedDigestMismatchError ends the stream before the next member.  (A
+ * sha256 is computed instead of the CRC-32 and, with its size, must be the
+ * entry's, or CachedDigestMismatchError ends the stream before the next
+ * member; an upload (not `cached`) checks the entry's CRC-32.  (A
  * layer's blob alone leaves the sha256 to its reader: the registry or the
  * OCI layout writer computes it anyway.)
  */
