@@ -20,7 +20,7 @@ import { validateConf } from "../src/conf/validate.ts";
 import { readConfFile } from "../src/conf/read.ts";
 import { DigestCache, layerCacheKey, type CachedDigest, type LayerKeyParts } from "../src/passes/digest-cache.ts";
 import { layerChunks, layerStyle, layerWalk, type LayerStyle } from "../src/layer/layer.ts";
-import { WalkPrint } from "../src/passes/walk-print.ts";
+import { WalkPrint } from "../src/store/walk-print.ts";
 import { WalkedList } from "../src/store/walked-list.ts";
 import { GENERATIONS, generationRules } from "../src/profile/generation.ts";
 import { PYTHON_VERSIONS, type PythonVersion } from "../src/profile/python.ts";

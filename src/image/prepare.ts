@@ -57,6 +57,7 @@ export function* prepare(conf: ImageConf, python: PythonVersion, options: ImageO
     // A plain archive is read at once; a gzip one decompresses on another thread during the hash passes.
     if (opened !== undefined && !opened.pending) base = yield* opened.load();
     try {
+      if (cache !== undefined) yield* cache.check();
       hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style, known: cache === undefined ? undefined : (num) => cache.known(num) });
     } catch (error) {
       // The script reads its base image before any store layer: a bad one is the error to report.

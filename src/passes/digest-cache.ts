@@ -35,9 +35,11 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { LayerChangedError } from "./entry-log.ts";
 import type { HashedLayer } from "./hash-passes.ts";
-import { WalkPrint } from "./walk-print.ts";
+import { WalkPrint } from "../store/walk-print.ts";
 import { WalkedList } from "../store/walked-list.ts";
 import { layerWalk, type LayerStyle } from "../layer/layer.ts";
+import { CannotArchiveError } from "../store/errors.ts";
+import { LayerWalker } from "../workers/walk/layer-walker.ts";
 import { YIELD, type Pause } from "../workers/pause.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import { VERSION } from "../version.ts";
@@ -171,6 +173,20 @@ export class DigestCache {
 
 /** Entries walked per pause: the async API's event loop turns between them. */
 const ENTRIES_PER_PAUSE = 1024;
+/**
+ * Below this many entries for the other thread, starting it (~30 ms) would
+ * cost more than it saves; SLI_WALK_THREAD_ENTRIES sets another (the tests
+ * use 0, to check small stores on two threads).
+ */
+function entriesForAThread(): number {
+  const given = process.env["SLI_WALK_THREAD_ENTRIES"];
+  return given !== undefined && /^\d{1,9}$/.test(given) ? Number(given) : 4096;
+}
+
+/** How many entries an entry's print says the layer had (WalkPrint.digest ends with the count). */
+function entriesOf(entry: CachedDigest): number {
+  return Number(entry.walk.slice(entry.walk.indexOf("-") + 1));
+}
 
 /** One image's use of the cache: which store layers it gave, what the hash passes add to it. */
 export class ImageDigestCache {
@@ -180,6 +196,8 @@ export class ImageDigestCache {
   /** Store layer numbers whose digest came from the cache. */
   readonly reused = new Set<number>();
   private readonly keys: string[];
+  /** What check() found of the layers it checked (a layer it could not: known() walks it). */
+  private readonly checked = new Map<number, HashedLayer | undefined>();
 
   constructor(cache: DigestCache, layers: readonly (readonly string[])[], parts: Omit<LayerKeyParts, "paths">) {
     this.cache = cache;
@@ -189,15 +207,68 @@ export class ImageDigestCache {
   }
 
   /**
+   * Checks the layers that have an entry before known() is asked, on two
+   * threads: the layers are dealt, largest first (by the entries their print
+   * counted), to whichever thread has fewer entries to walk, and the other
+   * thread's come back as LayerWalker walked them.  A warm start then waits
+   * for the larger share of the walks instead of all of them.  A layer whose
+   * walk fails here is left to known(), which walks it again in the hash
+   * passes' order, so the error reported is the first failing layer's, as
+   * without the cache.
+   */
+  *check(): Generator<Pause, void> {
+    const entries = this.keys.map((key) => this.cache.read(key));
+    const cached = [...entries.keys()].filter((num) => entries[num] !== undefined);
+    cached.sort((a, b) => entriesOf(entries[b]!) - entriesOf(entries[a]!));
+    const here: number[] = [];
+    const there: number[] = [];
+    let hereEntries = 0;
+    let thereEntries = 0;
+    for (const num of cached) {
+      if (hereEntries <= thereEntries) {
+        here.push(num);
+        hereEntries += entriesOf(entries[num]!);
+      } else {
+        there.push(num);
+        thereEntries += entriesOf(entries[num]!);
+      }
+    }
+    if (there.length === 0 || thereEntries < entriesForAThread()) return;
+    const { root, python, style } = this.parts;
+    const walker = new LayerWalker();
+    try {
+      for (const num of there) walker.walk({ id: num, paths: this.layers[num]!, root, python, style });
+      for (const num of here.sort((a, b) => a - b)) {
+        try {
+          this.checked.set(num, yield* this.walkCheck(num, entries[num]!));
+        } catch (error) {
+          if (!(error instanceof CannotArchiveError)) throw error;
+        }
+      }
+      for (const [num, walked] of yield* walker.results()) {
+        this.checked.set(num, walked.walk === entries[num]!.walk ? this.hit(num, entries[num]!, walked.list) : undefined);
+      }
+    } finally {
+      walker.close();
+    }
+  }
+
+  /**
    * Store layer `num` from the cache, when its entry is there and the store
    * paths' entries are still the ones hashed (walked again, no file opened),
    * with the entries of that walk to stream it from; else undefined, and the
-   * layer is hashed.  Walking errors are the hash pass's (a missing path, an
-   * unreadable directory).
+   * layer is hashed.  What check() found, or a walk here, whose errors are
+   * the hash pass's (a missing path, an unreadable directory).
    */
   *known(num: number): Generator<Pause, HashedLayer | undefined> {
+    if (this.checked.has(num)) return this.checked.get(num);
     const entry = this.cache.read(this.keys[num]!);
     if (entry === undefined) return undefined;
+    return yield* this.walkCheck(num, entry);
+  }
+
+  /** Layer `num` walked here and compared with its entry. */
+  private *walkCheck(num: number, entry: CachedDigest): Generator<Pause, HashedLayer | undefined> {
     const print = new WalkPrint();
     const walked = new WalkedList();
     const { root, python, style } = this.parts;
@@ -206,7 +277,11 @@ export class ImageDigestCache {
       walked.push(found);
       if (walked.length % ENTRIES_PER_PAUSE === 0) yield YIELD;
     }
-    if (print.digest() !== entry.walk) return undefined;
+    return print.digest() === entry.walk ? this.hit(num, entry, walked) : undefined;
+  }
+
+  /** Layer `num` from its entry, streamed from `walked`. */
+  private hit(num: number, entry: CachedDigest, walked: WalkedList): HashedLayer {
     this.reused.add(num);
     return { sha256: entry.sha256, size: entry.size, crc32: entry.crc32, walk: entry.walk, entries: undefined, walked };
   }

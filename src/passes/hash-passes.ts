@@ -14,7 +14,7 @@
  */
 import { layerChunks, type EntryRecord, type LayerStyle } from "../layer/layer.ts";
 import { EntryLog } from "./entry-log.ts";
-import { WalkPrint } from "./walk-print.ts";
+import { WalkPrint } from "../store/walk-print.ts";
 import type { WalkedEntry } from "../store/walk.ts";
 import type { WalkedList } from "../store/walked-list.ts";
 import { acquireLayerHasher, hashPlacement, hashWorkerCount, releaseLayerHasher } from "../workers/hash/layer-hasher.ts";

@@ -15,13 +15,42 @@ import type { WalkedEntry } from "./walk.ts";
 const COLUMNS = 7;
 const LATIN1 = /^[\x00-\xff]*$/;
 
+/** A WalkedList as another thread sends it: its buffers (transferred, not copied) and prefixes. */
+export interface WalkedListParts {
+  readonly numbers: Float64Array;
+  readonly text: Uint8Array;
+  readonly prefixes: readonly string[];
+  readonly length: number;
+}
+
 export class WalkedList implements Iterable<WalkedEntry> {
-  private numbers = new Float64Array(1024 * COLUMNS);
-  private text = Buffer.allocUnsafe(64 * 1024);
+  private numbers: Float64Array = new Float64Array(1024 * COLUMNS);
+  private text: Buffer = Buffer.allocUnsafe(64 * 1024);
   private used = 0;
   private readonly prefixes: string[] = [];
   private readonly prefixIndex = new Map<string, number>();
   length = 0;
+
+  /** Its parts, trimmed to what is used (ArrayBuffers of their own, to transfer). */
+  parts(): WalkedListParts {
+    return {
+      numbers: this.numbers.slice(0, this.length * COLUMNS),
+      text: new Uint8Array(this.text.subarray(0, this.used)),
+      prefixes: this.prefixes,
+      length: this.length,
+    };
+  }
+
+  /** The list another thread walked (parts()). */
+  static fromParts(parts: WalkedListParts): WalkedList {
+    const list = new WalkedList();
+    list.numbers = parts.numbers;
+    list.text = Buffer.from(parts.text.buffer, parts.text.byteOffset, parts.text.byteLength);
+    list.used = parts.text.byteLength;
+    for (const prefix of parts.prefixes) list.prefixIndex.set(prefix, list.prefixes.push(prefix) - 1);
+    list.length = parts.length;
+    return list;
+  }
 
   private reserve(bytes: number): void {
     if (this.used + bytes <= this.text.length) return;
@@ -48,7 +77,7 @@ export class WalkedList implements Iterable<WalkedEntry> {
   push(entry: WalkedEntry): void {
     const at = this.length * COLUMNS;
     if (at + COLUMNS > this.numbers.length) {
-      const grown = new Float64Array(this.numbers.length * 2);
+      const grown = new Float64Array(Math.max(1024 * COLUMNS, this.numbers.length * 2));
       grown.set(this.numbers);
       this.numbers = grown;
     }

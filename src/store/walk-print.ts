@@ -24,7 +24,7 @@
  * computed again whenever its bytes are read (see digest-cache.ts).
  */
 import { constants } from "node:fs";
-import type { WalkedEntry } from "../store/walk.ts";
+import type { EntryStat } from "./walk.ts";
 
 /** The 64-bit floats of a stat as 32-bit words, for mixing. */
 const floatBits = new Float64Array(1);
@@ -55,7 +55,7 @@ export class WalkPrint {
   private second = 0;
   private count = 0;
 
-  add(entry: WalkedEntry): void {
+  add(entry: { readonly name: string; readonly stat: EntryStat }): void {
     const { name, stat } = entry;
     const kind = stat.mode & constants.S_IFMT;
     // Two lanes with their own seeds and multipliers: one hash of 64 bits.
