@@ -3,7 +3,6 @@
  * hash pass saw of each member, compactly, and the stream pass compares
  * member by member; LayerChangedError names what changed between the two.
  */
-import { createHash } from "node:crypto";
 import type { EntryRecord } from "../layer/layer.ts";
 import { comparePaths } from "../store/walk.ts";
 import { displayPath } from "../store/errors.ts";
@@ -103,15 +102,6 @@ export class EntryLog {
     const size = readVarint();
     const print = this.bytes.readUInt32LE(at);
     return { name: this.cursorName.slice(0, shared) + rest, size, fingerprint: print, next: at + 4 };
-  }
-
-  /**
-   * sha256 of every record so far: names, sizes and fingerprints.  Equal for
-   * two walks of the same members with the same headers, ctimes and inodes
-   * (what the digest cache compares).
-   */
-  digest(): string {
-    return createHash("sha256").update(this.bytes.subarray(0, this.used)).digest("hex");
   }
 
   /** Starts the comparison again from the first member (a layer streamed twice). */
