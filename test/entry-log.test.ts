@@ -63,7 +63,7 @@ test("a thousand members cost far less than their names and numbers in full", ()
     log.push({ name: `/nix/store/r6k0ds7l1fv8m2gw9n3hxap4iybq5jzc-entries/d${Math.floor(i / 100)}/${i}`, size: i, crc: i, ctimeMs: 1.5e12 + i, inode: 1e6 + i });
   }
   // Read back through the private buffer's fill level: about 13 bytes a member.
-  const used = (log as unknown as { used: number }).used;
+  const used = (log as unknown as { log: { used: number } }).log.used;
   assert.ok(used < 16 * 1000, `${used} bytes for 1000 members`);
 });
 

@@ -6,6 +6,7 @@
 import type { EntryRecord } from "../layer/layer.ts";
 import { comparePaths } from "../store/walk.ts";
 import { displayPath } from "../store/errors.ts";
+import { PackedText } from "../store/packed-text.ts";
 
 /** The layer's bytes changed between the hash pass and the stream pass. */
 export class LayerChangedError extends Error {
@@ -26,7 +27,7 @@ const MAX_RECORD_HEAD = 3 * 8 + 4;
  * (the memory that grows with the number of members, so kept small):
  *
  *   varint  characters shared with the previous name (walk order shares long prefixes)
- *   varint  the rest's length * 2, plus 1 when it is stored as UTF-16
+ *   varint  the rest's PackedText field: its byte count * 2, plus 1 when it is stored as UTF-16
  *   bytes   the rest: Latin-1 when every character fits, else UTF-16 (lone surrogates kept)
  *   varint  content size
  *   uint32  fingerprint of the header's CRC, ctime and inode
@@ -36,8 +37,8 @@ const MAX_RECORD_HEAD = 3 * 8 + 4;
  * layer's CRC-32 over every header and content byte behind it) does that.
  */
 export class EntryLog {
-  private bytes = Buffer.allocUnsafe(64 * 1024);
-  private used = 0;
+  /** The records: varints and fingerprints written into its buffer, the names' rests as its strings. */
+  private readonly log = new PackedText();
   private lastName = "";
   length = 0;
   /** The stream pass's position: next record to compare, its offset and the name before it. */
@@ -51,33 +52,28 @@ export class EntryLog {
     const limit = Math.min(name.length, this.lastName.length);
     while (shared < limit && name.charCodeAt(shared) === this.lastName.charCodeAt(shared)) shared++;
     const rest = name.slice(shared);
-    const wide = !LATIN1.test(rest);
-    this.reserve(MAX_RECORD_HEAD + rest.length * 2);
+    const { log } = this;
+    log.reserve(MAX_RECORD_HEAD + rest.length * 2);
     this.writeVarint(shared);
-    this.writeVarint(rest.length * 2 + (wide ? 1 : 0));
-    this.used += this.bytes.write(rest, this.used, wide ? "utf16le" : "latin1");
+    const field = PackedText.field(rest);
+    this.writeVarint(field);
+    log.write(rest, field);
     this.writeVarint(record.size);
-    this.bytes.writeUInt32LE(fingerprint(record), this.used);
-    this.used += 4;
+    log.bytes.writeUInt32LE(fingerprint(record), log.used);
+    log.used += 4;
     this.lastName = name;
     this.length++;
   }
 
-  private reserve(bytes: number): void {
-    if (this.used + bytes <= this.bytes.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.used + bytes));
-    this.bytes.copy(grown, 0, 0, this.used);
-    this.bytes = grown;
-  }
-
   /** LEB128 for integers up to 2^53 (sizes can pass 2^32, so no bit operators above 7 bits). */
   private writeVarint(value: number): void {
+    const { log } = this;
     let rest = value;
     while (rest >= 0x80) {
-      this.bytes[this.used++] = (rest % 0x80) | 0x80;
+      log.bytes[log.used++] = (rest % 0x80) | 0x80;
       rest = Math.floor(rest / 0x80);
     }
-    this.bytes[this.used++] = rest;
+    log.bytes[log.used++] = rest;
   }
 
   /** The record at the cursor, without moving it. */
@@ -87,7 +83,7 @@ export class EntryLog {
       let value = 0;
       let scale = 1;
       for (;;) {
-        const byte = this.bytes[at++]!;
+        const byte = this.log.bytes[at++]!;
         value += (byte & 0x7f) * scale;
         if (byte < 0x80) return value;
         scale *= 0x80;
@@ -95,12 +91,10 @@ export class EntryLog {
     };
     const shared = readVarint();
     const restField = readVarint();
-    const wide = restField % 2 === 1;
-    const restBytes = wide ? restField - 1 : restField / 2;
-    const rest = this.bytes.toString(wide ? "utf16le" : "latin1", at, at + restBytes);
-    at += restBytes;
+    const rest = this.log.read(at, restField);
+    at += PackedText.length(restField);
     const size = readVarint();
-    const print = this.bytes.readUInt32LE(at);
+    const print = this.log.bytes.readUInt32LE(at);
     return { name: this.cursorName.slice(0, shared) + rest, size, fingerprint: print, next: at + 4 };
   }
 
@@ -135,8 +129,6 @@ export class EntryLog {
     if (this.cursor < this.length) throw new LayerChangedError(layer, `${displayPath(this.expected().name)} was removed after the hash pass`);
   }
 }
-
-const LATIN1 = /^[\x00-\xff]*$/;
 
 /** The 64-bit floats of ctime and inode as 32-bit words, for mixing. */
 const floatBits = new Float64Array(2);
