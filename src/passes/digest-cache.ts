@@ -198,6 +198,8 @@ export class ImageDigestCache {
   private readonly keys: string[];
   /** What check() found of the layers it checked (a layer it could not: known() walks it). */
   private readonly checked = new Map<number, HashedLayer | undefined>();
+  /** Each layer's entry as read (check() and known() both ask). */
+  private readonly entries = new Map<number, CachedDigest | undefined>();
 
   constructor(cache: DigestCache, layers: readonly (readonly string[])[], parts: Omit<LayerKeyParts, "paths">) {
     this.cache = cache;
@@ -217,7 +219,7 @@ export class ImageDigestCache {
    * without the cache.
    */
   *check(): Generator<Pause, void> {
-    const entries = this.keys.map((key) => this.cache.read(key));
+    const entries = this.keys.map((_, num) => this.entry(num));
     const cached = [...entries.keys()].filter((num) => entries[num] !== undefined);
     cached.sort((a, b) => entriesOf(entries[b]!) - entriesOf(entries[a]!));
     const here: number[] = [];
@@ -262,9 +264,15 @@ export class ImageDigestCache {
    */
   *known(num: number): Generator<Pause, HashedLayer | undefined> {
     if (this.checked.has(num)) return this.checked.get(num);
-    const entry = this.cache.read(this.keys[num]!);
+    const entry = this.entry(num);
     if (entry === undefined) return undefined;
     return yield* this.walkCheck(num, entry);
+  }
+
+  /** Layer `num`'s entry, read once. */
+  private entry(num: number): CachedDigest | undefined {
+    if (!this.entries.has(num)) this.entries.set(num, this.cache.read(this.keys[num]!));
+    return this.entries.get(num);
   }
 
   /** Layer `num` walked here and compared with its entry. */
@@ -289,8 +297,11 @@ export class ImageDigestCache {
   /** Records the layers the hash passes computed. */
   remember(hashed: readonly HashedLayer[]): void {
     for (const [num, layer] of hashed.entries()) {
-      if (this.reused.has(num)) continue;
-      this.cache.write(this.keys[num]!, { sha256: layer.sha256, size: layer.size, crc32: layer.crc32, walk: layer.walk }, this.layers[num]!);
+      // A layer hashed without its print (hashPassSteps' walkPrints off) has nothing to record.
+      if (this.reused.has(num) || layer.walk === undefined) continue;
+      const entry = { sha256: layer.sha256, size: layer.size, crc32: layer.crc32, walk: layer.walk };
+      this.cache.write(this.keys[num]!, entry, this.layers[num]!);
+      this.entries.set(num, entry);
     }
   }
 
@@ -298,6 +309,7 @@ export class ImageDigestCache {
   forget(num: number): void {
     if (!this.reused.has(num)) return;
     this.cache.drop(this.keys[num]!);
+    this.entries.delete(num);
     this.reused.delete(num);
   }
 }
