@@ -29,8 +29,8 @@ export interface HashedLayer {
   /** CRC-32 of the same bytes: what the stream pass checks its bytes against. */
   readonly crc32: number;
   readonly size: number;
-  /** The WalkPrint of the layer's store paths as walked: what the digest cache records. */
-  readonly walk: string;
+  /** The WalkPrint of the layer's store paths as walked: what the digest cache records (computed only for it: HashPassOptions.walkPrints). */
+  readonly walk: string | undefined;
   /** Each member as the hash pass saw it (the stream pass compares); none for a layer from the digest cache. */
   readonly entries: EntryLog | undefined;
   /** A layer from the digest cache: its entries as the cache's check walked them, streamed without another walk. */
@@ -45,6 +45,8 @@ export interface HashPassOptions {
   readonly style: LayerStyle;
   /** Layers hashed at a time (default hashWorkerCount() on workers, 2 unless SLI_HASH_WORKERS=1; 1 on this thread). */
   readonly concurrency?: number;
+  /** Compute each hashed layer's WalkPrint (for the digest cache to record; a cost per entry otherwise spared). */
+  readonly walkPrints?: boolean | undefined;
   /** A layer already known (the digest cache), or undefined to hash it. */
   readonly known?: ((num: number) => Generator<Pause, HashedLayer | undefined>) | undefined;
 }
@@ -54,7 +56,7 @@ interface RunningPass {
   readonly chunks: Generator<Buffer>;
   readonly hasher: LayerHasher;
   readonly entries: EntryLog;
-  readonly print: WalkPrint;
+  readonly print: WalkPrint | undefined;
   size: number;
 }
 
@@ -69,9 +71,9 @@ function* startPass(num: number, paths: readonly string[], mtime: bigint, option
     if (!begun) releaseLayerHasher(hasher);
   }
   const entries = new EntryLog();
-  const print = new WalkPrint();
+  const print = options.walkPrints === true ? new WalkPrint() : undefined;
   const onEntry = (record: EntryRecord): void => entries.push(record);
-  const onWalked = (entry: WalkedEntry): void => print.add(entry);
+  const onWalked = print === undefined ? undefined : (entry: WalkedEntry): void => print.add(entry);
   const chunks = layerChunks(paths, mtime, { root: options.root, python: options.python, style: options.style, reuseChunks: true, onEntry, onWalked, nextBuffer: () => hasher.nextBuffer() });
   return { num, chunks, hasher, entries, print, size: 0 };
 }
@@ -185,7 +187,7 @@ class HashPassRun {
     const { sha256, crc32 } = yield* pass.hasher.finish();
     releaseLayerHasher(pass.hasher);
     this.running = this.running.filter((other) => other !== pass);
-    this.results[pass.num] = { sha256: sha256!, crc32: crc32!, size: pass.size, walk: pass.print.digest(), entries: pass.entries };
+    this.results[pass.num] = { sha256: sha256!, crc32: crc32!, size: pass.size, walk: pass.print?.digest(), entries: pass.entries };
   }
 
   /** A chunk of a pass's layer to its hasher, and the progress of the lowest layer running. */
