@@ -119,7 +119,7 @@ test("idle threads do not keep a process alive", () => {
 test("compressorBuild: format, level, scheme, library version and probe; stable, and apart for each level", () => {
   assert.equal(compressorBuild("none"), "none");
   const gzip5 = compressorBuild("gzip");
-  assert.match(gzip5, /^gzip-5\/blocks-v1\/zlib-[^/]+\/probe-[0-9a-f]{12}$/, "the default level is 5");
+  assert.match(gzip5, /^gzip-5\/blocks-v2\/zlib-[^/]+\/probe-[0-9a-f]{12}$/, "the default level is 5");
   assert.equal(compressorBuild("gzip", 5), gzip5);
   assert.notEqual(compressorBuild("gzip", 6), gzip5);
   assert.ok(gzip5.includes(process.versions.zlib));

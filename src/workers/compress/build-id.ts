@@ -43,8 +43,8 @@ function probe(format: "gzip" | "zstd", level: number): string {
 }
 
 /**
- * E.g. "gzip-6/blocks-v1/zlib-1.3.1-e00f703/probe-0123456789ab" or
- * "zstd-3/blocks-v1/zstd-1.5.7/probe-…"; "none" for no compression.
+ * E.g. "gzip-6/blocks-v2/zlib-1.3.1-e00f703/probe-0123456789ab" or
+ * "zstd-3/blocks-v2/zstd-1.5.7/probe-…"; "none" for no compression.
  * Validates like compressLayer (CompressOptionError, CompressUnsupportedError).
  */
 export function compressorBuild(format: CompressFormat, level?: number): string {
