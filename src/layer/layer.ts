@@ -10,7 +10,7 @@ import { encodeHeader } from "../tar/header.ts";
 import { TypeFlag } from "../tar/constants.ts";
 import { ShortReadError, TarChunker } from "../tar/writer.ts";
 import { nixRootHeader, storeEntryHeader } from "../store/entry.ts";
-import { walkStorePath, type WalkedEntry } from "../store/walk.ts";
+import { walkStorePath, walkStorePathFrom, type WalkedEntry, type WalkOptions } from "../store/walk.ts";
 import { locateStorePath } from "../store/store-path.ts";
 import { CannotArchiveError, displayPath } from "../store/errors.ts";
 import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "../profile/python.ts";
@@ -116,8 +116,12 @@ function locate(path: string | Uint8Array, root: string | undefined) {
 }
 
 /** Each store path's walk, as this CPython's rglob and this generation's script do it. */
+function walkOptionsFor(profile: PythonProfile, style: LayerStyle, root: string | undefined): WalkOptions {
+  return { root, childNamesFromBytes: profile.rglobChildNamesFromBytes, rglobLinkStats: profile.rglobLinkStats, symlinkAlone: style.symlinkedStorePathAlone };
+}
+
 function* storeEntries(paths: readonly (string | Uint8Array)[], profile: PythonProfile, style: LayerStyle, root: string | undefined): Generator<WalkedEntry> {
-  const walkOptions = { root, childNamesFromBytes: profile.rglobChildNamesFromBytes, rglobLinkStats: profile.rglobLinkStats, symlinkAlone: style.symlinkedStorePathAlone };
+  const walkOptions = walkOptionsFor(profile, style, root);
   for (const path of paths) {
     const { fsPath, name } = locate(path, root);
     yield* walkStorePath(fsPath, name, walkOptions);
@@ -171,6 +175,33 @@ export function* layerChunks(
  */
 export function layerWalk(paths: readonly (string | Uint8Array)[], options: Pick<LayerOptions, "root" | "python" | "style"> = {}): Generator<WalkedEntry> {
   return storeEntries(paths, profileFor(options.python ?? DEFAULT_PYTHON), options.style ?? DEFAULT_STYLE, options.root);
+}
+
+/** One of two parts of a layer's walk split at the entry named `from`/`until`: the entries before it, or it and those after. */
+export type WalkPart = { readonly until: string } | { readonly from: string };
+
+/**
+ * Part of layerWalk's entries: those before the entry named `until`, or
+ * from the entry named `from` to the end, so two threads can each walk one
+ * part of a large layer.  Returns false (the store changed) when no entry
+ * has that name; the `from` part then yields nothing.
+ */
+export function* layerWalkPart(paths: readonly (string | Uint8Array)[], part: WalkPart, options: Pick<LayerOptions, "root" | "python" | "style"> = {}): Generator<WalkedEntry, boolean> {
+  if ("until" in part) {
+    for (const entry of layerWalk(paths, options)) {
+      if (entry.name === part.until) return true;
+      yield entry;
+    }
+    return false;
+  }
+  const walkOptions = walkOptionsFor(profileFor(options.python ?? DEFAULT_PYTHON), options.style ?? DEFAULT_STYLE, options.root);
+  let started = false;
+  for (const path of paths) {
+    const { fsPath, name } = locate(path, options.root);
+    if (started) yield* walkStorePath(fsPath, name, walkOptions);
+    else started = yield* walkStorePathFrom(fsPath, name, part.from, walkOptions);
+  }
+  return started;
 }
 
 /** `archive_paths_to(obj, paths, mtime)`: writes one layer tarball to `sink`. */

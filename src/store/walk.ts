@@ -99,8 +99,13 @@ function sortedChildren(dirFsPath: string | Buffer, dirName: string): { name: st
 }
 
 function* walkChildren(dirFsPath: string | Buffer, dirName: string, options: WalkOptions): Generator<WalkedEntry> {
+  yield* walkListed(sortedChildren(dirFsPath, dirName), dirName, options);
+}
+
+/** Listed children of `dirName` (a suffix of its sorted listing), each followed by its subtree. */
+function* walkListed(children: readonly { name: string; fsPath: string | Buffer }[], dirName: string, options: WalkOptions): Generator<WalkedEntry> {
   const followsLinks = options.rglobLinkStats?.childLinks === true;
-  for (const { name, fsPath } of sortedChildren(dirFsPath, dirName)) {
+  for (const { name, fsPath } of children) {
     const entryName = childName(dirName, name);
     const stat = lstat(fsPath, entryName);
     if (followsLinks && stat.isSymbolicLink()) {
@@ -111,6 +116,27 @@ function* walkChildren(dirFsPath: string | Buffer, dirName: string, options: Wal
     // rglob never descends into a symlink below the starting path.
     if (stat.isDirectory()) yield* walkChildren(fsPath, entryName, options);
   }
+}
+
+/**
+ * The walk below `dirName` from the descendant its `components` name (the
+ * names of each level, the last the entry to start at) to the end: that
+ * entry and its subtree, its later siblings, its parent's later siblings and
+ * so on up.  False, before anything is yielded, when a component is not
+ * there (or not a directory where the path goes on): the store changed.
+ */
+function* walkChildrenFrom(dirFsPath: string | Buffer, dirName: string, components: readonly string[], options: WalkOptions): Generator<WalkedEntry, boolean> {
+  const children = sortedChildren(dirFsPath, dirName);
+  const index = children.findIndex((child) => child.name === components[0]);
+  if (index < 0) return false;
+  if (components.length > 1) {
+    const { name, fsPath } = children[index]!;
+    const entryName = childName(dirName, name);
+    if (!lstat(fsPath, entryName).isDirectory()) return false;
+    if (!(yield* walkChildrenFrom(fsPath, entryName, components.slice(1), options))) return false;
+    yield* walkListed(children.slice(index + 1), dirName, options);
+  } else yield* walkListed(children.slice(index), dirName, options);
+  return true;
 }
 
 /** The path as a string when that loses nothing (valid UTF-8), else as it is. */
@@ -146,12 +172,15 @@ export function comparePaths(a: string, b: string): number {
   return as.length - bs.length;
 }
 
-/**
- * The entries of `sorted(chain([path], path.rglob("*")))`.  Sorting whole
- * paths component-wise is a pre-order walk with each directory's children
- * sorted, so the walk is lazy and never holds more than one listing per level.
- */
-export function* walkStorePath(storeFsPath: Buffer, name: string, options: WalkOptions = {}): Generator<WalkedEntry> {
+/** A store path's own entry, the directory its children are listed from (none: it is walked alone), their names' prefix, and whether it sorts after them. */
+interface StorePathStart {
+  readonly top: WalkedEntry;
+  readonly directory: string | Buffer | undefined;
+  readonly childPrefix: string;
+  readonly topLast: boolean;
+}
+
+function storePathStart(storeFsPath: Buffer, name: string, options: WalkOptions): StorePathStart {
   const fsPath = asStringWhenExact(storeFsPath);
   const stat = lstat(fsPath, name);
   const top: WalkedEntry = { fsPath, name, stat };
@@ -160,15 +189,44 @@ export function* walkStorePath(storeFsPath: Buffer, name: string, options: WalkO
   // The starting path is descended with is_dir(), which follows a symlink;
   // its children keep names under the link's own path.
   else if (stat.isSymbolicLink() && options.symlinkAlone !== true) directory = symlinkedDirectory(fsPath, name, options);
+  const childPrefix = directory !== undefined && options.childNamesFromBytes ? fsDecode(fsEncode(name)) : name;
+  // Children all share childPrefix, so the starting path sorts either before
+  // all of them (the usual case: it is their prefix) or after all of them.
+  return { top, directory, childPrefix, topLast: directory !== undefined && comparePaths(name, childPrefix) > 0 };
+}
+
+/**
+ * The entries of `sorted(chain([path], path.rglob("*")))`.  Sorting whole
+ * paths component-wise is a pre-order walk with each directory's children
+ * sorted, so the walk is lazy and never holds more than one listing per level.
+ */
+export function* walkStorePath(storeFsPath: Buffer, name: string, options: WalkOptions = {}): Generator<WalkedEntry> {
+  const { top, directory, childPrefix, topLast } = storePathStart(storeFsPath, name, options);
   if (directory === undefined) {
     yield top;
     return;
   }
-  const childPrefix = options.childNamesFromBytes ? fsDecode(fsEncode(name)) : name;
-  // Children all share childPrefix, so the starting path sorts either before
-  // all of them (the usual case: it is their prefix) or after all of them.
-  const topLast = comparePaths(name, childPrefix) > 0;
   if (!topLast) yield top;
   yield* walkChildren(directory, childPrefix, options);
   if (topLast) yield top;
+}
+
+/**
+ * The end of walkStorePath's walk, from the entry named `from` on (so the
+ * walk can be split in two at any entry and each part walked on its own
+ * thread): true once it is walked; false, before anything is yielded, when
+ * no entry of this store path has that name.
+ */
+export function* walkStorePathFrom(storeFsPath: Buffer, name: string, from: string, options: WalkOptions = {}): Generator<WalkedEntry, boolean> {
+  const { top, directory, childPrefix, topLast } = storePathStart(storeFsPath, name, options);
+  if (from === name) {
+    yield top;
+    if (directory !== undefined && !topLast) yield* walkChildren(directory, childPrefix, options);
+    return true;
+  }
+  const prefix = childPrefix.endsWith("/") ? childPrefix : `${childPrefix}/`;
+  if (directory === undefined || !from.startsWith(prefix)) return false;
+  if (!(yield* walkChildrenFrom(directory, childPrefix, from.slice(prefix.length).split("/"), options))) return false;
+  if (topLast) yield top;
+  return true;
 }
