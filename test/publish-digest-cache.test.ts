@@ -22,6 +22,7 @@ import { DigestCache, layerCacheKey, type CachedDigest, type LayerKeyParts } fro
 import { layerChunks, layerStyle, layerWalk, type LayerStyle } from "../src/layer/layer.ts";
 import { WalkPrint } from "../src/store/walk-print.ts";
 import { WalkedList } from "../src/store/walked-list.ts";
+import { walkPartSync } from "../src/workers/walk/part-walk.ts";
 import { GENERATIONS, generationRules } from "../src/profile/generation.ts";
 import { PYTHON_VERSIONS, type PythonVersion } from "../src/profile/python.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
@@ -120,6 +121,38 @@ describe("the digest cache's walk", () => {
       assert.ok(again.equals(expected), `${path} under ${options.python}`);
     });
   });
+
+  test("a layer's walk split at an entry, each part walked on its own (the check on two threads): the prints added are the whole walk's, the lists appended stream the whole walk's bytes", () => {
+    const paths = [...new Set(fixtures.store.map((entry) => entry.path.split("/").slice(0, 4).join("/")))];
+    const style = layerStyle(generationRules("current"), { uid: 1000, gid: 100, uname: "u", gname: "g" });
+    let splits = 0;
+    for (const python of ["3.12", "3.13"] as const) {
+      const options = { root: store.root, python, style };
+      let expected: Buffer;
+      try {
+        expected = Buffer.concat([...layerChunks(paths, 1704067200n, options)]);
+      } catch {
+        continue;
+      }
+      const whole = walkPartSync(paths, undefined, options);
+      const names = [...whole.list].map((entry) => entry.name);
+      // Every entry of a small layer; every seventh of a larger one.
+      for (let index = 0; index < names.length; index += names.length > 60 ? 7 : 1) {
+        const before = walkPartSync(paths, { until: names[index]! }, options);
+        const after = walkPartSync(paths, { from: names[index]! }, options);
+        assert.ok(before.found && after.found);
+        const print = new WalkPrint();
+        print.addDigest(before.walk);
+        print.addDigest(after.walk);
+        assert.equal(print.digest(), whole.walk, `split at ${names[index]} (python ${python})`);
+        before.list.append(after.list);
+        assert.equal(before.list.length, names.length);
+        assert.ok(Buffer.concat([...layerChunks(paths, 1704067200n, { ...options, walked: before.list })]).equals(expected), `split at ${names[index]} (python ${python})`);
+        splits++;
+      }
+    }
+    assert.ok(splits > 20, `${splits} splits`);
+  });
 });
 
 /** The cache files of `dir`: key, entry, paths. */
@@ -128,7 +161,7 @@ function entries(dir: string): { key: string; entry: CachedDigest; paths: string
     .filter((name) => name.endsWith(".json"))
     .map((name) => {
       const parsed = JSON.parse(readFileSync(join(dir, name), "utf8")) as CachedDigest & { key: string; paths: string[] };
-      return { key: parsed.key, entry: { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, walk: parsed.walk }, paths: parsed.paths };
+      return { key: parsed.key, entry: { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, walk: parsed.walk, ...(parsed.cut === undefined ? {} : { cut: parsed.cut }) }, paths: parsed.paths };
     });
 }
 

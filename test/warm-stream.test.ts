@@ -135,7 +135,7 @@ for (const [label, threadEntries] of [["", undefined], [", the check on two thre
           assert.equal(next.status, 0, next.stderr);
           assert.deepEqual(next.hashed, new Set([1]));
           assert.ok(next.stdout.equals(expected));
-          assert.deepEqual(new DigestCache(cacheDir).read(entry.key), { sha256: entry.sha256, size: entry.size, crc32: entry.crc32, walk: entry.walk });
+          assert.deepEqual(new DigestCache(cacheDir).read(entry.key), { sha256: entry.sha256, size: entry.size, crc32: entry.crc32, walk: entry.walk, cut: entry.cut });
         } finally {
           rmSync(output, { force: true });
         }

@@ -37,14 +37,15 @@ import { LayerChangedError } from "./entry-log.ts";
 import type { HashedLayer } from "./hash-passes.ts";
 import { WalkPrint } from "../store/walk-print.ts";
 import { WalkedList } from "../store/walked-list.ts";
-import { layerWalk, type LayerStyle } from "../layer/layer.ts";
+import type { LayerStyle, WalkPart } from "../layer/layer.ts";
 import { CannotArchiveError } from "../store/errors.ts";
 import { LayerWalker } from "../workers/walk/layer-walker.ts";
-import { YIELD, type Pause } from "../workers/pause.ts";
+import { walkPart, type PartWalk } from "../workers/walk/part-walk.ts";
+import type { Pause } from "../workers/pause.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import { VERSION } from "../version.ts";
 
-const FORMAT = "stream-layered-image digest cache 2";
+const FORMAT = "stream-layered-image digest cache 3";
 
 /** `$XDG_CACHE_HOME/stream-layered-image/digests`, else `~/.cache/stream-layered-image/digests` (the XDG base directory rules). */
 export function defaultDigestCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -78,6 +79,12 @@ export interface CachedDigest {
   readonly crc32: number;
   /** WalkPrint.digest() of the hash pass: the store as it was hashed. */
   readonly walk: string;
+  /**
+   * The name of the walk's middle entry (entry ⌊count/2⌋): where a check
+   * may split a large layer's walk between two threads.  None for a layer of
+   * fewer than two entries.
+   */
+  readonly cut?: string | undefined;
 }
 
 /** Everything a store layer's bytes depend on, besides the files under its paths. */
@@ -98,7 +105,7 @@ export function layerCacheKey(parts: LayerKeyParts): string {
 
 /** The entry's own check: a file cut short or changed by hand is not one. */
 function entryCheck(key: string, value: CachedDigest): string {
-  return createHash("sha256").update(JSON.stringify([FORMAT, key, value.sha256, value.size, value.crc32, value.walk])).digest("hex");
+  return createHash("sha256").update(JSON.stringify([FORMAT, key, value.sha256, value.size, value.crc32, value.walk, value.cut ?? null])).digest("hex");
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -117,7 +124,8 @@ function isCachedDigest(value: unknown): value is CachedDigest {
     (entry.crc32 as number) >= 0 &&
     (entry.crc32 as number) < 2 ** 32 &&
     typeof entry.walk === "string" &&
-    PRINT.test(entry.walk)
+    PRINT.test(entry.walk) &&
+    (entry.cut === undefined || typeof entry.cut === "string")
   );
 }
 
@@ -142,7 +150,7 @@ export class DigestCache {
     }
     const entry = parsed as { format?: unknown; key?: unknown; check?: unknown };
     if (!isCachedDigest(parsed) || entry.format !== FORMAT || entry.key !== key || entry.check !== entryCheck(key, parsed)) return undefined;
-    return { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, walk: parsed.walk };
+    return { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, walk: parsed.walk, ...(parsed.cut === undefined ? {} : { cut: parsed.cut }) };
   }
 
   /** Records `value` under `key`: a temporary file renamed into place, so a reader sees a whole entry or none. */
@@ -171,8 +179,6 @@ export class DigestCache {
   }
 }
 
-/** Entries walked per pause: the async API's event loop turns between them. */
-const ENTRIES_PER_PAUSE = 1024;
 /**
  * Below this many entries for the other thread, starting it (~30 ms) would
  * cost more than it saves; SLI_WALK_THREAD_ENTRIES sets another (the tests
@@ -186,6 +192,33 @@ function entriesForAThread(): number {
 /** How many entries an entry's print says the layer had (WalkPrint.digest ends with the count). */
 function entriesOf(entry: CachedDigest): number {
   return Number(entry.walk.slice(entry.walk.indexOf("-") + 1));
+}
+
+/** One walk of check(): a cached layer whole, or one of its two parts; `order` is the walk order (layer, then part). */
+interface CheckUnit {
+  readonly num: number;
+  readonly part: WalkPart | undefined;
+  readonly entries: number;
+  readonly order: number;
+}
+
+/**
+ * The walks of check(), largest first: a layer with a cut that holds more
+ * than an eighth of all the entries to check is walked in two parts (so one
+ * layer of most of the image, the usual warm start, is shared), the others
+ * whole.
+ */
+function checkUnits(cached: readonly { readonly num: number; readonly entry: CachedDigest }[]): CheckUnit[] {
+  const total = cached.reduce((sum, { entry }) => sum + entriesOf(entry), 0);
+  const units: CheckUnit[] = [];
+  for (const { num, entry } of cached) {
+    const count = entriesOf(entry);
+    if (entry.cut !== undefined && count * 8 > total) {
+      const before = Math.floor(count / 2);
+      units.push({ num, part: { until: entry.cut }, entries: before, order: 2 * num }, { num, part: { from: entry.cut }, entries: count - before, order: 2 * num + 1 });
+    } else units.push({ num, part: undefined, entries: count, order: 2 * num });
+  }
+  return units.sort((a, b) => b.entries - a.entries);
 }
 
 /** One image's use of the cache: which store layers it gave, what the hash passes add to it. */
@@ -210,48 +243,54 @@ export class ImageDigestCache {
 
   /**
    * Checks the layers that have an entry before known() is asked, on two
-   * threads: the layers are dealt, largest first (by the entries their print
+   * threads: the walks (a large layer's in two parts, split at the entry its
+   * cache entry names) are dealt, largest first (by the entries their print
    * counted), to whichever thread has fewer entries to walk, and the other
    * thread's come back as LayerWalker walked them.  A warm start then waits
-   * for the larger share of the walks instead of all of them.  A layer whose
-   * walk fails here is left to known(), which walks it again in the hash
-   * passes' order, so the error reported is the first failing layer's, as
-   * without the cache.
+   * for about half of the walks instead of all of them.  A layer whose walk
+   * fails here is left to known(), which walks it again in the hash passes'
+   * order, so the error reported is the first failing layer's, as without
+   * the cache.
    */
   *check(): Generator<Pause, void> {
     const entries = this.keys.map((_, num) => this.entry(num));
     const cached = [...entries.keys()].filter((num) => entries[num] !== undefined);
-    cached.sort((a, b) => entriesOf(entries[b]!) - entriesOf(entries[a]!));
-    const here: number[] = [];
-    const there: number[] = [];
+    const units = checkUnits(cached.map((num) => ({ num, entry: entries[num]! })));
+    const here: CheckUnit[] = [];
+    const there: CheckUnit[] = [];
     let hereEntries = 0;
     let thereEntries = 0;
-    for (const num of cached) {
+    for (const unit of units) {
       if (hereEntries <= thereEntries) {
-        here.push(num);
-        hereEntries += entriesOf(entries[num]!);
+        here.push(unit);
+        hereEntries += unit.entries;
       } else {
-        there.push(num);
-        thereEntries += entriesOf(entries[num]!);
+        there.push(unit);
+        thereEntries += unit.entries;
       }
     }
     if (there.length === 0 || thereEntries < entriesForAThread()) return;
     const { root, python, style } = this.parts;
+    const walks = new Map<CheckUnit, PartWalk>();
     const walker = new LayerWalker();
     try {
-      for (const num of there) walker.walk({ id: num, paths: this.layers[num]!, root, python, style });
-      for (const num of here.sort((a, b) => a - b)) {
+      for (const [id, unit] of there.entries()) walker.walk({ id, paths: this.layers[unit.num]!, root, python, style, part: unit.part });
+      for (const unit of here.sort((a, b) => a.order - b.order)) {
         try {
-          this.checked.set(num, yield* this.walkCheck(num, entries[num]!));
+          walks.set(unit, yield* walkPart(this.layers[unit.num]!, unit.part, { root, python, style }));
         } catch (error) {
           if (!(error instanceof CannotArchiveError)) throw error;
         }
       }
-      for (const [num, walked] of yield* walker.results()) {
-        this.checked.set(num, walked.walk === entries[num]!.walk ? this.hit(num, entries[num]!, walked.list) : undefined);
-      }
+      for (const [id, walked] of yield* walker.results()) walks.set(there[id]!, walked);
     } finally {
       walker.close();
+    }
+    for (const num of cached) {
+      const parts = units.filter((unit) => unit.num === num).sort((a, b) => a.order - b.order).map((unit) => walks.get(unit));
+      // A part that failed: known() walks the layer whole, for the error's own words.
+      if (parts.some((part) => part === undefined)) continue;
+      this.checked.set(num, this.compare(num, entries[num]!, parts as PartWalk[]));
     }
   }
 
@@ -277,15 +316,20 @@ export class ImageDigestCache {
 
   /** Layer `num` walked here and compared with its entry. */
   private *walkCheck(num: number, entry: CachedDigest): Generator<Pause, HashedLayer | undefined> {
-    const print = new WalkPrint();
-    const walked = new WalkedList();
     const { root, python, style } = this.parts;
-    for (const found of layerWalk(this.layers[num]!, { root, python, style })) {
-      print.add(found);
-      walked.push(found);
-      if (walked.length % ENTRIES_PER_PAUSE === 0) yield YIELD;
-    }
-    return print.digest() === entry.walk ? this.hit(num, entry, walked) : undefined;
+    return this.compare(num, entry, [yield* walkPart(this.layers[num]!, undefined, { root, python, style })]);
+  }
+
+  /** The layer from its entry when its walk, in `parts` in order, has the entry's print; else undefined (hash it: the store changed). */
+  private compare(num: number, entry: CachedDigest, parts: readonly PartWalk[]): HashedLayer | undefined {
+    if (parts.some((part) => !part.found)) return undefined;
+    const [first, ...rest] = parts;
+    if (rest.length === 0) return first!.walk === entry.walk ? this.hit(num, entry, first!.list) : undefined;
+    const print = new WalkPrint();
+    for (const part of parts) print.addDigest(part.walk);
+    if (print.digest() !== entry.walk) return undefined;
+    for (const part of rest) first!.list.append(part.list);
+    return this.hit(num, entry, first!.list);
   }
 
   /** Layer `num` from its entry, streamed from `walked`. */
@@ -299,7 +343,8 @@ export class ImageDigestCache {
     for (const [num, layer] of hashed.entries()) {
       // A layer hashed without its print (hashPassSteps' walkPrints off) has nothing to record.
       if (this.reused.has(num) || layer.walk === undefined) continue;
-      const entry = { sha256: layer.sha256, size: layer.size, crc32: layer.crc32, walk: layer.walk };
+      const cut = layer.entries !== undefined && layer.entries.length >= 2 ? layer.entries.nameAt(Math.floor(layer.entries.length / 2)) : undefined;
+      const entry = { sha256: layer.sha256, size: layer.size, crc32: layer.crc32, walk: layer.walk, ...(cut === undefined ? {} : { cut }) };
       this.cache.write(this.keys[num]!, entry, this.layers[num]!);
       this.entries.set(num, entry);
     }

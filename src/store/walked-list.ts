@@ -50,6 +50,37 @@ export class WalkedList implements Iterable<WalkedEntry> {
     return list;
   }
 
+  /** Appends the entries of `other` (the walk's next part), copied. */
+  append(other: WalkedList): void {
+    const start = this.length * COLUMNS;
+    const needed = start + other.length * COLUMNS;
+    if (needed > this.numbers.length) {
+      const grown = new Float64Array(needed);
+      grown.set(this.numbers.subarray(0, start));
+      this.numbers = grown;
+    }
+    const textBase = this.text.used;
+    this.text.reserve(other.text.used);
+    other.text.bytes.copy(this.text.bytes, textBase, 0, other.text.used);
+    this.text.used += other.text.used;
+    const prefixes = other.prefixes.map((prefix) => {
+      let index = this.prefixIndex.get(prefix);
+      if (index === undefined) {
+        index = this.prefixes.push(prefix) - 1;
+        this.prefixIndex.set(prefix, index);
+      }
+      return index;
+    });
+    const { numbers } = this;
+    numbers.set(other.numbers.subarray(0, other.length * COLUMNS), start);
+    for (let at = start; at < needed; at += COLUMNS) {
+      numbers[at + 3]! += textBase;
+      const prefix = numbers[at + 6]!;
+      if (prefix >= 0) numbers[at + 6] = prefixes[prefix]!;
+    }
+    this.length += other.length;
+  }
+
   push(entry: WalkedEntry): void {
     const at = this.length * COLUMNS;
     if (at + COLUMNS > this.numbers.length) {

@@ -13,16 +13,14 @@ import type { LayerStyle } from "../../layer/layer.ts";
 import type { PythonVersion } from "../../profile/python.ts";
 import { WalkedList } from "../../store/walked-list.ts";
 import { pauseWhile, type Pause } from "../pause.ts";
+import type { PartWalk } from "./part-walk.ts";
 import { workerBeside } from "../worker-url.ts";
 import { ANSWERS, CELLS, EXITED, type WalkAnswer, type WalkRequest } from "./protocol.ts";
 
 const WORKER_URL = workerBeside(new URL("./walk-worker.js", import.meta.url), import.meta.url);
 
-/** A layer walked on the other thread: its print and entries; undefined where it failed. */
-export interface WalkedLayer {
-  readonly walk: string;
-  readonly list: WalkedList;
-}
+/** A layer (or part) walked on the other thread: its print and entries, whether its split entry was there. */
+export type WalkedLayer = PartWalk;
 
 export class LayerWalker {
   private readonly worker: Worker | undefined;
@@ -60,13 +58,13 @@ export class LayerWalker {
     });
   }
 
-  /** Starts walking layer `id` there. */
+  /** Starts walking request `id` (a layer or a part of one) there. */
   walk(request: WalkRequest): void {
     this.asked.push(request.id);
     this.port?.postMessage(request);
   }
 
-  /** Every layer asked for: walked (by id), or missing where it failed. */
+  /** Every request: walked (by id), or missing where it failed. */
   *results(): Generator<Pause, Map<number, WalkedLayer>> {
     const walked = new Map<number, WalkedLayer>();
     let received = 0;
@@ -74,7 +72,7 @@ export class LayerWalker {
       const message = receiveMessageOnPort(this.port)?.message as WalkAnswer | undefined;
       if (message !== undefined) {
         received++;
-        if (!("failed" in message)) walked.set(message.id, { walk: message.walk, list: WalkedList.fromParts(message.list) });
+        if (!("failed" in message)) walked.set(message.id, { walk: message.walk, list: WalkedList.fromParts(message.list), found: message.found });
         continue;
       }
       if (this.dead || Atomics.load(this.answers, EXITED) !== 0) break;

@@ -1,12 +1,10 @@
 /**
- * LayerWalker's other thread: walks each layer it is sent (layerWalk), its
- * print and its entries kept as the digest cache's check does on the main
- * thread, and sends them back, the buffers transferred.
+ * LayerWalker's other thread: walks each layer or part of a layer it is
+ * sent (walkPart, as the digest cache's check does on the main thread), and
+ * sends its print and entries back, the buffers transferred.
  */
 import { workerData, type MessagePort } from "node:worker_threads";
-import { layerWalk } from "../../layer/layer.ts";
-import { WalkPrint } from "../../store/walk-print.ts";
-import { WalkedList } from "../../store/walked-list.ts";
+import { walkPartSync, type PartWalk } from "./part-walk.ts";
 import { ANSWERS, EXITED, type WalkAnswer, type WalkRequest } from "./protocol.ts";
 
 const { port, answers } = workerData as { port: MessagePort; answers: Int32Array };
@@ -23,20 +21,14 @@ function answer(message: WalkAnswer, transfer: ArrayBuffer[] = []): void {
   Atomics.notify(answers, ANSWERS);
 }
 
-port.on("message", ({ id, paths, root, python, style }: WalkRequest) => {
-  let print: WalkPrint;
-  let list: WalkedList;
+port.on("message", ({ id, paths, root, python, style, part }: WalkRequest) => {
+  let walked: PartWalk;
   try {
-    print = new WalkPrint();
-    list = new WalkedList();
-    for (const entry of layerWalk(paths, { root, python, style })) {
-      print.add(entry);
-      list.push(entry);
-    }
+    walked = walkPartSync(paths, part, { root, python, style });
   } catch {
     answer({ id, failed: true });
     return;
   }
-  const parts = list.parts();
-  answer({ id, walk: print.digest(), list: parts }, [parts.numbers.buffer as ArrayBuffer, parts.text.buffer as ArrayBuffer]);
+  const parts = walked.list.parts();
+  answer({ id, walk: walked.walk, list: parts, found: walked.found }, [parts.numbers.buffer as ArrayBuffer, parts.text.buffer as ArrayBuffer]);
 });
