@@ -102,19 +102,38 @@ function* walkChildren(dirFsPath: string | Buffer, dirName: string, options: Wal
   yield* walkListed(sortedChildren(dirFsPath, dirName), dirName, options);
 }
 
-/** Listed children of `dirName` (a suffix of its sorted listing), each followed by its subtree. */
+/** A directory being walked: its sorted children and the next one's index. */
+interface Listing {
+  readonly children: readonly { name: string; fsPath: string | Buffer }[];
+  readonly dirName: string;
+  next: number;
+}
+
+/**
+ * Listed children of `dirName` (a suffix of its sorted listing), each followed by its subtree.
+ * A stack of listings rather than a generator per level: each entry
+ * otherwise resumed one generator per directory above it, which a
+ * one-shot run (its code not yet optimised) paid for every entry.
+ */
 function* walkListed(children: readonly { name: string; fsPath: string | Buffer }[], dirName: string, options: WalkOptions): Generator<WalkedEntry> {
   const followsLinks = options.rglobLinkStats?.childLinks === true;
-  for (const { name, fsPath } of children) {
-    const entryName = childName(dirName, name);
+  const stack: Listing[] = [{ children, dirName, next: 0 }];
+  while (stack.length > 0) {
+    const listing = stack[stack.length - 1]!;
+    if (listing.next === listing.children.length) {
+      stack.pop();
+      continue;
+    }
+    const { name, fsPath } = listing.children[listing.next++]!;
+    const entryName = childName(listing.dirName, name);
     const stat = lstat(fsPath, entryName);
     if (followsLinks && stat.isSymbolicLink()) {
       const target = statThroughLink(fsPath, options.root);
-      if ("code" in target) checkChildLink(target.code, entryName, dirName, options.rglobLinkStats);
+      if ("code" in target) checkChildLink(target.code, entryName, listing.dirName, options.rglobLinkStats);
     }
     yield { fsPath, name: entryName, stat };
     // rglob never descends into a symlink below the starting path.
-    if (stat.isDirectory()) yield* walkChildren(fsPath, entryName, options);
+    if (stat.isDirectory()) stack.push({ children: sortedChildren(fsPath, entryName), dirName: entryName, next: 0 });
   }
 }
 
