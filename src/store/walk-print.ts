@@ -54,29 +54,67 @@ export class WalkPrint {
   private first = 0;
   private second = 0;
   private count = 0;
+  /** The two lanes while an entry is mixed. */
+  private laneA = 0;
+  private laneB = 0;
+  /** The last entry's directory part (up to its last "/") and the lanes after it: its siblings start from there. */
+  private lastDirectory = "";
+  private directoryA = 0;
+  private directoryB = 0;
+
+  /** Mixes name[start, end) into the lanes, two UTF-16 units a word (the last one alone when the range is odd). */
+  private mixText(name: string, start: number, end: number): void {
+    let a = this.laneA;
+    let b = this.laneB;
+    for (let i = start; i < end; i += 2) {
+      const word = name.charCodeAt(i) | (i + 1 < end ? name.charCodeAt(i + 1) << 16 : 0);
+      a = mix(a, word, 0xcc9e2d51);
+      b = mix(b, word, 0x85ebca77);
+    }
+    this.laneA = a;
+    this.laneB = b;
+  }
+
+  /** Mixes a stat number's 64 bits into the lanes. */
+  private mixNumber(value: number): void {
+    floatBits[0] = value;
+    this.laneA = mix(mix(this.laneA, floatWords[0]!, 0xcc9e2d51), floatWords[1]!, 0xcc9e2d51);
+    this.laneB = mix(mix(this.laneB, floatWords[0]!, 0x85ebca77), floatWords[1]!, 0x85ebca77);
+  }
 
   add(entry: { readonly name: string; readonly stat: EntryStat }): void {
     const { name, stat } = entry;
     const kind = stat.mode & constants.S_IFMT;
-    // Two lanes with their own seeds and multipliers: one hash of 64 bits.
-    let a = 0x9747b28c;
-    let b = 0x2f1b3a5d;
-    // Two UTF-16 units a word (past the end, charCodeAt's NaN shifts to 0): the hash pass pays this per entry too.
-    for (let i = 0; i < name.length; i += 2) {
-      const word = name.charCodeAt(i) | (name.charCodeAt(i + 1) << 16);
-      a = mix(a, word, 0xcc9e2d51);
-      b = mix(b, word, 0x85ebca77);
+    // The directory part, then the rest: siblings (most entries follow one)
+    // share the lanes after their directory, so only their own names are mixed.
+    const split = name.lastIndexOf("/") + 1;
+    const directory = name.slice(0, split);
+    if (directory !== this.lastDirectory) {
+      // Two lanes with their own seeds and multipliers: one hash of 64 bits.
+      this.laneA = 0x9747b28c;
+      this.laneB = 0x2f1b3a5d;
+      this.mixText(name, 0, split);
+      this.lastDirectory = directory;
+      this.directoryA = this.laneA;
+      this.directoryB = this.laneB;
     }
-    const words = [stat.mode, kind === constants.S_IFREG ? stat.size : 0];
-    if (kind !== constants.S_IFDIR) words.push(stat.ctimeMs, stat.ino);
-    if (kind === constants.S_IFCHR || kind === constants.S_IFBLK) words.push(stat.rdev);
-    for (const value of words) {
-      floatBits[0] = value;
-      a = mix(mix(a, floatWords[0]!, 0xcc9e2d51), floatWords[1]!, 0xcc9e2d51);
-      b = mix(mix(b, floatWords[0]!, 0x85ebca77), floatWords[1]!, 0x85ebca77);
+    this.laneA = this.directoryA;
+    this.laneB = this.directoryB;
+    this.mixText(name, split, name.length);
+    let words = 2;
+    this.mixNumber(stat.mode);
+    this.mixNumber(kind === constants.S_IFREG ? stat.size : 0);
+    if (kind !== constants.S_IFDIR) {
+      this.mixNumber(stat.ctimeMs);
+      this.mixNumber(stat.ino);
+      words += 2;
     }
-    this.first = (this.first + finish(a, name.length)) >>> 0;
-    this.second = (this.second + finish(b, name.length + words.length)) >>> 0;
+    if (kind === constants.S_IFCHR || kind === constants.S_IFBLK) {
+      this.mixNumber(stat.rdev);
+      words++;
+    }
+    this.first = (this.first + finish(this.laneA, name.length)) >>> 0;
+    this.second = (this.second + finish(this.laneB, name.length + words)) >>> 0;
     this.count++;
   }
 
