@@ -19,7 +19,7 @@ import { pushImage } from "../src/publish/push.ts";
 import { parseImageReference } from "../src/remote/reference.ts";
 import { RegistryClient } from "../src/remote/registry.ts";
 import { exchange, makeTransport, closeTransport } from "../src/remote/http.ts";
-import { layerStyle, layerWalk } from "../src/layer/layer.ts";
+import { layerStyle, layerWalk } from "../src/layer/layer-walk.ts";
 import { generationRules } from "../src/profile/generation.ts";
 import { createHash } from "node:crypto";
 import { startRegistry } from "../test/support/registry.ts";

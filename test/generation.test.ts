@@ -13,7 +13,7 @@ import { validateConf } from "../src/conf/validate.ts";
 import { parseConfText, ConfError } from "../src/conf/read.ts";
 import { prepareImage } from "../src/image/image.ts";
 import { CURRENT_KEYS, generationRules } from "../src/profile/generation.ts";
-import { layerStyle } from "../src/layer/layer.ts";
+import { layerStyle } from "../src/layer/layer-walk.ts";
 import { detectGeneration } from "../src/conf/generation.ts";
 import { pythonInt } from "../src/py/int.ts";
 import { verifyImage } from "../src/audit/verify.ts";

@@ -6,7 +6,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { hashPasses } from "../src/passes/hash-passes.ts";
-import { layerStyle } from "../src/layer/layer.ts";
+import { layerStyle } from "../src/layer/layer-walk.ts";
 import { generationRules } from "../src/profile/generation.ts";
 import { CannotArchiveError } from "../src/store/errors.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";

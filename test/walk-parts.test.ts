@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { layerStyle, layerWalk, layerWalkPart, type WalkPart } from "../src/layer/layer.ts";
+import { layerStyle, layerWalk, layerWalkPart, type WalkPart } from "../src/layer/layer-walk.ts";
 import type { WalkedEntry } from "../src/store/walk.ts";
 import { generationRules } from "../src/profile/generation.ts";
 import { PYTHON_VERSIONS } from "../src/profile/python.ts";

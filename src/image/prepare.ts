@@ -8,7 +8,7 @@
 import type { ImageConf } from "../conf/validate.ts";
 import { generationRules } from "../profile/generation.ts";
 import type { PythonVersion } from "../profile/python.ts";
-import { layerStyle, type LayerStyle } from "../layer/layer.ts";
+import { layerStyle, type LayerStyle } from "../layer/layer-walk.ts";
 import { checkCustomisationLayer, type CustomisationLayer } from "../layer/customisation-layer.ts";
 import type { Pause } from "../workers/pause.ts";
 import { hashPassSteps, type HashedLayer } from "../passes/hash-passes.ts";

@@ -12,7 +12,8 @@
  * layer fails, the layers before it still run to their end, and the first
  * failing layer's error is the one thrown.
  */
-import { layerChunks, type EntryRecord, type LayerStyle } from "../layer/layer.ts";
+import { layerChunks, type EntryRecord } from "../layer/layer.ts";
+import type { LayerStyle } from "../layer/layer-walk.ts";
 import { EntryLog } from "./entry-log.ts";
 import { WalkPrint } from "../store/walk-print.ts";
 import type { WalkedEntry } from "../store/walk.ts";

@@ -9,7 +9,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from "node:worker_threads";
-import type { LayerStyle } from "../../layer/layer.ts";
+import type { LayerStyle } from "../../layer/layer-walk.ts";
 import type { PythonVersion } from "../../profile/python.ts";
 import { WalkedList } from "../../store/walked-list.ts";
 import { pauseWhile, type Pause } from "../pause.ts";

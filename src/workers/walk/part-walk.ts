@@ -4,7 +4,7 @@
  * and the list of what it walked.  The same code on the main thread (which
  * pauses between slices, for the async API) and on the walk worker.
  */
-import { layerWalk, layerWalkPart, type LayerOptions, type WalkPart } from "../../layer/layer.ts";
+import { layerWalk, layerWalkPart, type LayerWalkOptions, type WalkPart } from "../../layer/layer-walk.ts";
 import { WalkPrint } from "../../store/walk-print.ts";
 import { WalkedList } from "../../store/walked-list.ts";
 import type { WalkedEntry } from "../../store/walk.ts";
@@ -22,7 +22,7 @@ export interface PartWalk {
 const ENTRIES_PER_PAUSE = 1024;
 
 /** Walks the layer of `paths`, or the `part` of it; throws the walk's CannotArchiveError. */
-export function* walkPart(paths: readonly string[], part: WalkPart | undefined, options: Pick<LayerOptions, "root" | "python" | "style">): Generator<Pause, PartWalk> {
+export function* walkPart(paths: readonly string[], part: WalkPart | undefined, options: LayerWalkOptions): Generator<Pause, PartWalk> {
   const print = new WalkPrint();
   const list = new WalkedList();
   const walk: Generator<WalkedEntry, boolean | void> = part === undefined ? layerWalk(paths, options) : layerWalkPart(paths, part, options);
@@ -36,7 +36,7 @@ export function* walkPart(paths: readonly string[], part: WalkPart | undefined, 
 }
 
 /** walkPart without pauses (a worker thread has no event loop to let turn). */
-export function walkPartSync(paths: readonly string[], part: WalkPart | undefined, options: Pick<LayerOptions, "root" | "python" | "style">): PartWalk {
+export function walkPartSync(paths: readonly string[], part: WalkPart | undefined, options: LayerWalkOptions): PartWalk {
   const steps = walkPart(paths, part, options);
   for (;;) {
     const step = steps.next();

@@ -5,7 +5,7 @@
  * exact words).  A shared counter of answers lets a thread blocked in
  * Atomics.wait see them come.
  */
-import type { LayerStyle, WalkPart } from "../../layer/layer.ts";
+import type { LayerStyle, WalkPart } from "../../layer/layer-walk.ts";
 import type { PythonVersion } from "../../profile/python.ts";
 import type { WalkedListParts } from "../../store/walked-list.ts";
 

@@ -1,0 +1,102 @@
+/**
+ * A store layer's walk alone: the entries `archive_paths_to` archives, in
+ * its order, from readdir and lstat (no header made, no file opened), whole
+ * or in two parts; and the layer style (how the conf's script generation
+ * writes members).  Apart from layer.ts so that a thread that only walks
+ * (the digest cache's check) loads no tar writer.
+ */
+import { walkStorePath, walkStorePathFrom, type WalkedEntry, type WalkOptions } from "../store/walk.ts";
+import { locateStorePath } from "../store/store-path.ts";
+import { CannotArchiveError, displayPath } from "../store/errors.ts";
+import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "../profile/python.ts";
+import { generationRules, type GenerationRules, type MemberOwner } from "../profile/generation.ts";
+import { UnencodableNameError } from "../py/fsname.ts";
+
+/** How a generation of the script writes a store layer: its GenerationRules' facet, made by layerStyle. */
+export interface LayerStyle {
+  /** Every member's owner, /nix and /nix/store included. */
+  readonly owner: MemberOwner;
+  /** Mode of the /nix and /nix/store members. */
+  readonly nixRootMode: number;
+  /** A top-level store path that is a symlink is written alone, not walked through. */
+  readonly symlinkedStorePathAlone: boolean;
+}
+
+/** A generation's layer style: its rules, with the conf's owner where the script reads the owner from the conf. */
+export function layerStyle(rules: GenerationRules, confOwner?: MemberOwner): LayerStyle {
+  const owner = rules.memberOwner ?? confOwner;
+  if (owner === undefined) throw new TypeError(`the ${rules.generation} script's layers are owned by the conf's uid, gid, uname and gname: give them`);
+  return { owner, nixRootMode: rules.nixRootMode, symlinkedStorePathAlone: rules.symlinkedStorePathAlone };
+}
+
+/** The style of a layer whose options name none: the 2020 generation's (whose owner the table fixes). */
+export const DEFAULT_STYLE = layerStyle(generationRules("2020"));
+
+/** What a layer's walk depends on besides its store paths. */
+export interface LayerWalkOptions {
+  /** Which script generation's layer to write (see layerStyle; default: the 2020 generation's). */
+  readonly style?: LayerStyle | undefined;
+  /** Read `/nix/store/...` from `<root>/nix/store/...`; names in the archive stay `/nix/store/...`. */
+  readonly root?: string | undefined;
+  /** The CPython whose tarfile bytes to reproduce. */
+  readonly python?: PythonVersion | undefined;
+}
+
+function locate(path: string | Uint8Array, root: string | undefined) {
+  try {
+    return locateStorePath(path, root);
+  } catch (error) {
+    if (error instanceof UnencodableNameError) throw new CannotArchiveError(displayPath(error.value), "it cannot be a file name (it holds a lone surrogate outside U+DC80..U+DCFF)");
+    throw error;
+  }
+}
+
+/** Each store path's walk, as this CPython's rglob and this generation's script do it. */
+function walkOptionsFor(profile: PythonProfile, style: LayerStyle, root: string | undefined): WalkOptions {
+  return { root, childNamesFromBytes: profile.rglobChildNamesFromBytes, rglobLinkStats: profile.rglobLinkStats, symlinkAlone: style.symlinkedStorePathAlone };
+}
+
+export function* storeEntries(paths: readonly (string | Uint8Array)[], profile: PythonProfile, style: LayerStyle, root: string | undefined): Generator<WalkedEntry> {
+  const walkOptions = walkOptionsFor(profile, style, root);
+  for (const path of paths) {
+    const { fsPath, name } = locate(path, root);
+    yield* walkStorePath(fsPath, name, walkOptions);
+  }
+}
+
+/**
+ * The entries layerChunks walks (and gives `onWalked`), from the walk alone:
+ * no header made, no link read, no file opened.  What the digest cache
+ * checks a layer's store paths against, and what a cached layer is then
+ * streamed from (layerChunks' `walked`).
+ */
+export function layerWalk(paths: readonly (string | Uint8Array)[], options: LayerWalkOptions = {}): Generator<WalkedEntry> {
+  return storeEntries(paths, profileFor(options.python ?? DEFAULT_PYTHON), options.style ?? DEFAULT_STYLE, options.root);
+}
+
+/** One of two parts of a layer's walk split at the entry named `from`/`until`: the entries before it, or it and those after. */
+export type WalkPart = { readonly until: string } | { readonly from: string };
+
+/**
+ * Part of layerWalk's entries: those before the entry named `until`, or
+ * from the entry named `from` to the end, so two threads can each walk one
+ * part of a large layer.  Returns false (the store changed) when no entry
+ * has that name; the `from` part then yields nothing.
+ */
+export function* layerWalkPart(paths: readonly (string | Uint8Array)[], part: WalkPart, options: LayerWalkOptions = {}): Generator<WalkedEntry, boolean> {
+  if ("until" in part) {
+    for (const entry of layerWalk(paths, options)) {
+      if (entry.name === part.until) return true;
+      yield entry;
+    }
+    return false;
+  }
+  const walkOptions = walkOptionsFor(profileFor(options.python ?? DEFAULT_PYTHON), options.style ?? DEFAULT_STYLE, options.root);
+  let started = false;
+  for (const path of paths) {
+    const { fsPath, name } = locate(path, options.root);
+    if (started) yield* walkStorePath(fsPath, name, walkOptions);
+    else started = yield* walkStorePathFrom(fsPath, name, part.from, walkOptions);
+  }
+  return started;
+}
