@@ -94,12 +94,3 @@ test("a member new in the stream pass is named as appeared", () => {
   const last = { ...all[0]!, name: "/nix/store/zzz" };
   assert.match(changedMessage(all, [...all, last]), /"\/nix\/store\/zzz" appeared after the hash pass$/);
 });
-
-test("nameAt gives each member's name (where the digest cache cuts a layer's walk in two), and refuses an index out of the log", () => {
-  const log = logOf(records());
-  assert.deepEqual(NAMES.map((_, index) => log.nameAt(index)), NAMES);
-  for (const index of [-1, NAMES.length, 1.5]) assert.throws(() => log.nameAt(index), RangeError);
-  // Reading by index leaves the stream pass's cursor where it was.
-  for (const record of records()) log.check(1, record);
-  log.checkComplete(1);
-});

@@ -28,13 +28,13 @@ before(() => {
 });
 after(() => store.remove());
 
-const run = (layers: string[][], concurrency: number) => hashPasses(layers, 1700000000n, { root: store.root, python: "3.13", progress: undefined, style: layerStyle(generationRules("2020")), concurrency, walkPrints: true });
+const run = (layers: string[][], concurrency: number) => hashPasses(layers, 1700000000n, { root: store.root, python: "3.13", progress: undefined, style: layerStyle(generationRules("2020")), concurrency, recordWalks: true });
 
 test("two at a time gives the digests, sizes and CRCs of one after the other", () => {
   const layers = [[big[0]!], [big[1]!], [big[2]!], [big[1]!, big[2]!]];
   const summary = (concurrency: number) => run(layers, concurrency).map(({ sha256, size, crc32, walk, entries }) => ({ sha256, size, crc32, walk, members: entries?.length }));
   assert.deepEqual(summary(2), summary(1));
-  assert.ok(summary(1).every(({ walk }) => walk !== undefined), "walkPrints: each layer's print");
+  assert.ok(summary(1).every(({ walk }) => walk !== undefined), "recordWalks: each layer's print");
 });
 
 test("with several bad layers, the first one's error is thrown, after a good layer before it runs to its end", () => {

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -20,16 +20,20 @@ import { EDITED, EDITED_FILE, entryFiles, entryOf, makeWarmStore, runImage, type
 const ALL = new Set([0, 1, 2]);
 
 /**
- * Each test twice: the digest cache's check as it runs on this store (on one
- * thread: too few entries to start another), and with SLI_WALK_THREAD_ENTRIES=0,
- * where it deals the layers to this thread and a LayerWalker's worker.
+ * Each test twice: the digest cache's check as it runs (each layer's walk
+ * kept beside its entry, every entry of it lstat'ed again), and with the
+ * walk files removed before each run, where each layer is walked again and
+ * compared by its print.
  */
-for (const [label, threadEntries] of [["", undefined], [", the check on two threads", "0"]] as const) {
+for (const [label, dropWalks] of [["", false], [", the walks not kept (each layer walked again, compared by its print)", true]] as const) {
   describe(`the image command with a digest cache${label}`, () => {
     let store: WarmStore;
     let cacheDir: string;
     let expected: Buffer;
-    const image = (...args: string[]) => runImage([...(args.includes("--no-digest-cache") ? [] : ["--digest-cache", cacheDir]), "--root", store.root, ...args, store.conf]);
+    const image = (...args: string[]) => {
+      if (dropWalks) for (const name of readdirSync(cacheDir)) if (name.endsWith(".walk")) rmSync(join(cacheDir, name));
+      return runImage([...(args.includes("--no-digest-cache") ? [] : ["--digest-cache", cacheDir]), "--root", store.root, ...args, store.conf]);
+    };
     const cold = async (): Promise<Buffer> => {
       const run = await runImage(["--no-digest-cache", "--root", store.root, store.conf]);
       assert.equal(run.status, 0, run.stderr);
@@ -44,13 +48,11 @@ for (const [label, threadEntries] of [["", undefined], [", the check on two thre
     };
 
     before(async () => {
-      if (threadEntries !== undefined) process.env["SLI_WALK_THREAD_ENTRIES"] = threadEntries;
       store = makeWarmStore("warm-stream");
       cacheDir = mkdtempSync(join(tmpdir(), "sli-warm-cache-"));
       expected = await cold();
     });
     after(() => {
-      delete process.env["SLI_WALK_THREAD_ENTRIES"];
       store?.remove();
       if (cacheDir !== undefined) rmSync(cacheDir, { recursive: true, force: true });
     });
@@ -68,6 +70,7 @@ for (const [label, threadEntries] of [["", undefined], [", the check on two thre
       assert.equal(first.status, 0, first.stderr);
       assert.deepEqual([first.hashed, first.cached], [ALL, new Set()]);
       assert.equal(entryFiles(cacheDir).length, 3, "one entry per store layer");
+      assert.equal(readdirSync(cacheDir).filter((name) => name.endsWith(".walk")).length, 3, "and its walk");
       assert.ok(first.stdout.equals(expected));
       const warm = await image();
       assert.equal(warm.status, 0, warm.stderr);
@@ -102,6 +105,20 @@ for (const [label, threadEntries] of [["", undefined], [", the check on two thre
       });
     }
 
+    test("a file added to a directory of a cached store path, then removed again: each time its layer alone is hashed again (the directory's ctime moved), the bytes are right", async () => {
+      assert.equal((await image()).status, 0);
+      const added = join(store.root, EDITED, "bin", "added");
+      for (const change of [() => writeFileSync(added, "new\n"), () => rmSync(added)]) {
+        // The change must land on a later tick of the filesystem's clock than the entry's walk.
+        await sleep(20);
+        change();
+        const run = await image();
+        assert.equal(run.status, 0, run.stderr);
+        assert.deepEqual([run.hashed, run.cached], [new Set([1]), new Set([0, 2])]);
+        assert.ok(run.stdout.equals(await cold()), "the bytes of a run without the cache");
+      }
+    });
+
     const stale: [string, (entry: CachedDigest) => CachedDigest, RegExp][] = [
       ["sha256", (entry) => ({ ...entry, sha256: `${"0".repeat(63)}1` }), /: sha256:[0-9a-f]{64} streamed, sha256:0{63}1 recorded; /],
       ["size", (entry) => ({ ...entry, size: entry.size - 512 }), /: more than its \d+ bytes streamed; /],
@@ -135,7 +152,7 @@ for (const [label, threadEntries] of [["", undefined], [", the check on two thre
           assert.equal(next.status, 0, next.stderr);
           assert.deepEqual(next.hashed, new Set([1]));
           assert.ok(next.stdout.equals(expected));
-          assert.deepEqual(new DigestCache(cacheDir).read(entry.key), { sha256: entry.sha256, size: entry.size, crc32: entry.crc32, walk: entry.walk, cut: entry.cut });
+          assert.deepEqual(new DigestCache(cacheDir).read(entry.key), { sha256: entry.sha256, size: entry.size, crc32: entry.crc32, walk: entry.walk, list: entry.list });
         } finally {
           rmSync(output, { force: true });
         }
@@ -170,6 +187,17 @@ for (const [label, threadEntries] of [["", undefined], [", the check on two thre
       } finally {
         renameSync(`${path}.away`, path);
       }
+    });
+
+    test("a walk file that is not the one its entry names (cut short) is not trusted: its layer is walked again, and still comes from the cache", async () => {
+      assert.equal((await image()).status, 0);
+      const entry = entryOf(cacheDir, EDITED);
+      const walkFile = join(cacheDir, `${entry.key}.walk`);
+      if (!dropWalks) writeFileSync(walkFile, readFileSync(walkFile).subarray(0, 100));
+      const run = await image();
+      assert.equal(run.status, 0, run.stderr);
+      assert.deepEqual([run.hashed, run.cached], [new Set(), ALL]);
+      assert.ok(run.stdout.equals(expected));
     });
 
     test("a corrupt entry file is ignored: its layer is hashed and the entry written again", async () => {

@@ -145,7 +145,7 @@ export const OPTIONS = {
     help:
       "keep store layers' digests in DIR (default\n" +
       "$XDG_CACHE_HOME/stream-layered-image/digests, else ~/.cache/...):\n" +
-      "an unchanged layer (its store paths walked, no file read) is\n" +
+      "an unchanged layer (its entries lstat'ed again, no file read) is\n" +
       "not hashed again; the registry (oci: the writer) checks its digest.\n" +
       "Compressed blobs' digests are kept beside it (default .../blobs;\n" +
       "with --digest-cache DIR: DIR/blobs): a layer the registry (oci: the\n" +

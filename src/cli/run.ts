@@ -42,11 +42,12 @@ stderr: the reference's lines ("Creating layer 0 from paths: [...]", ...,
 below them: layer k/n, hashing or streaming, bytes done / total, rate, ETA.
 
 digest cache: each store layer's sha256, size and CRC-32 are kept (see
---digest-cache), with a print of its walk.  An entry is trusted when a walk
-of the layer's store paths (no file opened) finds every entry's name, mode,
-size, ctime and inode as recorded: then the layer is not hashed, and is
-streamed from that walk.  Safe for a Nix store, read-only, where a
-path's content never changes; and any write to a file moves its ctime,
+--digest-cache), with the layer's walk (every entry's name, mode, size,
+ctime and inode).  An entry is trusted when an lstat of each entry of that
+walk (no directory listed, no file opened) finds them as recorded: then
+the layer is not hashed, and is streamed from that walk.  Safe for a Nix
+store, read-only, where a path's content never changes; and any write to a
+file moves its ctime, as an entry added or removed moves its directory's,
 which the kernel sets and no program can set back.  The layer's bytes are
 still checked against the entry's sha256 as they stream.  --root on a
 mutable copy: a file rewritten within one tick of the filesystem's clock

@@ -58,7 +58,7 @@ export function* prepare(conf: ImageConf, python: PythonVersion, options: ImageO
     if (opened !== undefined && !opened.pending) base = yield* opened.load();
     try {
       if (cache !== undefined) yield* cache.check();
-      hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style, walkPrints: cache !== undefined, known: cache === undefined ? undefined : (num) => cache.known(num) });
+      hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style, recordWalks: cache !== undefined, known: cache === undefined ? undefined : (num) => cache.known(num) });
     } catch (error) {
       // The script reads its base image before any store layer: a bad one is the error to report.
       if (opened !== undefined && base === undefined) base = yield* opened.load();

@@ -1,11 +1,10 @@
 /**
  * A store layer's walk alone: the entries `archive_paths_to` archives, in
- * its order, from readdir and lstat (no header made, no file opened), whole
- * or in two parts; and the layer style (how the conf's script generation
- * writes members).  Apart from layer.ts so that a thread that only walks
- * (the digest cache's check) loads no tar writer.
+ * its order, from readdir and lstat (no header made, no file opened); and
+ * the layer style (how the conf's script generation
+ * writes members).  Apart from layer.ts, which makes the members' bytes.
  */
-import { walkStorePath, walkStorePathFrom, type WalkedEntry, type WalkOptions } from "../store/walk.ts";
+import { walkStorePath, type WalkedEntry, type WalkOptions } from "../store/walk.ts";
 import { locateStorePath } from "../store/store-path.ts";
 import { CannotArchiveError, displayPath } from "../store/errors.ts";
 import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "../profile/python.ts";
@@ -52,12 +51,14 @@ function locate(path: string | Uint8Array, root: string | undefined) {
 }
 
 /** Each store path's walk, as this CPython's rglob and this generation's script do it. */
-function walkOptionsFor(profile: PythonProfile, style: LayerStyle, root: string | undefined): WalkOptions {
-  return { root, childNamesFromBytes: profile.rglobChildNamesFromBytes, rglobLinkStats: profile.rglobLinkStats, symlinkAlone: style.symlinkedStorePathAlone };
-}
-
-export function* storeEntries(paths: readonly (string | Uint8Array)[], profile: PythonProfile, style: LayerStyle, root: string | undefined): Generator<WalkedEntry> {
-  const walkOptions = walkOptionsFor(profile, style, root);
+export function* storeEntries(
+  paths: readonly (string | Uint8Array)[],
+  profile: PythonProfile,
+  style: LayerStyle,
+  root: string | undefined,
+  onStorePathLink?: WalkOptions["onStorePathLink"],
+): Generator<WalkedEntry> {
+  const walkOptions = { root, childNamesFromBytes: profile.rglobChildNamesFromBytes, rglobLinkStats: profile.rglobLinkStats, symlinkAlone: style.symlinkedStorePathAlone, onStorePathLink };
   for (const path of paths) {
     const { fsPath, name } = locate(path, root);
     yield* walkStorePath(fsPath, name, walkOptions);
@@ -72,31 +73,4 @@ export function* storeEntries(paths: readonly (string | Uint8Array)[], profile: 
  */
 export function layerWalk(paths: readonly (string | Uint8Array)[], options: LayerWalkOptions = {}): Generator<WalkedEntry> {
   return storeEntries(paths, profileFor(options.python ?? DEFAULT_PYTHON), options.style ?? DEFAULT_STYLE, options.root);
-}
-
-/** One of two parts of a layer's walk split at the entry named `from`/`until`: the entries before it, or it and those after. */
-export type WalkPart = { readonly until: string } | { readonly from: string };
-
-/**
- * Part of layerWalk's entries: those before the entry named `until`, or
- * from the entry named `from` to the end, so two threads can each walk one
- * part of a large layer.  Returns false (the store changed) when no entry
- * has that name; the `from` part then yields nothing.
- */
-export function* layerWalkPart(paths: readonly (string | Uint8Array)[], part: WalkPart, options: LayerWalkOptions = {}): Generator<WalkedEntry, boolean> {
-  if ("until" in part) {
-    for (const entry of layerWalk(paths, options)) {
-      if (entry.name === part.until) return true;
-      yield entry;
-    }
-    return false;
-  }
-  const walkOptions = walkOptionsFor(profileFor(options.python ?? DEFAULT_PYTHON), options.style ?? DEFAULT_STYLE, options.root);
-  let started = false;
-  for (const path of paths) {
-    const { fsPath, name } = locate(path, options.root);
-    if (started) yield* walkStorePath(fsPath, name, walkOptions);
-    else started = yield* walkStorePathFrom(fsPath, name, part.from, walkOptions);
-  }
-  return started;
 }

@@ -10,7 +10,7 @@ import { encodeHeader } from "../tar/header.ts";
 import { TypeFlag } from "../tar/constants.ts";
 import { ShortReadError, TarChunker } from "../tar/writer.ts";
 import { nixRootHeader, storeEntryHeader } from "../store/entry.ts";
-import type { WalkedEntry } from "../store/walk.ts";
+import type { WalkedEntry, WalkOptions } from "../store/walk.ts";
 import { CannotArchiveError, displayPath } from "../store/errors.ts";
 import { DEFAULT_PYTHON, profileFor } from "../profile/python.ts";
 import type { Sink } from "./sinks.ts";
@@ -46,6 +46,8 @@ export interface LayerOptions extends LayerWalkOptions {
   readonly openEmptyFiles?: boolean | undefined;
   /** Called with each store entry as the walk finds it, before its header is made. */
   readonly onWalked?: ((entry: WalkedEntry) => void) | undefined;
+  /** Called with each symlinked store path the walk goes through (see WalkOptions.onStorePathLink). */
+  readonly onStorePathLink?: WalkOptions["onStorePathLink"];
   /** The layer's entries as a layerWalk found them: streamed without walking again (a digest cache hit). */
   readonly walked?: Iterable<WalkedEntry> | undefined;
 }
@@ -103,7 +105,7 @@ export function* layerChunks(
   const style = options.style ?? DEFAULT_STYLE;
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix", mtime, style.owner, style.nixRootMode), format));
   yield* chunker.bytes(encodeHeader(nixRootHeader("/nix/store", mtime, style.owner, style.nixRootMode), format));
-  for (const entry of options.walked ?? storeEntries(paths, profile, style, options.root)) {
+  for (const entry of options.walked ?? storeEntries(paths, profile, style, options.root, options.onStorePathLink)) {
     options.onWalked?.(entry);
     const header = storeEntryHeader(entry, mtime, style.owner);
     const headerBytes = encodeHeader(header, format);

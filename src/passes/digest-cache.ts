@@ -10,12 +10,17 @@
  *   /nix modes, symlinked store paths), mtime, the --root, the layer's
  *   store paths in order, and this program's version;
  * - the files: Nix store paths are immutable, but the entry is not trusted
- *   on that alone.  It records the print of the layer's walk (every entry's
- *   name, mode, size, ctime and inode, see WalkPrint), and a use walks the
- *   store paths again, metadata only (no file is opened), and compares: any
- *   write to a file moves its ctime, which user space cannot set back, so a
- *   changed store is a cache miss, hashed again.  The entries of that walk
- *   are the ones the layer is then streamed from (no second walk);
+ *   on that alone.  Beside it the cache keeps the layer's walk as the hash
+ *   pass found it (`<key>.walk`, a WalkedList: every entry's name, mode,
+ *   size, ctime and inode), and a use lstats each of those entries again
+ *   (no directory listed, no file opened) and compares (listed-check.ts):
+ *   any write to a file moves its ctime, which user space cannot set back,
+ *   and an entry coming or going moves its directory's, so a changed store
+ *   is a cache miss, hashed again.  The layer is then streamed from that
+ *   walk.  A layer whose walk file is gone is walked again instead and
+ *   compared by its print (WalkPrint: the same metadata, summed);
+ * - the key also names the user reading (uid and groups): what one may list
+ *   and open another may not, and the walk is what the reader can reach;
  * - what remains possible is still checked whenever the layer's bytes are
  *   read: the image stream (the CLI, streamImage, writeImage, verify)
  *   computes the sha256 of a cached layer as it streams it and compares it
@@ -37,15 +42,13 @@ import { LayerChangedError } from "./entry-log.ts";
 import type { HashedLayer } from "./hash-passes.ts";
 import { WalkPrint } from "../store/walk-print.ts";
 import { WalkedList } from "../store/walked-list.ts";
-import type { LayerStyle, WalkPart } from "../layer/layer-walk.ts";
-import { CannotArchiveError } from "../store/errors.ts";
-import { LayerWalker } from "../workers/walk/layer-walker.ts";
-import { walkPart, type PartWalk } from "../workers/walk/part-walk.ts";
-import type { Pause } from "../workers/pause.ts";
+import { layerWalk, type LayerStyle } from "../layer/layer-walk.ts";
+import { YIELD, type Pause } from "../workers/pause.ts";
+import { unchangedSince } from "./listed-check.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import { VERSION } from "../version.ts";
 
-const FORMAT = "stream-layered-image digest cache 3";
+const FORMAT = "stream-layered-image digest cache 4";
 
 /** `$XDG_CACHE_HOME/stream-layered-image/digests`, else `~/.cache/stream-layered-image/digests` (the XDG base directory rules). */
 export function defaultDigestCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -79,12 +82,8 @@ export interface CachedDigest {
   readonly crc32: number;
   /** WalkPrint.digest() of the hash pass: the store as it was hashed. */
   readonly walk: string;
-  /**
-   * The name of the walk's middle entry (entry ⌊count/2⌋): where a check
-   * may split a large layer's walk between two threads.  None for a layer of
-   * fewer than two entries.
-   */
-  readonly cut?: string | undefined;
+  /** sha256 of the layer's walk file (`<key>.walk`, WalkedList.encode), when one is kept. */
+  readonly list?: string | undefined;
 }
 
 /** Everything a store layer's bytes depend on, besides the files under its paths. */
@@ -99,13 +98,18 @@ export interface LayerKeyParts {
 const bigintAsText = (_key: string, value: unknown): unknown => (typeof value === "bigint" ? value.toString() : value);
 
 export function layerCacheKey(parts: LayerKeyParts): string {
-  const material = [FORMAT, VERSION, parts.python, parts.style, parts.mtime, parts.root === undefined ? null : resolve(parts.root), parts.paths];
+  const material = [FORMAT, VERSION, parts.python, parts.style, parts.mtime, parts.root === undefined ? null : resolve(parts.root), parts.paths, reader()];
   return createHash("sha256").update(JSON.stringify(material, bigintAsText)).digest("hex");
+}
+
+/** Who reads the store: what an unreadable directory or file does to a walk depends on it. */
+function reader(): string {
+  return `${process.geteuid?.() ?? ""}:${process.getegid?.() ?? ""}:${[...new Set(process.getgroups?.() ?? [])].sort((a, b) => a - b).join(",")}`;
 }
 
 /** The entry's own check: a file cut short or changed by hand is not one. */
 function entryCheck(key: string, value: CachedDigest): string {
-  return createHash("sha256").update(JSON.stringify([FORMAT, key, value.sha256, value.size, value.crc32, value.walk, value.cut ?? null])).digest("hex");
+  return createHash("sha256").update(JSON.stringify([FORMAT, key, value.sha256, value.size, value.crc32, value.walk, value.list ?? null])).digest("hex");
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
@@ -125,19 +129,19 @@ function isCachedDigest(value: unknown): value is CachedDigest {
     (entry.crc32 as number) < 2 ** 32 &&
     typeof entry.walk === "string" &&
     PRINT.test(entry.walk) &&
-    (entry.cut === undefined || typeof entry.cut === "string")
+    (entry.list === undefined || (typeof entry.list === "string" && HEX64.test(entry.list)))
   );
 }
 
-/** One directory of entries, `<key>.json` each.  Reading and writing never throw: a cache that fails is no cache. */
+/** One directory of entries, `<key>.json` each and its walk `<key>.walk`.  Reading and writing never throw: a cache that fails is no cache. */
 export class DigestCache {
   readonly dir: string;
   constructor(dir: string) {
     this.dir = dir;
   }
 
-  private file(key: string): string {
-    return join(this.dir, `${key}.json`);
+  private file(key: string, extension = "json"): string {
+    return join(this.dir, `${key}.${extension}`);
   }
 
   /** The entry for `key`, or undefined when there is none or it is unreadable, corrupt or for another key. */
@@ -150,83 +154,69 @@ export class DigestCache {
     }
     const entry = parsed as { format?: unknown; key?: unknown; check?: unknown };
     if (!isCachedDigest(parsed) || entry.format !== FORMAT || entry.key !== key || entry.check !== entryCheck(key, parsed)) return undefined;
-    return { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, walk: parsed.walk, ...(parsed.cut === undefined ? {} : { cut: parsed.cut }) };
+    return { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, walk: parsed.walk, ...(parsed.list === undefined ? {} : { list: parsed.list }) };
   }
 
-  /** Records `value` under `key`: a temporary file renamed into place, so a reader sees a whole entry or none. */
-  write(key: string, value: CachedDigest, paths: readonly string[]): void {
-    const target = this.file(key);
+  /** The walk kept for `key`'s entry, or undefined when it is missing or not the one the entry names. */
+  readWalk(key: string, entry: CachedDigest): WalkedList | undefined {
+    if (entry.list === undefined) return undefined;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.file(key, "walk"));
+    } catch {
+      return undefined;
+    }
+    if (createHash("sha256").update(bytes).digest("hex") !== entry.list) return undefined;
+    return WalkedList.decode(bytes);
+  }
+
+  /**
+   * Records `value` under `key`, with the layer's `walk` when given (its
+   * sha256 in the entry): the walk first, then the entry, each through a
+   * temporary file and a rename, so a reader sees a whole entry or none.
+   * Returns the entry as written (with the walk's sha256), or undefined when
+   * it could not be.
+   */
+  write(key: string, value: CachedDigest, paths: readonly string[], walk?: WalkedList): CachedDigest | undefined {
+    let entry = value;
+    if (walk !== undefined) {
+      const bytes = walk.encode();
+      if (this.writeFile(this.file(key, "walk"), bytes)) entry = { ...value, list: createHash("sha256").update(bytes).digest("hex") };
+    }
+    return this.writeFile(this.file(key), `${JSON.stringify({ format: FORMAT, key, ...entry, check: entryCheck(key, entry), paths })}\n`) ? entry : undefined;
+  }
+
+  /** `data` written to `target` through a temporary file and a rename; false when that failed. */
+  private writeFile(target: string, data: string | Buffer): boolean {
     const temporary = `${target}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
     try {
       mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      writeFileSync(temporary, `${JSON.stringify({ format: FORMAT, key, ...value, check: entryCheck(key, value), paths })}\n`, { mode: 0o600 });
+      writeFileSync(temporary, data, { mode: 0o600 });
       renameSync(temporary, target);
+      return true;
     } catch {
       try {
         rmSync(temporary, { force: true });
       } catch {
         // Its directory is not one (ENOTDIR): there is no temporary file.
       }
+      return false;
     }
   }
 
   drop(key: string): void {
-    try {
-      rmSync(this.file(key), { force: true });
-    } catch {
-      // Unremovable: its next use fails the same way, and is dropped again.
+    for (const file of [this.file(key), this.file(key, "walk")]) {
+      try {
+        rmSync(file, { force: true });
+      } catch {
+        // Unremovable: its next use fails the same way, and is dropped again.
+      }
     }
   }
 }
 
-/**
- * Below this many entries for the other thread, starting it (~30 ms) would
- * cost more than it saves; SLI_WALK_THREAD_ENTRIES sets another (the tests
- * use 0, to check small stores on two threads).
- */
-function entriesForAThread(): number {
-  const given = process.env["SLI_WALK_THREAD_ENTRIES"];
-  return given !== undefined && /^\d{1,9}$/.test(given) ? Number(given) : 4096;
-}
-
-/**
- * About the entries this thread checks while the walk worker starts (~40 ms
- * to load its modules, measured with Node 24 on the bench machine, where a
- * cold walk takes ~8 µs an entry): the worker's late start, in the dealing.
- */
-const WORKER_START_ENTRIES = 4096;
-
-/** How many entries an entry's print says the layer had (WalkPrint.digest ends with the count). */
-function entriesOf(entry: CachedDigest): number {
-  return Number(entry.walk.slice(entry.walk.indexOf("-") + 1));
-}
-
-/** One walk of check(): a cached layer whole, or one of its two parts; `order` is the walk order (layer, then part). */
-interface CheckUnit {
-  readonly num: number;
-  readonly part: WalkPart | undefined;
-  readonly entries: number;
-  readonly order: number;
-}
-
-/**
- * The walks of check(), largest first: a layer with a cut that holds more
- * than an eighth of all the entries to check is walked in two parts (so one
- * layer of most of the image, the usual warm start, is shared), the others
- * whole.
- */
-function checkUnits(cached: readonly { readonly num: number; readonly entry: CachedDigest }[]): CheckUnit[] {
-  const total = cached.reduce((sum, { entry }) => sum + entriesOf(entry), 0);
-  const units: CheckUnit[] = [];
-  for (const { num, entry } of cached) {
-    const count = entriesOf(entry);
-    if (entry.cut !== undefined && count * 8 > total) {
-      const before = Math.floor(count / 2);
-      units.push({ num, part: { until: entry.cut }, entries: before, order: 2 * num }, { num, part: { from: entry.cut }, entries: count - before, order: 2 * num + 1 });
-    } else units.push({ num, part: undefined, entries: count, order: 2 * num });
-  }
-  return units.sort((a, b) => b.entries - a.entries);
-}
+/** Entries walked per pause: the async API's event loop turns between them. */
+const ENTRIES_PER_PAUSE = 1024;
 
 /** One image's use of the cache: which store layers it gave, what the hash passes add to it. */
 export class ImageDigestCache {
@@ -249,65 +239,27 @@ export class ImageDigestCache {
   }
 
   /**
-   * Checks the layers that have an entry before known() is asked, on two
-   * threads: the walks (a large layer's in two parts, split at the entry its
-   * cache entry names) are dealt, largest first (by the entries their print
-   * counted), to whichever thread has fewer entries to walk, and the other
-   * thread's come back as LayerWalker walked them.  A warm start then waits
-   * for about half of the walks instead of all of them.  A layer whose walk
-   * fails here is left to known(), which walks it again in the hash passes'
-   * order, so the error reported is the first failing layer's, as without
-   * the cache.
+   * Checks, before known() is asked, each layer whose entry keeps its walk:
+   * every entry of that walk lstat'ed again and compared (listed-check.ts).
+   * A layer whose walk file is gone or corrupt is left to known(), which
+   * walks it.
    */
   *check(): Generator<Pause, void> {
-    const entries = this.keys.map((_, num) => this.entry(num));
-    const cached = [...entries.keys()].filter((num) => entries[num] !== undefined);
-    const units = checkUnits(cached.map((num) => ({ num, entry: entries[num]! })));
-    const here: CheckUnit[] = [];
-    const there: CheckUnit[] = [];
-    let hereEntries = 0;
-    // The other thread starts late (it loads its modules first): dealt as if that many entries in already.
-    let thereEntries = WORKER_START_ENTRIES;
-    for (const unit of units) {
-      if (hereEntries <= thereEntries) {
-        here.push(unit);
-        hereEntries += unit.entries;
-      } else {
-        there.push(unit);
-        thereEntries += unit.entries;
-      }
-    }
-    if (there.length === 0 || thereEntries - WORKER_START_ENTRIES < entriesForAThread()) return;
-    const { root, python, style } = this.parts;
-    const walks = new Map<CheckUnit, PartWalk>();
-    const walker = new LayerWalker();
-    try {
-      for (const [id, unit] of there.entries()) walker.walk({ id, paths: this.layers[unit.num]!, root, python, style, part: unit.part });
-      for (const unit of here.sort((a, b) => a.order - b.order)) {
-        try {
-          walks.set(unit, yield* walkPart(this.layers[unit.num]!, unit.part, { root, python, style }));
-        } catch (error) {
-          if (!(error instanceof CannotArchiveError)) throw error;
-        }
-      }
-      for (const [id, walked] of yield* walker.results()) walks.set(there[id]!, walked);
-    } finally {
-      walker.close();
-    }
-    for (const num of cached) {
-      const parts = units.filter((unit) => unit.num === num).sort((a, b) => a.order - b.order).map((unit) => walks.get(unit));
-      // A part that failed: known() walks the layer whole, for the error's own words.
-      if (parts.some((part) => part === undefined)) continue;
-      this.checked.set(num, this.compare(num, entries[num]!, parts as PartWalk[]));
+    const { python, root } = this.parts;
+    for (const num of this.keys.keys()) {
+      const entry = this.entry(num);
+      const walk = entry === undefined ? undefined : this.cache.readWalk(this.keys[num]!, entry);
+      if (entry === undefined || walk === undefined) continue;
+      this.checked.set(num, (yield* unchangedSince(walk, python, root)) ? this.hit(num, entry, walk) : undefined);
     }
   }
 
   /**
    * Store layer `num` from the cache, when its entry is there and the store
-   * paths' entries are still the ones hashed (walked again, no file opened),
-   * with the entries of that walk to stream it from; else undefined, and the
-   * layer is hashed.  What check() found, or a walk here, whose errors are
-   * the hash pass's (a missing path, an unreadable directory).
+   * paths' entries are still the ones hashed (no file opened), with the
+   * entries to stream it from; else undefined, and the layer is hashed.
+   * What check() found, or a walk here compared by its print, whose errors
+   * are the hash pass's (a missing path, an unreadable directory).
    */
   *known(num: number): Generator<Pause, HashedLayer | undefined> {
     if (this.checked.has(num)) return this.checked.get(num);
@@ -322,22 +274,17 @@ export class ImageDigestCache {
     return this.entries.get(num);
   }
 
-  /** Layer `num` walked here and compared with its entry. */
+  /** Layer `num` walked here and compared with its entry's print. */
   private *walkCheck(num: number, entry: CachedDigest): Generator<Pause, HashedLayer | undefined> {
     const { root, python, style } = this.parts;
-    return this.compare(num, entry, [yield* walkPart(this.layers[num]!, undefined, { root, python, style })]);
-  }
-
-  /** The layer from its entry when its walk, in `parts` in order, has the entry's print; else undefined (hash it: the store changed). */
-  private compare(num: number, entry: CachedDigest, parts: readonly PartWalk[]): HashedLayer | undefined {
-    if (parts.some((part) => !part.found)) return undefined;
-    const [first, ...rest] = parts;
-    if (rest.length === 0) return first!.walk === entry.walk ? this.hit(num, entry, first!.list) : undefined;
     const print = new WalkPrint();
-    for (const part of parts) print.addDigest(part.walk);
-    if (print.digest() !== entry.walk) return undefined;
-    for (const part of rest) first!.list.append(part.list);
-    return this.hit(num, entry, first!.list);
+    const walked = new WalkedList();
+    for (const found of layerWalk(this.layers[num]!, { root, python, style })) {
+      print.add(found);
+      walked.push(found);
+      if (walked.length % ENTRIES_PER_PAUSE === 0) yield YIELD;
+    }
+    return print.digest() === entry.walk ? this.hit(num, entry, walked) : undefined;
   }
 
   /** Layer `num` from its entry, streamed from `walked`. */
@@ -349,12 +296,9 @@ export class ImageDigestCache {
   /** Records the layers the hash passes computed. */
   remember(hashed: readonly HashedLayer[]): void {
     for (const [num, layer] of hashed.entries()) {
-      // A layer hashed without its print (hashPassSteps' walkPrints off) has nothing to record.
+      // A layer hashed without its print (hashPassSteps' recordWalks off) has nothing to record.
       if (this.reused.has(num) || layer.walk === undefined) continue;
-      const cut = layer.entries !== undefined && layer.entries.length >= 2 ? layer.entries.nameAt(Math.floor(layer.entries.length / 2)) : undefined;
-      const entry = { sha256: layer.sha256, size: layer.size, crc32: layer.crc32, walk: layer.walk, ...(cut === undefined ? {} : { cut }) };
-      this.cache.write(this.keys[num]!, entry, this.layers[num]!);
-      this.entries.set(num, entry);
+      this.entries.set(num, this.cache.write(this.keys[num]!, { sha256: layer.sha256, size: layer.size, crc32: layer.crc32, walk: layer.walk }, this.layers[num]!, layer.record));
     }
   }
 

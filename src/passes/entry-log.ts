@@ -78,25 +78,7 @@ export class EntryLog {
 
   /** The record at the cursor, without moving it. */
   private expected(): { name: string; size: number; fingerprint: number; next: number } {
-    return this.recordAt(this.cursorOffset, this.cursorName);
-  }
-
-  /** The name of member `index` (0-based; the log is read from its start). */
-  nameAt(index: number): string {
-    if (!Number.isInteger(index) || index < 0 || index >= this.length) throw new RangeError(`no member ${index} in a log of ${this.length}`);
-    let offset = 0;
-    let name = "";
-    for (let record = 0; record <= index; record++) {
-      const next = this.recordAt(offset, name);
-      offset = next.next;
-      name = next.name;
-    }
-    return name;
-  }
-
-  /** The record at byte `offset`, whose name shares a prefix with `previousName` (the record before's). */
-  private recordAt(offset: number, previousName: string): { name: string; size: number; fingerprint: number; next: number } {
-    let at = offset;
+    let at = this.cursorOffset;
     const readVarint = (): number => {
       let value = 0;
       let scale = 1;
@@ -113,7 +95,7 @@ export class EntryLog {
     at += PackedText.length(restField);
     const size = readVarint();
     const print = this.log.bytes.readUInt32LE(at);
-    return { name: previousName.slice(0, shared) + rest, size, fingerprint: print, next: at + 4 };
+    return { name: this.cursorName.slice(0, shared) + rest, size, fingerprint: print, next: at + 4 };
   }
 
   /** Starts the comparison again from the first member (a layer streamed twice). */

@@ -118,15 +118,6 @@ export class WalkPrint {
     this.count++;
   }
 
-  /** Adds the entries of a print taken of another part of the walk (its digest()): the print of both parts' entries. */
-  addDigest(digest: string): void {
-    const match = /^([0-9a-f]{8})([0-9a-f]{8})-(\d+)$/.exec(digest);
-    if (match === null) throw new TypeError(`not a walk print: ${JSON.stringify(digest)}`);
-    this.first = (this.first + parseInt(match[1]!, 16)) >>> 0;
-    this.second = (this.second + parseInt(match[2]!, 16)) >>> 0;
-    this.count += Number(match[3]);
-  }
-
   /** The print as text: what a cache entry records and a later walk must give again. */
   digest(): string {
     const hex = (value: number) => value.toString(16).padStart(8, "0");

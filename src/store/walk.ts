@@ -53,13 +53,16 @@ function lstat(fsPath: string | Buffer, name: string): Stats {
  * list, or undefined when the link does not end at a directory (is_dir() is
  * False for dangling links too; an error the chosen CPython lets out throws).
  */
-function symlinkedDirectory(fsPath: string | Buffer, name: string, options: WalkOptions): string | Buffer | undefined {
-  const target = statThroughLink(fsPath, options.root);
+function symlinkedDirectory(top: WalkedEntry, options: WalkOptions): string | Buffer | undefined {
+  const target = statThroughLink(top.fsPath, options.root);
   if ("code" in target) {
-    checkStorePathLink(target.code, name, options.rglobLinkStats);
+    checkStorePathLink(target.code, top.name, options.rglobLinkStats);
+    options.onStorePathLink?.(top, undefined);
     return undefined;
   }
-  return target.stat.isDirectory() ? target.fsPath : undefined;
+  const directory = target.stat.isDirectory();
+  options.onStorePathLink?.(top, directory ? target.stat : undefined);
+  return directory ? target.fsPath : undefined;
 }
 
 function listDirectory<T extends "utf8" | "buffer">(dirFsPath: string | Buffer, dirName: string, encoding: T): T extends "utf8" ? string[] : Buffer[];
@@ -98,10 +101,6 @@ function sortedChildren(dirFsPath: string | Buffer, dirName: string): { name: st
   return keyed.map(({ bytes }) => ({ name: fsDecode(bytes), fsPath: childPath(parent, bytes) }));
 }
 
-function* walkChildren(dirFsPath: string | Buffer, dirName: string, options: WalkOptions): Generator<WalkedEntry> {
-  yield* walkListed(sortedChildren(dirFsPath, dirName), dirName, options);
-}
-
 /** A directory being walked: its sorted children and the next one's index. */
 interface Listing {
   readonly children: readonly { name: string; fsPath: string | Buffer }[];
@@ -110,14 +109,14 @@ interface Listing {
 }
 
 /**
- * Listed children of `dirName` (a suffix of its sorted listing), each followed by its subtree.
- * A stack of listings rather than a generator per level: each entry
- * otherwise resumed one generator per directory above it, which a
- * one-shot run (its code not yet optimised) paid for every entry.
+ * The sorted children of `dirName`, each followed by its subtree.  A stack
+ * of listings rather than a generator per level: each entry otherwise
+ * resumed one generator per directory above it, which a one-shot run (its
+ * code not yet optimised) paid for every entry.
  */
-function* walkListed(children: readonly { name: string; fsPath: string | Buffer }[], dirName: string, options: WalkOptions): Generator<WalkedEntry> {
+function* walkChildren(dirFsPath: string | Buffer, dirName: string, options: WalkOptions): Generator<WalkedEntry> {
   const followsLinks = options.rglobLinkStats?.childLinks === true;
-  const stack: Listing[] = [{ children, dirName, next: 0 }];
+  const stack: Listing[] = [{ children: sortedChildren(dirFsPath, dirName), dirName, next: 0 }];
   while (stack.length > 0) {
     const listing = stack[stack.length - 1]!;
     if (listing.next === listing.children.length) {
@@ -135,27 +134,6 @@ function* walkListed(children: readonly { name: string; fsPath: string | Buffer 
     // rglob never descends into a symlink below the starting path.
     if (stat.isDirectory()) stack.push({ children: sortedChildren(fsPath, entryName), dirName: entryName, next: 0 });
   }
-}
-
-/**
- * The walk below `dirName` from the descendant its `components` name (the
- * names of each level, the last the entry to start at) to the end: that
- * entry and its subtree, its later siblings, its parent's later siblings and
- * so on up.  False, before anything is yielded, when a component is not
- * there (or not a directory where the path goes on): the store changed.
- */
-function* walkChildrenFrom(dirFsPath: string | Buffer, dirName: string, components: readonly string[], options: WalkOptions): Generator<WalkedEntry, boolean> {
-  const children = sortedChildren(dirFsPath, dirName);
-  const index = children.findIndex((child) => child.name === components[0]);
-  if (index < 0) return false;
-  if (components.length > 1) {
-    const { name, fsPath } = children[index]!;
-    const entryName = childName(dirName, name);
-    if (!lstat(fsPath, entryName).isDirectory()) return false;
-    if (!(yield* walkChildrenFrom(fsPath, entryName, components.slice(1), options))) return false;
-    yield* walkListed(children.slice(index + 1), dirName, options);
-  } else yield* walkListed(children.slice(index), dirName, options);
-  return true;
 }
 
 /** The path as a string when that loses nothing (valid UTF-8), else as it is. */
@@ -178,6 +156,12 @@ export interface WalkOptions {
   readonly rglobLinkStats?: RglobLinkStats | undefined;
   /** The current script's `if path.is_symlink(): files = [path]`: a symlinked starting path is not walked through. */
   readonly symlinkAlone?: boolean | undefined;
+  /**
+   * Told of a symlinked starting path that is walked through, with the
+   * stat() of the directory it leads to (undefined: it leads to none, so
+   * only the link is archived): what is listed there is no entry of the walk.
+   */
+  readonly onStorePathLink?: ((top: WalkedEntry, directory: Stats | undefined) => void) | undefined;
 }
 
 /** Path ordering: component lists compared by code point. */
@@ -207,7 +191,7 @@ function storePathStart(storeFsPath: Buffer, name: string, options: WalkOptions)
   if (stat.isDirectory()) directory = fsPath;
   // The starting path is descended with is_dir(), which follows a symlink;
   // its children keep names under the link's own path.
-  else if (stat.isSymbolicLink() && options.symlinkAlone !== true) directory = symlinkedDirectory(fsPath, name, options);
+  else if (stat.isSymbolicLink() && options.symlinkAlone !== true) directory = symlinkedDirectory(top, options);
   const childPrefix = directory !== undefined && options.childNamesFromBytes ? fsDecode(fsEncode(name)) : name;
   // Children all share childPrefix, so the starting path sorts either before
   // all of them (the usual case: it is their prefix) or after all of them.
@@ -228,24 +212,4 @@ export function* walkStorePath(storeFsPath: Buffer, name: string, options: WalkO
   if (!topLast) yield top;
   yield* walkChildren(directory, childPrefix, options);
   if (topLast) yield top;
-}
-
-/**
- * The end of walkStorePath's walk, from the entry named `from` on (so the
- * walk can be split in two at any entry and each part walked on its own
- * thread): true once it is walked; false, before anything is yielded, when
- * no entry of this store path has that name.
- */
-export function* walkStorePathFrom(storeFsPath: Buffer, name: string, from: string, options: WalkOptions = {}): Generator<WalkedEntry, boolean> {
-  const { top, directory, childPrefix, topLast } = storePathStart(storeFsPath, name, options);
-  if (from === name) {
-    yield top;
-    if (directory !== undefined && !topLast) yield* walkChildren(directory, childPrefix, options);
-    return true;
-  }
-  const prefix = childPrefix.endsWith("/") ? childPrefix : `${childPrefix}/`;
-  if (directory === undefined || !from.startsWith(prefix)) return false;
-  if (!(yield* walkChildrenFrom(directory, childPrefix, from.slice(prefix.length).split("/"), options))) return false;
-  if (topLast) yield top;
-  return true;
 }
