@@ -19,7 +19,8 @@ import { pushImage } from "../src/publish/push.ts";
 import { parseImageReference } from "../src/remote/reference.ts";
 import { RegistryClient } from "../src/remote/registry.ts";
 import { exchange, makeTransport, closeTransport } from "../src/remote/http.ts";
-import { layerStyle, layerWalk } from "../src/layer/layer-walk.ts";
+import { layerStyle, storeEntries } from "../src/layer/layer-walk.ts";
+import { profileFor } from "../src/profile/python.ts";
 import { generationRules } from "../src/profile/generation.ts";
 import { createHash } from "node:crypto";
 import { startRegistry } from "../test/support/registry.ts";
@@ -54,7 +55,7 @@ const hashing = await timed(() => {
 });
 const image = prepareImage(conf, { root });
 const walking = await timed(() => {
-  for (const paths of conf.storeLayers) for (const _ of layerWalk(paths, { root, python: "3.13", style: layerStyle(generationRules(conf.generation), conf.current?.owner) }));
+  for (const paths of conf.storeLayers) for (const _ of storeEntries(paths, profileFor("3.13"), layerStyle(generationRules(conf.generation), conf.current?.owner), root));
 });
 
 /** Each blob file in one monolithic `PUT ?digest=` (what curl -T does), through our HTTP code. */

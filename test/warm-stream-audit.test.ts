@@ -38,7 +38,7 @@ describe("warm streams in the library and the audit commands", () => {
   const conf = () => validateConf(readConfFile(store.conf, "3.13"), store.conf);
   const staleEntry = (dir: string) => {
     const entry = entryOf(dir, EDITED);
-    new DigestCache(dir).write(entry.key, { ...entry, sha256: WRONG_SHA }, entry.paths);
+    new DigestCache(dir).writeEntry(entry.key, { ...entry, sha256: WRONG_SHA }, entry.paths);
     return entry;
   };
   const cli = (...args: string[]) => runOurCliInProcess(args, "UTC");

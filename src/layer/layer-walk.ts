@@ -7,7 +7,7 @@
 import { walkStorePath, type WalkedEntry, type WalkOptions } from "../store/walk.ts";
 import { locateStorePath } from "../store/store-path.ts";
 import { CannotArchiveError, displayPath } from "../store/errors.ts";
-import { DEFAULT_PYTHON, profileFor, type PythonProfile, type PythonVersion } from "../profile/python.ts";
+import type { PythonProfile, PythonVersion } from "../profile/python.ts";
 import { generationRules, type GenerationRules, type MemberOwner } from "../profile/generation.ts";
 import { UnencodableNameError } from "../py/fsname.ts";
 
@@ -63,14 +63,4 @@ export function* storeEntries(
     const { fsPath, name } = locate(path, root);
     yield* walkStorePath(fsPath, name, walkOptions);
   }
-}
-
-/**
- * The entries layerChunks walks (and gives `onWalked`), from the walk alone:
- * no header made, no link read, no file opened.  What the digest cache
- * checks a layer's store paths against, and what a cached layer is then
- * streamed from (layerChunks' `walked`).
- */
-export function layerWalk(paths: readonly (string | Uint8Array)[], options: LayerWalkOptions = {}): Generator<WalkedEntry> {
-  return storeEntries(paths, profileFor(options.python ?? DEFAULT_PYTHON), options.style ?? DEFAULT_STYLE, options.root);
 }

@@ -17,8 +17,8 @@
  *   any write to a file moves its ctime, which user space cannot set back,
  *   and an entry coming or going moves its directory's, so a changed store
  *   is a cache miss, hashed again.  The layer is then streamed from that
- *   walk.  A layer whose walk file is gone is walked again instead and
- *   compared by its print (WalkPrint: the same metadata, summed);
+ *   walk.  A walk file that is gone or not the one its entry names makes
+ *   the entry no entry: the layer is hashed, both written again;
  * - the key also names the user reading (uid and groups): what one may list
  *   and open another may not, and the walk is what the reader can reach;
  * - what remains possible is still checked whenever the layer's bytes are
@@ -40,15 +40,14 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { LayerChangedError } from "./entry-log.ts";
 import type { HashedLayer } from "./hash-passes.ts";
-import { WalkPrint } from "../store/walk-print.ts";
 import { WalkedList } from "../store/walked-list.ts";
-import { layerWalk, type LayerStyle } from "../layer/layer-walk.ts";
-import { YIELD, type Pause } from "../workers/pause.ts";
+import type { LayerStyle } from "../layer/layer-walk.ts";
+import type { Pause } from "../workers/pause.ts";
 import { unchangedSince } from "./listed-check.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import { VERSION } from "../version.ts";
 
-const FORMAT = "stream-layered-image digest cache 4";
+const FORMAT = "stream-layered-image digest cache 5";
 
 /** `$XDG_CACHE_HOME/stream-layered-image/digests`, else `~/.cache/stream-layered-image/digests` (the XDG base directory rules). */
 export function defaultDigestCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -80,10 +79,8 @@ export interface CachedDigest {
   readonly sha256: string;
   readonly size: number;
   readonly crc32: number;
-  /** WalkPrint.digest() of the hash pass: the store as it was hashed. */
+  /** sha256 of the layer's walk as the hash pass found it: the file `<key>.walk` (WalkedList.encode). */
   readonly walk: string;
-  /** sha256 of the layer's walk file (`<key>.walk`, WalkedList.encode), when one is kept. */
-  readonly list?: string | undefined;
 }
 
 /** Everything a store layer's bytes depend on, besides the files under its paths. */
@@ -109,11 +106,10 @@ function reader(): string {
 
 /** The entry's own check: a file cut short or changed by hand is not one. */
 function entryCheck(key: string, value: CachedDigest): string {
-  return createHash("sha256").update(JSON.stringify([FORMAT, key, value.sha256, value.size, value.crc32, value.walk, value.list ?? null])).digest("hex");
+  return createHash("sha256").update(JSON.stringify([FORMAT, key, value.sha256, value.size, value.crc32, value.walk])).digest("hex");
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
-const PRINT = /^[0-9a-f]{16}-\d+$/;
 
 function isCachedDigest(value: unknown): value is CachedDigest {
   const entry = value as Partial<Record<keyof CachedDigest, unknown>> | null;
@@ -128,8 +124,7 @@ function isCachedDigest(value: unknown): value is CachedDigest {
     (entry.crc32 as number) >= 0 &&
     (entry.crc32 as number) < 2 ** 32 &&
     typeof entry.walk === "string" &&
-    PRINT.test(entry.walk) &&
-    (entry.list === undefined || (typeof entry.list === "string" && HEX64.test(entry.list)))
+    HEX64.test(entry.walk)
   );
 }
 
@@ -154,35 +149,35 @@ export class DigestCache {
     }
     const entry = parsed as { format?: unknown; key?: unknown; check?: unknown };
     if (!isCachedDigest(parsed) || entry.format !== FORMAT || entry.key !== key || entry.check !== entryCheck(key, parsed)) return undefined;
-    return { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, walk: parsed.walk, ...(parsed.list === undefined ? {} : { list: parsed.list }) };
+    return { sha256: parsed.sha256, size: parsed.size, crc32: parsed.crc32, walk: parsed.walk };
   }
 
   /** The walk kept for `key`'s entry, or undefined when it is missing or not the one the entry names. */
   readWalk(key: string, entry: CachedDigest): WalkedList | undefined {
-    if (entry.list === undefined) return undefined;
     let bytes: Buffer;
     try {
       bytes = readFileSync(this.file(key, "walk"));
     } catch {
       return undefined;
     }
-    if (createHash("sha256").update(bytes).digest("hex") !== entry.list) return undefined;
+    if (createHash("sha256").update(bytes).digest("hex") !== entry.walk) return undefined;
     return WalkedList.decode(bytes);
   }
 
   /**
-   * Records `value` under `key`, with the layer's `walk` when given (its
-   * sha256 in the entry): the walk first, then the entry, each through a
-   * temporary file and a rename, so a reader sees a whole entry or none.
-   * Returns the entry as written (with the walk's sha256), or undefined when
-   * it could not be.
+   * Records a layer's digests under `key` with its walk: the walk first,
+   * then the entry naming its sha256, each through a temporary file and a
+   * rename, so a reader sees a whole entry or none.  Returns the entry as
+   * written, or undefined when it could not be.
    */
-  write(key: string, value: CachedDigest, paths: readonly string[], walk?: WalkedList): CachedDigest | undefined {
-    let entry = value;
-    if (walk !== undefined) {
-      const bytes = walk.encode();
-      if (this.writeFile(this.file(key, "walk"), bytes)) entry = { ...value, list: createHash("sha256").update(bytes).digest("hex") };
-    }
+  write(key: string, digests: Omit<CachedDigest, "walk">, paths: readonly string[], walk: WalkedList): CachedDigest | undefined {
+    const bytes = walk.encode();
+    if (!this.writeFile(this.file(key, "walk"), bytes)) return undefined;
+    return this.writeEntry(key, { ...digests, walk: createHash("sha256").update(bytes).digest("hex") }, paths);
+  }
+
+  /** Records `entry` under `key` as it is (its walk file already written). */
+  writeEntry(key: string, entry: CachedDigest, paths: readonly string[]): CachedDigest | undefined {
     return this.writeFile(this.file(key), `${JSON.stringify({ format: FORMAT, key, ...entry, check: entryCheck(key, entry), paths })}\n`) ? entry : undefined;
   }
 
@@ -215,9 +210,6 @@ export class DigestCache {
   }
 }
 
-/** Entries walked per pause: the async API's event loop turns between them. */
-const ENTRIES_PER_PAUSE = 1024;
-
 /** One image's use of the cache: which store layers it gave, what the hash passes add to it. */
 export class ImageDigestCache {
   private readonly cache: DigestCache;
@@ -226,7 +218,7 @@ export class ImageDigestCache {
   /** Store layer numbers whose digest came from the cache. */
   readonly reused = new Set<number>();
   private readonly keys: string[];
-  /** What check() found of the layers it checked (a layer it could not: known() walks it). */
+  /** What check() found of each layer with an entry: from the cache, or undefined (hash it). */
   private readonly checked = new Map<number, HashedLayer | undefined>();
   /** Each layer's entry as read (check() and known() both ask). */
   private readonly entries = new Map<number, CachedDigest | undefined>();
@@ -239,33 +231,28 @@ export class ImageDigestCache {
   }
 
   /**
-   * Checks, before known() is asked, each layer whose entry keeps its walk:
-   * every entry of that walk lstat'ed again and compared (listed-check.ts).
-   * A layer whose walk file is gone or corrupt is left to known(), which
-   * walks it.
+   * Checks, before known() is asked, each layer that has an entry and its
+   * walk: every entry of that walk lstat'ed again and compared
+   * (listed-check.ts).  A walk file that is gone or not the entry's: a miss.
    */
   *check(): Generator<Pause, void> {
     const { python, root } = this.parts;
     for (const num of this.keys.keys()) {
       const entry = this.entry(num);
       const walk = entry === undefined ? undefined : this.cache.readWalk(this.keys[num]!, entry);
-      if (entry === undefined || walk === undefined) continue;
-      this.checked.set(num, (yield* unchangedSince(walk, python, root)) ? this.hit(num, entry, walk) : undefined);
+      this.checked.set(num, entry !== undefined && walk !== undefined && (yield* unchangedSince(walk, python, root)) ? this.hit(num, entry, walk) : undefined);
     }
   }
 
   /**
-   * Store layer `num` from the cache, when its entry is there and the store
-   * paths' entries are still the ones hashed (no file opened), with the
-   * entries to stream it from; else undefined, and the layer is hashed.
-   * What check() found, or a walk here compared by its print, whose errors
-   * are the hash pass's (a missing path, an unreadable directory).
+   * Store layer `num` from the cache, when its entry and walk are there and
+   * the store paths' entries are still the ones hashed (no file opened),
+   * with the entries to stream it from; else undefined, and the layer is
+   * hashed (whose errors are then the hash pass's: a missing path, an
+   * unreadable directory).
    */
-  *known(num: number): Generator<Pause, HashedLayer | undefined> {
-    if (this.checked.has(num)) return this.checked.get(num);
-    const entry = this.entry(num);
-    if (entry === undefined) return undefined;
-    return yield* this.walkCheck(num, entry);
+  known(num: number): HashedLayer | undefined {
+    return this.checked.get(num);
   }
 
   /** Layer `num`'s entry, read once. */
@@ -274,31 +261,18 @@ export class ImageDigestCache {
     return this.entries.get(num);
   }
 
-  /** Layer `num` walked here and compared with its entry's print. */
-  private *walkCheck(num: number, entry: CachedDigest): Generator<Pause, HashedLayer | undefined> {
-    const { root, python, style } = this.parts;
-    const print = new WalkPrint();
-    const walked = new WalkedList();
-    for (const found of layerWalk(this.layers[num]!, { root, python, style })) {
-      print.add(found);
-      walked.push(found);
-      if (walked.length % ENTRIES_PER_PAUSE === 0) yield YIELD;
-    }
-    return print.digest() === entry.walk ? this.hit(num, entry, walked) : undefined;
-  }
-
   /** Layer `num` from its entry, streamed from `walked`. */
   private hit(num: number, entry: CachedDigest, walked: WalkedList): HashedLayer {
     this.reused.add(num);
-    return { sha256: entry.sha256, size: entry.size, crc32: entry.crc32, walk: entry.walk, entries: undefined, walked };
+    return { sha256: entry.sha256, size: entry.size, crc32: entry.crc32, entries: undefined, walked };
   }
 
   /** Records the layers the hash passes computed. */
   remember(hashed: readonly HashedLayer[]): void {
     for (const [num, layer] of hashed.entries()) {
-      // A layer hashed without its print (hashPassSteps' recordWalks off) has nothing to record.
-      if (this.reused.has(num) || layer.walk === undefined) continue;
-      this.entries.set(num, this.cache.write(this.keys[num]!, { sha256: layer.sha256, size: layer.size, crc32: layer.crc32, walk: layer.walk }, this.layers[num]!, layer.record));
+      // A layer hashed without its walk kept (hashPassSteps' recordWalks off) has nothing to record.
+      if (this.reused.has(num) || layer.record === undefined) continue;
+      this.entries.set(num, this.cache.write(this.keys[num]!, { sha256: layer.sha256, size: layer.size, crc32: layer.crc32 }, this.layers[num]!, layer.record));
     }
   }
 

@@ -15,7 +15,6 @@
 import { layerChunks, type EntryRecord } from "../layer/layer.ts";
 import type { LayerStyle } from "../layer/layer-walk.ts";
 import { EntryLog } from "./entry-log.ts";
-import { WalkPrint } from "../store/walk-print.ts";
 import type { WalkedEntry } from "../store/walk.ts";
 import type { Stats } from "node:fs";
 import { WalkedList } from "../store/walked-list.ts";
@@ -31,9 +30,7 @@ export interface HashedLayer {
   /** CRC-32 of the same bytes: what the stream pass checks its bytes against. */
   readonly crc32: number;
   readonly size: number;
-  /** The WalkPrint of the layer's store paths as walked: what the digest cache records (computed only for it: HashPassOptions.recordWalks). */
-  readonly walk: string | undefined;
-  /** The walk itself, as the hash pass found it: what the digest cache keeps to check a later run against (HashPassOptions.recordWalks). */
+  /** The layer's walk as the hash pass found it: what the digest cache keeps to check a later run against (only with HashPassOptions.recordWalks). */
   readonly record?: WalkedList | undefined;
   /** Each member as the hash pass saw it (the stream pass compares); none for a layer from the digest cache. */
   readonly entries: EntryLog | undefined;
@@ -49,10 +46,10 @@ export interface HashPassOptions {
   readonly style: LayerStyle;
   /** Layers hashed at a time (default hashWorkerCount() on workers, 2 unless SLI_HASH_WORKERS=1; 1 on this thread). */
   readonly concurrency?: number;
-  /** Keep each hashed layer's walk and its WalkPrint (for the digest cache to record; a cost per entry otherwise spared). */
+  /** Keep each hashed layer's walk (for the digest cache to record; a cost per entry otherwise spared). */
   readonly recordWalks?: boolean | undefined;
   /** A layer already known (the digest cache), or undefined to hash it. */
-  readonly known?: ((num: number) => Generator<Pause, HashedLayer | undefined>) | undefined;
+  readonly known?: ((num: number) => HashedLayer | undefined) | undefined;
 }
 
 interface RunningPass {
@@ -60,7 +57,6 @@ interface RunningPass {
   readonly chunks: Generator<Buffer>;
   readonly hasher: LayerHasher;
   readonly entries: EntryLog;
-  readonly print: WalkPrint | undefined;
   readonly record: WalkedList | undefined;
   size: number;
 }
@@ -76,13 +72,12 @@ function* startPass(num: number, paths: readonly string[], mtime: bigint, option
     if (!begun) releaseLayerHasher(hasher);
   }
   const entries = new EntryLog();
-  const print = options.recordWalks === true ? new WalkPrint() : undefined;
   const record = options.recordWalks === true ? new WalkedList() : undefined;
   const onEntry = (entry: EntryRecord): void => entries.push(entry);
-  const onWalked = print === undefined || record === undefined ? undefined : (entry: WalkedEntry): void => (print.add(entry), record.push(entry));
+  const onWalked = record === undefined ? undefined : (entry: WalkedEntry): void => record.push(entry);
   const onStorePathLink = record === undefined ? undefined : (top: WalkedEntry, directory: Stats | undefined): void => record.pushLinkTarget(top, directory);
   const chunks = layerChunks(paths, mtime, { root: options.root, python: options.python, style: options.style, reuseChunks: true, onEntry, onWalked, onStorePathLink, nextBuffer: () => hasher.nextBuffer() });
-  return { num, chunks, hasher, entries, print, record, size: 0 };
+  return { num, chunks, hasher, entries, record, size: 0 };
 }
 
 /** Stops a pass midway: its generator's files are closed, its hasher goes back to the pool (begin() drops the rest). */
@@ -160,14 +155,7 @@ class HashPassRun {
   /** The next waiting layer: known already (the digest cache), or its pass started. */
   *startNext(): Generator<Pause, void> {
     const num = this.waiting.shift()!;
-    let known: HashedLayer | undefined;
-    try {
-      if (this.options.known !== undefined) known = yield* this.options.known(num);
-    } catch (error) {
-      // Below any failure so far (see canStart); a running pass's, of a lower layer, still comes first.
-      this.failure = { num, error };
-      return;
-    }
+    const known = this.options.known?.(num);
     if (known !== undefined) this.results[num] = known;
     else this.running.push(yield* startPass(num, this.layers[num]!, this.mtime, this.options));
   }
@@ -194,7 +182,7 @@ class HashPassRun {
     const { sha256, crc32 } = yield* pass.hasher.finish();
     releaseLayerHasher(pass.hasher);
     this.running = this.running.filter((other) => other !== pass);
-    this.results[pass.num] = { sha256: sha256!, crc32: crc32!, size: pass.size, walk: pass.print?.digest(), record: pass.record, entries: pass.entries };
+    this.results[pass.num] = { sha256: sha256!, crc32: crc32!, size: pass.size, record: pass.record, entries: pass.entries };
   }
 
   /** A chunk of a pass's layer to its hasher, and the progress of the lowest layer running. */
