@@ -8,7 +8,7 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runTool, toolMissing } from "./support/client-tools.ts";
@@ -22,6 +22,8 @@ import { DigestCache, layerCacheKey, type CachedDigest, type LayerKeyParts } fro
 import { layerChunks } from "../src/layer/layer.ts";
 import { layerStyle, type LayerStyle } from "../src/layer/layer-walk.ts";
 import { WalkedList } from "../src/store/walked-list.ts";
+import { unchangedSince } from "../src/passes/listed-check.ts";
+import { runSync } from "../src/workers/pause.ts";
 import { GENERATIONS, generationRules } from "../src/profile/generation.ts";
 import { PYTHON_VERSIONS, type PythonVersion } from "../src/profile/python.ts";
 import { makeFixtureStore, type FixtureStore } from "./support/fixture-store.ts";
@@ -110,6 +112,24 @@ describe("the digest cache's walk", () => {
       const again = Buffer.concat([...layerChunks([path], 1704067200n, { ...options, walked })]);
       assert.ok(again.equals(bytes), `${path} under ${options.python}`);
     });
+  });
+
+  test("every fixture layer's kept walk checks out against the store it was recorded from (non-UTF-8 names, links, devices, symlinked store paths), and not once an entry's mode changed", () => {
+    eachFixtureLayer((path, options) => {
+      const { walked } = recorded(path, options);
+      assert.equal(runSync(unchangedSince(walked, options.python, options.root)), true, `${path} under ${options.python}`);
+    });
+    const path = fixtures.store.find((entry) => entry.type === "file")!.path;
+    const file = join(store.root, path);
+    const options = { root: store.root, python: "3.13" as const, style: layerStyle(generationRules("2020")) };
+    const { walked } = recorded(path.split("/").slice(0, 4).join("/"), options);
+    const mode = statSync(file).mode & 0o7777;
+    chmodSync(file, mode ^ 0o100);
+    try {
+      assert.equal(runSync(unchangedSince(walked, options.python, options.root)), false);
+    } finally {
+      chmodSync(file, mode);
+    }
   });
 
   test("a walk kept in a file (WalkedList.encode, as the digest cache keeps it) decodes to the same rows, which stream the same bytes; bytes that are not one decode to none", () => {

@@ -16,6 +16,9 @@ import { checkChildLink, checkStorePathLink, statThroughLink } from "../store/rg
 import { profileFor, type PythonVersion, type RglobLinkStats } from "../profile/python.ts";
 import { YIELD, type Pause } from "../workers/pause.ts";
 
+/** A store path's own name (/nix/store/<name>): its link, if it is one, is the link-target row's to check. */
+const STORE_PATH = /^\/nix\/store\/[^/]+$/;
+
 /** Entries checked per pause: the async API's event loop turns between them. */
 const ENTRIES_PER_PAUSE = 1024;
 
@@ -64,8 +67,8 @@ export function* unchangedSince(list: WalkedList, python: PythonVersion, root: s
     const kind = stat.mode & constants.S_IFMT;
     if (kind === constants.S_IFREG && stat.size !== was.size) return false;
     if ((kind === constants.S_IFCHR || kind === constants.S_IFBLK) && stat.rdev !== was.rdev) return false;
-    // Where the target of a link below the store path matters to the reference (rglob stats through it), it is looked at again.
-    if (kind === constants.S_IFLNK && rglob.childLinks) {
+    // Where the target of a link below a store path matters to the reference (rglob stats through it), it is looked at again.
+    if (kind === constants.S_IFLNK && rglob.childLinks && !STORE_PATH.test(recorded.name)) {
       const target = statThroughLink(recorded.fsPath, root);
       if ("code" in target) {
         try {
