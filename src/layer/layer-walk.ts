@@ -1,8 +1,8 @@
 /**
  * A store layer's walk alone: the entries `archive_paths_to` archives, in
  * its order, from readdir and lstat (no header made, no file opened); and
- * the layer style (how the conf's script generation
- * writes members).  Apart from layer.ts, which makes the members' bytes.
+ * the layer style (how the conf's script generation writes members).
+ * Apart from layer.ts, which makes the members' bytes.
  */
 import { walkStorePath, type WalkedEntry, type WalkOptions } from "../store/walk.ts";
 import { locateStorePath } from "../store/store-path.ts";

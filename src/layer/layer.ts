@@ -48,7 +48,7 @@ export interface LayerOptions extends LayerWalkOptions {
   readonly onWalked?: ((entry: WalkedEntry) => void) | undefined;
   /** Called with each symlinked store path the walk goes through (see WalkOptions.onStorePathLink). */
   readonly onStorePathLink?: WalkOptions["onStorePathLink"];
-  /** The layer's entries as a layerWalk found them: streamed without walking again (a digest cache hit). */
+  /** The layer's entries as a walk found them (a digest cache hit's kept walk): streamed without walking again. */
   readonly walked?: Iterable<WalkedEntry> | undefined;
 }
 

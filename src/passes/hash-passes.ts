@@ -34,7 +34,7 @@ export interface HashedLayer {
   readonly record?: WalkedList | undefined;
   /** Each member as the hash pass saw it (the stream pass compares); none for a layer from the digest cache. */
   readonly entries: EntryLog | undefined;
-  /** A layer from the digest cache: its entries as the cache's check walked them, streamed without another walk. */
+  /** A layer from the digest cache: the walk the cache kept, which it is streamed from (no walk again). */
   readonly walked?: WalkedList | undefined;
 }
 
