@@ -167,18 +167,16 @@ export class DigestCache {
   /**
    * Records a layer's digests under `key` with its walk: the walk first,
    * then the entry naming its sha256, each through a temporary file and a
-   * rename, so a reader sees a whole entry or none.  Returns the entry as
-   * written, or undefined when it could not be.
+   * rename, so a reader sees a whole entry or none.
    */
-  write(key: string, digests: Omit<CachedDigest, "walk">, paths: readonly string[], walk: WalkedList): CachedDigest | undefined {
+  write(key: string, digests: Omit<CachedDigest, "walk">, paths: readonly string[], walk: WalkedList): void {
     const bytes = walk.encode();
-    if (!this.writeFile(this.file(key, "walk"), bytes)) return undefined;
-    return this.writeEntry(key, { ...digests, walk: createHash("sha256").update(bytes).digest("hex") }, paths);
+    if (this.writeFile(this.file(key, "walk"), bytes)) this.writeEntry(key, { ...digests, walk: createHash("sha256").update(bytes).digest("hex") }, paths);
   }
 
   /** Records `entry` under `key` as it is (its walk file already written). */
-  writeEntry(key: string, entry: CachedDigest, paths: readonly string[]): CachedDigest | undefined {
-    return this.writeFile(this.file(key), `${JSON.stringify({ format: FORMAT, key, ...entry, check: entryCheck(key, entry), paths })}\n`) ? entry : undefined;
+  writeEntry(key: string, entry: CachedDigest, paths: readonly string[]): void {
+    this.writeFile(this.file(key), `${JSON.stringify({ format: FORMAT, key, ...entry, check: entryCheck(key, entry), paths })}\n`);
   }
 
   /** `data` written to `target` through a temporary file and a rename; false when that failed. */
@@ -218,10 +216,8 @@ export class ImageDigestCache {
   /** Store layer numbers whose digest came from the cache. */
   readonly reused = new Set<number>();
   private readonly keys: string[];
-  /** What check() found of each layer with an entry: from the cache, or undefined (hash it). */
+  /** What check() found of each layer: from the cache, or undefined (hash it). */
   private readonly checked = new Map<number, HashedLayer | undefined>();
-  /** Each layer's entry as read (check() and known() both ask). */
-  private readonly entries = new Map<number, CachedDigest | undefined>();
 
   constructor(cache: DigestCache, layers: readonly (readonly string[])[], parts: Omit<LayerKeyParts, "paths">) {
     this.cache = cache;
@@ -237,9 +233,9 @@ export class ImageDigestCache {
    */
   *check(): Generator<Pause, void> {
     const { python, root } = this.parts;
-    for (const num of this.keys.keys()) {
-      const entry = this.entry(num);
-      const walk = entry === undefined ? undefined : this.cache.readWalk(this.keys[num]!, entry);
+    for (const [num, key] of this.keys.entries()) {
+      const entry = this.cache.read(key);
+      const walk = entry === undefined ? undefined : this.cache.readWalk(key, entry);
       this.checked.set(num, entry !== undefined && walk !== undefined && (yield* unchangedSince(walk, python, root)) ? this.hit(num, entry, walk) : undefined);
     }
   }
@@ -255,12 +251,6 @@ export class ImageDigestCache {
     return this.checked.get(num);
   }
 
-  /** Layer `num`'s entry, read once. */
-  private entry(num: number): CachedDigest | undefined {
-    if (!this.entries.has(num)) this.entries.set(num, this.cache.read(this.keys[num]!));
-    return this.entries.get(num);
-  }
-
   /** Layer `num` from its entry, streamed from `walked`. */
   private hit(num: number, entry: CachedDigest, walked: WalkedList): HashedLayer {
     this.reused.add(num);
@@ -272,7 +262,7 @@ export class ImageDigestCache {
     for (const [num, layer] of hashed.entries()) {
       // A layer hashed without its walk kept (hashPassSteps' recordWalks off) has nothing to record.
       if (this.reused.has(num) || layer.record === undefined) continue;
-      this.entries.set(num, this.cache.write(this.keys[num]!, { sha256: layer.sha256, size: layer.size, crc32: layer.crc32 }, this.layers[num]!, layer.record));
+      this.cache.write(this.keys[num]!, { sha256: layer.sha256, size: layer.size, crc32: layer.crc32 }, this.layers[num]!, layer.record);
     }
   }
 
@@ -280,7 +270,6 @@ export class ImageDigestCache {
   forget(num: number): void {
     if (!this.reused.has(num)) return;
     this.cache.drop(this.keys[num]!);
-    this.entries.delete(num);
     this.reused.delete(num);
   }
 }
