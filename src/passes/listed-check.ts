@@ -12,7 +12,7 @@
 import { constants, lstatSync, type Stats } from "node:fs";
 import type { WalkedList } from "../store/walked-list.ts";
 import type { WalkedEntry } from "../store/walk.ts";
-import { checkChildLink, checkStorePathLink, statThroughLink } from "../store/rglob-links.ts";
+import { checkChildLinkTarget, storePathLinkDirectory } from "../store/rglob-links.ts";
 import { profileFor, type PythonVersion, type RglobLinkStats } from "../profile/python.ts";
 import { YIELD, type Pause } from "../workers/pause.ts";
 
@@ -28,17 +28,14 @@ const ENTRIES_PER_PAUSE = 1024;
  * without an error this CPython's rglob would stop on.
  */
 function sameLinkTarget(recorded: WalkedEntry, rglob: RglobLinkStats, root: string | undefined): boolean {
-  const target = statThroughLink(recorded.fsPath, root);
-  if ("code" in target || !target.stat.isDirectory()) {
-    if (recorded.stat.mode !== 0) return false;
-    try {
-      if ("code" in target) checkStorePathLink(target.code, recorded.name, rglob);
-    } catch {
-      return false;
-    }
-    return true;
+  let directory: ReturnType<typeof storePathLinkDirectory>;
+  try {
+    directory = storePathLinkDirectory(recorded.fsPath, recorded.name, root, rglob);
+  } catch {
+    return false;
   }
-  const { stat } = target;
+  if (directory === undefined) return recorded.stat.mode === 0;
+  const { stat } = directory;
   return stat.mode === recorded.stat.mode && stat.ctimeMs === recorded.stat.ctimeMs && stat.ino === recorded.stat.ino;
 }
 
@@ -68,14 +65,11 @@ export function* unchangedSince(list: WalkedList, python: PythonVersion, root: s
     if (kind === constants.S_IFREG && stat.size !== was.size) return false;
     if ((kind === constants.S_IFCHR || kind === constants.S_IFBLK) && stat.rdev !== was.rdev) return false;
     // Where the target of a link below a store path matters to the reference (rglob stats through it), it is looked at again.
-    if (kind === constants.S_IFLNK && rglob.childLinks && !STORE_PATH.test(recorded.name)) {
-      const target = statThroughLink(recorded.fsPath, root);
-      if ("code" in target) {
-        try {
-          checkChildLink(target.code, recorded.name, recorded.name.slice(0, recorded.name.lastIndexOf("/")), rglob);
-        } catch {
-          return false;
-        }
+    if (kind === constants.S_IFLNK && !STORE_PATH.test(recorded.name)) {
+      try {
+        checkChildLinkTarget(recorded.fsPath, recorded.name, recorded.name.slice(0, recorded.name.lastIndexOf("/")), root, rglob);
+      } catch {
+        return false;
       }
     }
     if (index % ENTRIES_PER_PAUSE === ENTRIES_PER_PAUSE - 1) yield YIELD;

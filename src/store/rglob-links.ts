@@ -11,7 +11,7 @@ import type { RglobLinkStats } from "../profile/python.ts";
 import { linkTargetInRoot } from "./root.ts";
 
 /** Where a symlink leads (stat() through it), or the errno code that stat() fails with. */
-export type LinkTarget = { readonly fsPath: string | Buffer; readonly stat: Stats } | { readonly code: string };
+type LinkTarget = { readonly fsPath: string | Buffer; readonly stat: Stats } | { readonly code: string };
 
 /**
  * `os.stat(link)` as the reference sees it: below a root directory the link
@@ -19,7 +19,7 @@ export type LinkTarget = { readonly fsPath: string | Buffer; readonly stat: Stat
  * /nix/store/x stay in DIR, and a failing component gives the kernel's errno
  * for it.
  */
-export function statThroughLink(fsPath: string | Buffer, root: string | undefined): LinkTarget {
+function statThroughLink(fsPath: string | Buffer, root: string | undefined): LinkTarget {
   try {
     const target = root === undefined ? fsPath : linkTargetInRoot(fsPath, root);
     return { fsPath: target, stat: statSync(target) };
@@ -34,7 +34,7 @@ const NOT_A_DIRECTORY = new Set(["ENOENT", "ENOTDIR", "EBADF", "ELOOP"]);
 const PERMISSION = new Set(["EACCES", "EPERM"]);
 
 /** The store path is a symlink and stat() through it failed with `code`. */
-export function checkStorePathLink(code: string, name: string, rglob: RglobLinkStats | undefined): void {
+function checkStorePathLink(code: string, name: string, rglob: RglobLinkStats | undefined): void {
   if (rglob === undefined || !rglob.storePathLink || NOT_A_DIRECTORY.has(code)) return;
   throw new CannotArchiveError(
     displayPath(name),
@@ -43,7 +43,7 @@ export function checkStorePathLink(code: string, name: string, rglob: RglobLinkS
 }
 
 /** A symlink below the store path, in directory `parentName`, and stat() through it failed with `code`. */
-export function checkChildLink(code: string, name: string, parentName: string, rglob: RglobLinkStats | undefined): void {
+function checkChildLink(code: string, name: string, parentName: string, rglob: RglobLinkStats | undefined): void {
   if (rglob === undefined || !rglob.childLinks || NOT_A_DIRECTORY.has(code)) return;
   // 3.8–3.10's _iterate_directories catches PermissionError around its whole
   // loop: it stops there, and the subdirectories of the parent that os.scandir
@@ -52,4 +52,25 @@ export function checkChildLink(code: string, name: string, parentName: string, r
     ? `the reference then stops descending ${displayPath(parentName)}: the subdirectories listed after the link are written without their contents`
     : "the reference exits with a traceback";
   throw new CannotArchiveError(displayPath(name), `CPython ${rglob.version}'s rglob follows this symlink and fails: ${strerror(code)} (${consequence})`);
+}
+
+/**
+ * Where a symlinked store path leads for rglob's `is_dir()`: the directory
+ * (its path and stat), or undefined when it leads to none (a file, or a
+ * failure is_dir() takes for False); a failure this CPython lets out throws.
+ */
+export function storePathLinkDirectory(fsPath: string | Buffer, name: string, root: string | undefined, rglob: RglobLinkStats | undefined): { readonly fsPath: string | Buffer; readonly stat: Stats } | undefined {
+  const target = statThroughLink(fsPath, root);
+  if ("code" in target) {
+    checkStorePathLink(target.code, name, rglob);
+    return undefined;
+  }
+  return target.stat.isDirectory() ? target : undefined;
+}
+
+/** A symlink below a store path, in directory `parentName`: where this CPython's rglob stats through it, a failure it lets out throws. */
+export function checkChildLinkTarget(fsPath: string | Buffer, name: string, parentName: string, root: string | undefined, rglob: RglobLinkStats | undefined): void {
+  if (rglob === undefined || !rglob.childLinks) return;
+  const target = statThroughLink(fsPath, root);
+  if ("code" in target) checkChildLink(target.code, name, parentName, rglob);
 }

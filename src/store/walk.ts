@@ -6,7 +6,7 @@
 import { lstatSync, readdirSync, type Stats } from "node:fs";
 import { codePointSortKey, compareCodePoints, fsDecode, fsEncode } from "../py/fsname.ts";
 import { CannotArchiveError } from "./errors.ts";
-import { checkChildLink, checkStorePathLink, statThroughLink } from "./rglob-links.ts";
+import { checkChildLinkTarget, storePathLinkDirectory } from "./rglob-links.ts";
 import type { RglobLinkStats } from "../profile/python.ts";
 
 /** What a member needs of an entry's lstat (mode, size, device numbers) and the digest cache checks (ctime, inode). */
@@ -54,15 +54,9 @@ function lstat(fsPath: string | Buffer, name: string): Stats {
  * False for dangling links too; an error the chosen CPython lets out throws).
  */
 function symlinkedDirectory(top: WalkedEntry, options: WalkOptions): string | Buffer | undefined {
-  const target = statThroughLink(top.fsPath, options.root);
-  if ("code" in target) {
-    checkStorePathLink(target.code, top.name, options.rglobLinkStats);
-    options.onStorePathLink?.(top, undefined);
-    return undefined;
-  }
-  const directory = target.stat.isDirectory();
-  options.onStorePathLink?.(top, directory ? target.stat : undefined);
-  return directory ? target.fsPath : undefined;
+  const directory = storePathLinkDirectory(top.fsPath, top.name, options.root, options.rglobLinkStats);
+  options.onStorePathLink?.(top, directory?.stat);
+  return directory?.fsPath;
 }
 
 function listDirectory<T extends "utf8" | "buffer">(dirFsPath: string | Buffer, dirName: string, encoding: T): T extends "utf8" ? string[] : Buffer[];
@@ -115,7 +109,6 @@ interface Listing {
  * code not yet optimised) paid for every entry.
  */
 function* walkChildren(dirFsPath: string | Buffer, dirName: string, options: WalkOptions): Generator<WalkedEntry> {
-  const followsLinks = options.rglobLinkStats?.childLinks === true;
   const stack: Listing[] = [{ children: sortedChildren(dirFsPath, dirName), dirName, next: 0 }];
   while (stack.length > 0) {
     const listing = stack[stack.length - 1]!;
@@ -126,10 +119,7 @@ function* walkChildren(dirFsPath: string | Buffer, dirName: string, options: Wal
     const { name, fsPath } = listing.children[listing.next++]!;
     const entryName = childName(listing.dirName, name);
     const stat = lstat(fsPath, entryName);
-    if (followsLinks && stat.isSymbolicLink()) {
-      const target = statThroughLink(fsPath, options.root);
-      if ("code" in target) checkChildLink(target.code, entryName, listing.dirName, options.rglobLinkStats);
-    }
+    if (stat.isSymbolicLink()) checkChildLinkTarget(fsPath, entryName, listing.dirName, options.root, options.rglobLinkStats);
     yield { fsPath, name: entryName, stat };
     // rglob never descends into a symlink below the starting path.
     if (stat.isDirectory()) stack.push({ children: sortedChildren(fsPath, entryName), dirName: entryName, next: 0 });
