@@ -10,9 +10,10 @@ import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { skipOrFail } from "./support/requirements.ts";
 import { spawnSync } from "node:child_process";
-import { crc32, gunzipSync } from "node:zlib";
+import { constants, crc32, deflateRawSync, gunzipSync } from "node:zlib";
+import { randomBytes } from "node:crypto";
 import { crc32Combine } from "../src/workers/compress/gzip-frame.ts";
-import { GZIP_BLOCK_BYTES } from "../src/workers/compress/format.ts";
+import { GZIP_BLOCK_BYTES, GZIP_DICTIONARY_BYTES } from "../src/workers/compress/format.ts";
 import { closeCompressWorkers } from "../src/workers/compress/pool.ts";
 import { chunked, compressAll, compressibleBytes, realisticSample, slowly } from "./support/compress-input.ts";
 
@@ -66,6 +67,22 @@ test("gzip bytes do not depend on the chunking of the input nor on the worker co
     assert.ok(bytes.equals(reference.bytes), `${workers} workers`);
     assert.deepEqual(result, reference.result);
   }
+});
+
+test("each block is deflated alone against the 32 KiB before it, as zlib does in one piece whatever the room it is given", async () => {
+  // Compressible, then incompressible (stored: more output than input), then compressible again, the last block short.
+  const input = Buffer.concat([compressibleBytes(2 * GZIP_BLOCK_BYTES, 5), randomBytes(GZIP_BLOCK_BYTES + 999), compressibleBytes(GZIP_BLOCK_BYTES / 2, 6)]);
+  const { bytes } = await compressAll(chunked(input, [65536]), { format: "gzip", level: 5, workers: 2 });
+  const blocks: Buffer[] = [];
+  for (let start = 0; start < input.length; start += GZIP_BLOCK_BYTES) {
+    const block = input.subarray(start, start + GZIP_BLOCK_BYTES);
+    const dictionary = start === 0 ? {} : { dictionary: input.subarray(start - GZIP_DICTIONARY_BYTES, start) };
+    // Room for the whole output at once: one call of deflate, no pieces.
+    blocks.push(deflateRawSync(block, { level: 5, windowBits: 15, memLevel: 8, finishFlush: constants.Z_SYNC_FLUSH, chunkSize: 2 * GZIP_BLOCK_BYTES, ...dictionary }));
+  }
+  const body = bytes.subarray(10, bytes.length - 8 - 2);
+  assert.ok(body.equals(Buffer.concat(blocks)), "the blocks between the gzip header and the final empty block");
+  assert.ok(gunzipSync(bytes).equals(input));
 });
 
 test("crc32Combine of the blocks' CRC-32s is the CRC-32 of the whole", () => {

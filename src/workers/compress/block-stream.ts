@@ -59,15 +59,18 @@ export async function* blockStream(input: Iterable<Uint8Array> | AsyncIterable<U
   let size = 0;
   let crc = 0;
   let nextBlock = 0;
+  // Each block's buffer comes back with its reply and carries a later block.
+  const spare: ArrayBuffer[] = [];
   const take = async (): Promise<Buffer> => {
     const inFlight = queue.shift()!;
     const reply = await inFlight.promise;
+    spare.push(reply.input);
     if (gzip) crc = crc32Combine(crc, reply.crc32, inFlight.length);
     return Buffer.from(reply.output!);
   };
   try {
     if (gzip) yield gzipHeader(level);
-    for await (const block of fixedBlocks(input, gzip ? GZIP_BLOCK_BYTES : ZSTD_BLOCK_BYTES, gzip ? GZIP_DICTIONARY_BYTES : 0)) {
+    for await (const block of fixedBlocks(input, gzip ? GZIP_BLOCK_BYTES : ZSTD_BLOCK_BYTES, gzip ? GZIP_DICTIONARY_BYTES : 0, spare)) {
       size += block.length;
       nextBlock++;
       queue.push(dispatch(threads, request(format, level, block)));
