@@ -22,7 +22,7 @@ export { VERSION } from "./version.ts";
 export { imageDigests, formatDigests, type ImageDigests, type LayerDigest } from "./audit/digest.ts";
 export { verifyImage, ImageReadError, type VerifyOptions, type VerifyResult, type ConfFor, type ImageDifference, type OracleOutcome, type ProfileOutcome } from "./audit/verify.ts";
 export { formatVerifyResult } from "./audit/format.ts";
-export { pushImage, summaryCounts, type PushOptions, type PushSummary, type LayerOutcome, type PublishedLayer } from "./publish/push.ts";
+export { pushImage, pushConf, summaryCounts, type PushOptions, type PushSummary, type LayerOutcome, type PublishedLayer } from "./publish/push.ts";
 export { DEFAULT_COMPRESSION } from "./publish/compression.ts";
 export { BlobCache, defaultBlobCacheDir, type Compression, type CompressedBlob } from "./passes/blob-cache.ts";
 export { writeOciLayout, type OciLayoutOptions, type OciLayoutSummary } from "./publish/oci-layout.ts";

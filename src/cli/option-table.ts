@@ -149,7 +149,8 @@ export const OPTIONS = {
       "not hashed again; the registry (oci: the writer) checks its digest.\n" +
       "Compressed blobs' digests are kept beside it (default .../blobs;\n" +
       "with --digest-cache DIR: DIR/blobs): a layer the registry (oci: the\n" +
-      "layout) has is not read or compressed again",
+      "layout) has is not read or compressed again.  push reads a layer\n" +
+      "not in the cache once: hashed, compressed and sent together",
     parse: (given, command) => {
       if (given === "") throw new UsageError(`${command}: --digest-cache needs a directory`);
       return given;

@@ -9,19 +9,20 @@
  */
 import type { ImageConf } from "../conf/validate.ts";
 import { prepareImage } from "../image/image.ts";
-import type { PreparedImage } from "../image/types.ts";
+import type { ImageOptions, PreparedImage } from "../image/types.ts";
 import { DigestCache, defaultDigestCacheDir } from "../passes/digest-cache.ts";
 import { BlobCache } from "../passes/blob-cache.ts";
 import { blobCacheDir } from "./read-options.ts";
 import { checkCompression, describeCompression } from "../publish/compression.ts";
 import { CompressionChoiceError } from "../publish/errors.ts";
-import { CompressOptionError, CompressUnsupportedError } from "../workers/compress/errors.ts";
+import { CompressOptionError, CompressUnsupportedError, CompressWorkerError } from "../workers/compress/errors.ts";
 import { HashWorkerError } from "../workers/hash/errors.ts";
 import { ProgressDisplay, formatBytes } from "./progress.ts";
 import { EXIT_BAD_INPUT, EXIT_OK, EXIT_PUBLISH_FAULT, type CliIo } from "./io.ts";
 import { findCredentials } from "../remote/credentials.ts";
+import { RegistryError } from "../remote/errors.ts";
 import { formatImageReference, isValidTag, parseImageReference, type ImageReference } from "../remote/reference.ts";
-import { pushImage, summaryCounts } from "../publish/push.ts";
+import { ImagePush, summaryCounts, type PushSummary } from "../publish/push.ts";
 import { writeOciLayout } from "../publish/oci-layout.ts";
 import { UsageError } from "./option-table.ts";
 import { optionHelp, parseCommandArgs, readImageConf } from "./options.ts";
@@ -58,7 +59,9 @@ exit codes:
      past the retries, the layout directory could not be written, or a store
      file changed since the hash pass, or a digest cache entry was stale (it is
      dropped): the tag was not moved, DIR not replaced
-  ${EXIT_BAD_INPUT}  bad usage or bad input (conf, store paths, IMAGE-REF, credentials)
+  ${EXIT_BAD_INPUT}  bad usage or bad input (conf, store paths, IMAGE-REF, credentials); a bad
+     store path in a layer push reads once (not in the digest cache) is found
+     after the layers before it were sent: the tag was not moved
 `;
 
 /** push's and oci's options and operands (throws UsageError). */
@@ -122,9 +125,11 @@ interface PublishOutput {
   readonly log: ((line: string) => void) | undefined;
 }
 
-/** The image and what pushing it needs, read before anything is sent or written. */
+/** The image (`oci`: prepared; `push`: prepared by the first push) and what pushing it needs, read before anything is sent or written. */
 interface PublishInput {
-  readonly image: PreparedImage;
+  readonly conf: ImageConf;
+  readonly imageOptions: ImageOptions;
+  image: PreparedImage | undefined;
   readonly refs: readonly ImageReference[];
   readonly credentialsFor: (ref: ImageReference) => ReturnType<typeof findCredentials>;
   readonly defaultTag: string;
@@ -152,7 +157,7 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
   const report = (error: unknown): void => {
     display?.finish();
     io.stderr(`stream-layered-image: ${(error as Error).message}\n`);
-    if (options.debug) io.stderr(`${(error as Error).stack}\n`);
+    if (options.debug) io.stderr(`${((error instanceof InputFault ? error.cause : error) as Error).stack}\n`);
   };
   let input: PublishInput;
   try {
@@ -168,13 +173,26 @@ export async function runPublishCli(command: PublishCommand, argv: readonly stri
     return EXIT_OK;
   } catch (error) {
     report(error);
-    return EXIT_PUBLISH_FAULT;
+    return error instanceof InputFault ? EXIT_BAD_INPUT : EXIT_PUBLISH_FAULT;
   } finally {
-    input.image.close();
+    input.image?.close();
   }
 }
 
-/** The IMAGE-REFs, the conf, the credentials (a bad auth file is bad input) and the prepared image (its hash passes run). */
+/** A fault of the input met while the first push prepared the image (its message is the cause's). */
+class InputFault extends Error {}
+
+/**
+ * What a fault met while the first push prepared the image is: the
+ * registry's and the worker threads' are the push's, every other the
+ * input's (the conf, the store paths), as when `oci` prepares it first.
+ */
+function classifyPrepareFault(error: unknown): unknown {
+  if (error instanceof RegistryError || error instanceof HashWorkerError || error instanceof CompressWorkerError) return error;
+  return new InputFault((error as Error).message, { cause: error });
+}
+
+/** The IMAGE-REFs, the conf, the credentials (a bad auth file is bad input) and, for `oci`, the prepared image (its hash passes run). */
 function readPublishInput(command: PublishCommand, options: PublishArgs, display: ProgressDisplay | undefined): PublishInput {
   const refs = command === "push" ? options.targets.map(parseImageReference) : [];
   const conf = readImageConf(options.conf, options);
@@ -183,13 +201,15 @@ function readPublishInput(command: PublishCommand, options: PublishArgs, display
   const credentials = refs.map((ref) => findCredentials(ref.registry, ref.repository, { creds: options.creds, authFile: options.authFile }));
   const credentialsFor = (ref: ImageReference): ReturnType<typeof findCredentials> => credentials[refs.indexOf(ref)];
   const digestCache = options.digestCache === undefined ? undefined : new DigestCache(options.digestCache);
-  const image = prepareImage(conf, { python: options.python, root: options.root, progress: display?.event, digestCache });
-  return { image, refs, credentialsFor, defaultTag, blobCache: new BlobCache(options.blobCache) };
+  const imageOptions: ImageOptions = { python: options.python, root: options.root, progress: display?.event, digestCache };
+  // push prepares the image as it pushes it: its first passes may be uploads.
+  const image = command === "oci" ? prepareImage(conf, imageOptions) : undefined;
+  return { conf, imageOptions, image, refs, credentialsFor, defaultTag, blobCache: new BlobCache(options.blobCache) };
 }
 
 /** `oci`: the layout written, its summary logged and DIR@MANIFEST-DIGEST printed. */
 async function writeOci({ image, defaultTag, blobCache }: PublishInput, options: PublishArgs, { io, display, log }: PublishOutput): Promise<void> {
-  const summary = await writeOciLayout(image, options.targets[0]!, { refName: defaultTag, format: options.format, compress: options.compression, blobCache, log });
+  const summary = await writeOciLayout(image!, options.targets[0]!, { refName: defaultTag, format: options.format, compress: options.compression, blobCache, log });
   display?.finish();
   const counts = summaryCounts(summary);
   log?.(`Wrote ${summary.directory} (${defaultTag}): ${describeCounts(counts, { uploaded: "written", mounted: "" })}; ${compressedCount(summary)}; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);
@@ -202,14 +222,19 @@ function compressedCount(summary: { compression: Parameters<typeof describeCompr
   return `${summary.layersCompressed} ${summary.layersCompressed === 1 ? "layer" : "layers"} compressed (${describeCompression(summary.compression)})`;
 }
 
-/** `push`: to each IMAGE-REF in turn, each summary logged and IMAGE-REF@MANIFEST-DIGEST printed. */
-async function pushAll({ image, refs, credentialsFor, defaultTag, blobCache }: PublishInput, options: PublishArgs, { io, display, log }: PublishOutput): Promise<void> {
+/**
+ * `push`: to each IMAGE-REF in turn, each summary logged and
+ * IMAGE-REF@MANIFEST-DIGEST printed; the first push prepares the image
+ * (`input.image`), later ones push it as prepared.
+ */
+async function pushAll(input: PublishInput, options: PublishArgs, { io, display, log }: PublishOutput): Promise<void> {
+  const { refs, credentialsFor, defaultTag, blobCache } = input;
   const pushed: ImageReference[] = [];
   for (const given of refs) {
     const ref = { ...given, tag: options.tag ?? (given.tagGiven ? given.tag : defaultTag) };
     // Every repository this run pushed to on the same registry can lend its layers.
     const fromRepos = [...options.fromRepos, ...pushed.filter((other) => other.registry === ref.registry).map((other) => other.repository)];
-    const summary = await pushImage(image, ref, {
+    const push = new ImagePush(ref, {
       format: options.format,
       credentials: credentialsFor(given),
       tlsVerify: options.tlsVerify,
@@ -223,6 +248,19 @@ async function pushAll({ image, refs, credentialsFor, defaultTag, blobCache }: P
       log,
       progress: display?.event,
     });
+    let summary: PushSummary;
+    try {
+      if (input.image === undefined) {
+        try {
+          input.image = await push.prepare(input.conf, input.imageOptions);
+        } catch (error) {
+          throw classifyPrepareFault(error);
+        }
+      }
+      summary = await push.run(input.image);
+    } finally {
+      push.client.close();
+    }
     pushed.push(ref);
     display?.finish();
     log?.(`Pushed ${summary.reference}: ${describeCounts(summaryCounts(summary))}; ${compressedCount(summary)}; ${formatBytes(summary.bytesSent)} sent; manifest ${summary.manifestDigest}, image id ${summary.configDigest}`);

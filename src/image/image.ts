@@ -14,6 +14,7 @@ import { prepare, type ImageRun } from "./prepare.ts";
 import { baseLayerBlob, customisationTarBytes, fileBytes } from "./reads.ts";
 import { storeLayerItems, streamImageItems } from "./stream.ts";
 import { DigestCache, defaultDigestCacheDir } from "../passes/digest-cache.ts";
+import type { HashElsewhere } from "../passes/hash-passes.ts";
 import type { ImageOptions, ImageTestHooks, PreparedImage } from "./types.ts";
 
 /**
@@ -50,8 +51,16 @@ export function prepareImageWithHooks(conf: ImageConf, options: ImageOptions, ho
 
 /** prepareImageAsync with the tests' fault injection. */
 export async function prepareImageAsyncWithHooks(conf: ImageConf, options: ImageOptions, hooks: ImageTestHooks): Promise<PreparedImage> {
+  return prepareImageHashingElsewhere(conf, options, hooks, undefined);
+}
+
+/**
+ * prepareImageAsync whose store layers the digest cache does not know are
+ * hashed by `elsewhere` (push: each such layer uploaded as it is hashed).
+ */
+export async function prepareImageHashingElsewhere(conf: ImageConf, options: ImageOptions, hooks: ImageTestHooks, elsewhere: HashElsewhere | undefined): Promise<PreparedImage> {
   const python = options.python ?? DEFAULT_PYTHON;
-  return preparedImage({ conf, options, python, prepared: await runAsync(prepare(conf, python, options)), hooks });
+  return preparedImage({ conf, options, python, prepared: await runAsync(prepare(conf, python, options, elsewhere)), hooks });
 }
 
 /** The backstop for a caller that forgets close(): a descriptor per prepared image would pile up. */

@@ -11,7 +11,7 @@ import type { PythonVersion } from "../profile/python.ts";
 import { layerStyle, type LayerStyle } from "../layer/layer-walk.ts";
 import { checkCustomisationLayer, type CustomisationLayer } from "../layer/customisation-layer.ts";
 import type { Pause } from "../workers/pause.ts";
-import { hashPassSteps, type HashedLayer } from "../passes/hash-passes.ts";
+import { hashPassSteps, type HashElsewhere, type HashedLayer } from "../passes/hash-passes.ts";
 import { ImageDigestCache } from "../passes/digest-cache.ts";
 import { openBaseImage, overlayBaseConfig, type BaseImage } from "../base-image/base-image.ts";
 import { systemClock } from "../py/datetime/datetime.ts";
@@ -40,8 +40,13 @@ export interface ImageRun {
   readonly hooks: ImageTestHooks;
 }
 
-/** The checks and the hash passes, as steps (see workers/pause.ts): throws ConfError or CannotArchiveError. */
-export function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions): Generator<Pause, Prepared> {
+/**
+ * The checks and the hash passes, as steps (see workers/pause.ts): throws
+ * ConfError or CannotArchiveError.  `elsewhere`: the store layers the digest
+ * cache does not know are hashed by it instead (push's first pass; the
+ * asynchronous driver only).
+ */
+export function* prepare(conf: ImageConf, python: PythonVersion, options: ImageOptions, elsewhere?: HashElsewhere): Generator<Pause, Prepared> {
   const { created, mtime } = imageTimes(conf, python, options.now ?? systemClock);
   // How the conf's generation writes store layers: its rules, the owner from the conf where they say so.
   const style = layerStyle(generationRules(conf.generation), conf.current?.owner);
@@ -58,7 +63,7 @@ export function* prepare(conf: ImageConf, python: PythonVersion, options: ImageO
     if (opened !== undefined && !opened.pending) base = yield* opened.load();
     try {
       if (cache !== undefined) yield* cache.check();
-      hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style, recordWalks: cache !== undefined, known: cache === undefined ? undefined : (num) => cache.known(num) });
+      hashed = yield* hashPassSteps(conf.storeLayers, mtime, { root: options.root, python, progress: options.progress, style, recordWalks: cache !== undefined, known: cache === undefined ? undefined : (num) => cache.known(num), elsewhere });
     } catch (error) {
       // The script reads its base image before any store layer: a bad one is the error to report.
       if (opened !== undefined && base === undefined) base = yield* opened.load();

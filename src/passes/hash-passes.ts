@@ -22,7 +22,7 @@ import { acquireLayerHasher, hashPlacement, hashWorkerCount, releaseLayerHasher 
 import type { LayerHasher } from "../workers/hash/hasher.ts";
 import type { PythonVersion } from "../profile/python.ts";
 import type { ProgressEvent } from "./progress-event.ts";
-import { YIELD, runSync, type Pause } from "../workers/pause.ts";
+import { YIELD, awaiting, runSync, type Pause } from "../workers/pause.ts";
 
 /** A store layer after its hash pass, or from the digest cache: what the stream pass must reproduce. */
 export interface HashedLayer {
@@ -50,6 +50,26 @@ export interface HashPassOptions {
   readonly recordWalks?: boolean | undefined;
   /** A layer already known (the digest cache), or undefined to hash it. */
   readonly known?: ((num: number) => HashedLayer | undefined) | undefined;
+  /**
+   * Hashes a layer not known instead of a pass here, one layer at a time
+   * (push: the layer's first pass is its upload, see firstPass); only for
+   * the asynchronous driver.
+   */
+  readonly elsewhere?: HashElsewhere | undefined;
+}
+
+/** What a layer's first pass needs besides its paths and the time. */
+export type FirstPassOptions = Pick<HashPassOptions, "root" | "python" | "style" | "recordWalks" | "progress">;
+
+/** Hashes store layer `num` (of `layers`) by other means: resolves with what its hash pass would have left. */
+export type HashElsewhere = (num: number, layers: number, paths: readonly string[], mtime: bigint, options: FirstPassOptions) => Promise<HashedLayer>;
+
+/** A layer's first pass, its bytes handed on as they are hashed. */
+export interface FirstPass {
+  /** The layer's bytes (each chunk valid until the next is asked for) and the pauses between them. */
+  readonly items: Generator<Buffer | Pause, void>;
+  /** Once `items` has ended: what the pass leaves, as hashPasses does. */
+  result(): HashedLayer;
 }
 
 interface RunningPass {
@@ -61,7 +81,7 @@ interface RunningPass {
   size: number;
 }
 
-function* startPass(num: number, paths: readonly string[], mtime: bigint, options: HashPassOptions): Generator<Pause, RunningPass> {
+function* startPass(num: number, paths: readonly string[], mtime: bigint, options: FirstPassOptions): Generator<Pause, RunningPass> {
   const hasher = acquireLayerHasher();
   let begun = false;
   try {
@@ -78,6 +98,44 @@ function* startPass(num: number, paths: readonly string[], mtime: bigint, option
   const onStorePathLink = record === undefined ? undefined : (top: WalkedEntry, directory: Stats | undefined): void => record.pushLinkTarget(top, directory);
   const chunks = layerChunks(paths, mtime, { root: options.root, python: options.python, style: options.style, reuseChunks: true, onEntry, onWalked, onStorePathLink, nextBuffer: () => hasher.nextBuffer() });
   return { num, chunks, hasher, entries, record, size: 0 };
+}
+
+/**
+ * Store layer `num`'s hash pass whose bytes also go on (push reads each
+ * layer the registry lacks once: hashed, compressed and uploaded together);
+ * hashing progress as hashPasses reports it.
+ */
+export function firstPass(num: number, layers: number, paths: readonly string[], mtime: bigint, options: FirstPassOptions): FirstPass {
+  let result: HashedLayer | undefined;
+  function* items(): Generator<Buffer | Pause, void> {
+    const pass = yield* startPass(num, paths, mtime, options);
+    try {
+      for (;;) {
+        // The layer's walk asks for a buffer in this step: make sure one is free.
+        yield* pass.hasher.room();
+        const step = pass.chunks.next();
+        if (step.done) break;
+        pass.hasher.update(step.value);
+        pass.size += step.value.length;
+        options.progress?.({ phase: "hashing", layer: num, layers, layerBytesDone: pass.size, layerBytesTotal: undefined, imageBytesDone: pass.size, imageBytesTotal: 0 });
+        yield step.value;
+        yield YIELD;
+      }
+      const { sha256, crc32 } = yield* pass.hasher.finish();
+      result = { sha256: sha256!, crc32: crc32!, size: pass.size, record: pass.record, entries: pass.entries };
+    } finally {
+      // Finished, failed or abandoned by the consumer: the files closed, the hasher back in the pool.
+      pass.chunks.return(undefined);
+      releaseLayerHasher(pass.hasher);
+    }
+  }
+  return {
+    items: items(),
+    result: () => {
+      if (result === undefined) throw new Error(`layer ${num}'s first pass has not ended`);
+      return result;
+    },
+  };
 }
 
 /** Stops a pass midway: its generator's files are closed, its hasher goes back to the pool (begin() drops the rest). */
@@ -152,11 +210,13 @@ class HashPassRun {
     return this.running.length < this.concurrency && this.waiting.length > 0 && (this.failure === undefined || this.waiting[0]! < this.failure.num);
   }
 
-  /** The next waiting layer: known already (the digest cache), or its pass started. */
+  /** The next waiting layer: known already (the digest cache), hashed elsewhere (awaited), or its pass started. */
   *startNext(): Generator<Pause, void> {
     const num = this.waiting.shift()!;
     const known = this.options.known?.(num);
+    const { elsewhere } = this.options;
     if (known !== undefined) this.results[num] = known;
+    else if (elsewhere !== undefined) this.results[num] = yield* awaiting(elsewhere(num, this.layers.length, this.layers[num]!, this.mtime, this.options));
     else this.running.push(yield* startPass(num, this.layers[num]!, this.mtime, this.options));
   }
 

@@ -12,6 +12,8 @@
 import { createHash, type Hash } from "node:crypto";
 import type { PreparedImage } from "../image/types.ts";
 import type { Compression, CompressedBlob } from "../passes/blob-cache.ts";
+import type { FirstPass } from "../passes/hash-passes.ts";
+import { chunksAsync } from "../workers/pause.ts";
 import { compressLayer } from "../workers/compress/compress-layer.ts";
 import { DiffIdMismatchError } from "./errors.ts";
 
@@ -47,6 +49,21 @@ export function openLayerBlob(image: PreparedImage, index: number, compression: 
     if (actual !== undefined && actual !== layer.sha256) {
       throw new DiffIdMismatchError(`Layer ${index + 1}/${image.layers.length}: its bytes have sha256:${actual}, not its diff_id sha256:${layer.sha256}`);
     }
+    return { digest, size };
+  };
+  return { chunks: compressed.chunks, result };
+}
+
+/**
+ * A store layer's first pass as a compressed blob: the layer read once,
+ * hashed (its diff_id, pass.result(), known at the end) and compressed
+ * together.  Only for a compressed blob, whose digest is learnt at the end
+ * anyway.
+ */
+export function openFirstPassBlob(pass: FirstPass, compression: Compression, onRead?: (bytes: number) => void): LayerBlobStream {
+  const compressed = compressLayer(tapped(chunksAsync(pass.items), undefined, onRead), { format: compression.format, ...(compression.level === undefined ? {} : { level: compression.level }) });
+  const result = async (): Promise<CompressedBlob> => {
+    const { digest, size } = await compressed.result();
     return { digest, size };
   };
   return { chunks: compressed.chunks, result };

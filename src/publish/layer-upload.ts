@@ -7,11 +7,10 @@
  * compressed again from its start (the bytes are deterministic) and the
  * bytes the registry holds are skipped, not sent.
  */
-import type { PreparedImage } from "../image/types.ts";
-import type { Compression, CompressedBlob } from "../passes/blob-cache.ts";
+import type { CompressedBlob } from "../passes/blob-cache.ts";
 import type { RegistryClient } from "../remote/registry.ts";
 import { isRetryable, sleep, type RetryPolicy } from "../remote/retry.ts";
-import { openLayerBlob } from "./layer-blob.ts";
+import type { LayerBlobStream } from "./layer-blob.ts";
 import { PieceSource } from "./piece-source.ts";
 
 /**
@@ -25,9 +24,12 @@ export const DEFAULT_CHUNK_SIZE = 256 << 20;
 export interface LayerUpload {
   readonly client: RegistryClient;
   readonly repository: string;
-  readonly image: PreparedImage;
-  readonly index: number;
-  readonly compression: Compression;
+  /** The layer as messages name it ("Layer 2/4 sha256:…"). */
+  readonly name: string;
+  /** The blob from its start, for each try; `onRead` told the uncompressed bytes read. */
+  readonly open: (onRead: (bytes: number) => void) => LayerBlobStream;
+  /** An uncompressed blob's digest (the diff_id) and size, known before it is read; none for a compressed one. */
+  readonly known: CompressedBlob | undefined;
   readonly policy: RetryPolicy & { readonly chunkSize?: number | undefined };
   readonly log?: ((line: string) => void) | undefined;
   /** Blob bytes written to the network (retries included). */
@@ -48,15 +50,14 @@ interface UploadState {
  * so that a retry asks the registry on the session's latest Location.
  */
 async function uploadFrom(upload: LayerUpload, state: UploadState): Promise<CompressedBlob> {
-  const { client, repository, image, index, compression } = upload;
-  const layer = image.layers[index]!;
-  const knownSize = compression.format === "none" ? layer.size : undefined;
+  const { client, repository, known } = upload;
+  const knownSize = known?.size;
   const chunkSize = Math.max(1, upload.policy.chunkSize ?? DEFAULT_CHUNK_SIZE);
   let read = 0;
-  const blob = openLayerBlob(image, index, compression, (bytes) => upload.onRead((read += bytes)));
+  const blob = upload.open((bytes) => upload.onRead((read += bytes)));
   const source = new PieceSource(blob.chunks);
   try {
-    if (!(await source.skip(state.offset))) throw new Error(`the registry holds ${state.offset} bytes of an upload of layer ${index + 1}, more than its blob`);
+    if (!(await source.skip(state.offset))) throw new Error(`${upload.name}: the registry holds ${state.offset} bytes of its upload, more than its blob`);
     while (knownSize === undefined ? await source.hasMore() : state.offset < knownSize) {
       let sent = 0;
       const length = knownSize === undefined ? undefined : Math.min(chunkSize, knownSize - state.offset);
@@ -72,21 +73,21 @@ async function uploadFrom(upload: LayerUpload, state: UploadState): Promise<Comp
     await source.finish();
     const result = await blob.result();
     // Uncompressed, the digest is the diff_id, which the registry checks (a stale digest cache entry: DIGEST_INVALID).
-    const digest = knownSize === undefined ? result.digest : `sha256:${layer.sha256}`;
+    const { digest, size } = known ?? result;
     await client.finishUpload(repository, state.session, digest);
-    return { digest, size: knownSize ?? result.size };
+    return { digest, size };
   } finally {
     await source.close();
   }
 }
 
 /**
- * Streams layer `index` into `session`, resuming after a retryable fault
+ * Streams the layer into `session`, resuming after a retryable fault
  * from the offset the registry reports (a new session when it lost the old
  * one, or holds more than the blob); resolves with the blob's digest and size.
  */
 export async function uploadLayer(upload: LayerUpload, session: URL): Promise<CompressedBlob> {
-  const { client, repository, policy, index, image } = upload;
+  const { client, repository, policy } = upload;
   const retries = policy.retries ?? 3;
   const firstDelay = policy.retryDelayMs ?? 1000;
   let current: UploadState = { session, offset: 0 };
@@ -95,7 +96,7 @@ export async function uploadLayer(upload: LayerUpload, session: URL): Promise<Co
       if (retry > 0) {
         const status = await client.uploadStatus(repository, current.session);
         current = status ?? { session: await client.startUpload(repository), offset: 0 };
-        upload.log?.(`Layer ${index + 1}/${image.layers.length} sha256:${image.layers[index]!.sha256}: resuming at byte ${current.offset} of its blob`);
+        upload.log?.(`${upload.name}: resuming at byte ${current.offset} of its blob`);
       }
       return await uploadFrom(upload, current);
     } catch (error) {

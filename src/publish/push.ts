@@ -5,14 +5,19 @@
  * mounted from another repository when missing; the others are streamed
  * from the store, compressed on the way (layer-upload.ts), their digests
  * learnt at the end; then the config blob, and the manifest last, so the
- * tag never names a partly pushed image.
+ * tag never names a partly pushed image.  pushConf goes further for a
+ * store layer the digest cache does not know: its hash pass is its upload.
  */
-import type { PreparedImage } from "../image/types.ts";
+import type { ImageConf } from "../conf/validate.ts";
+import { prepareImageHashingElsewhere } from "../image/image.ts";
+import type { ImageOptions, PreparedImage } from "../image/types.ts";
+import { firstPass, type FirstPass, type FirstPassOptions, type HashedLayer } from "../passes/hash-passes.ts";
 import type { ProgressEvent } from "../passes/progress-event.ts";
 import { BlobCache, type Compression, type CompressedBlob } from "../passes/blob-cache.ts";
 import { staleCacheEntry } from "./cached-layer.ts";
 import { checkCompression } from "./compression.ts";
 import { DiffIdMismatchError } from "./errors.ts";
+import { openFirstPassBlob, openLayerBlob } from "./layer-blob.ts";
 import { uploadLayer } from "./layer-upload.ts";
 import { RegistryError } from "../remote/errors.ts";
 import { buildManifest, type Descriptor, type ManifestFormat } from "../oci/manifest.ts";
@@ -99,32 +104,67 @@ async function mapLimited<T, R>(items: readonly T[], limit: number, work: (item:
 
 /** Pushes `image` to `ref`; resolves with what was uploaded, skipped and mounted. */
 export async function pushImage(image: PreparedImage, ref: ImageReference, options: PushOptions = {}): Promise<PushSummary> {
-  const push = new ImagePush(image, ref, options);
+  const push = new ImagePush(ref, options);
   try {
-    return await push.run();
+    return await push.run(image);
   } finally {
     push.client.close();
   }
 }
 
-/** One pushImage: its client and retry policy, and the bytes sent so far. */
-class ImagePush {
+/**
+ * Prepares `conf`'s image (prepareImageAsync with `imageOptions`) and pushes
+ * it to `ref`.  With compression and a digest cache, each store layer the
+ * cache does not know (new, or changed: the registry is unlikely to have
+ * it) is read once: hashed, compressed and uploaded together, its diff_id
+ * learnt at its end, instead of a hash pass and a second read.  Such a
+ * layer is uploaded even where the registry has it, and a store path found
+ * bad midway fails the push with its error after earlier layers were sent
+ * (no tag moved either way).  Without a digest cache every layer is hashed
+ * first, and the blob cache finds those the registry has.  Resolves with
+ * the prepared image (the caller closes it; more pushes may use it) and
+ * the summary.
+ */
+export async function pushConf(conf: ImageConf, imageOptions: ImageOptions, ref: ImageReference, options: PushOptions = {}): Promise<{ image: PreparedImage; summary: PushSummary }> {
+  const push = new ImagePush(ref, options);
+  try {
+    const image = await push.prepare(conf, imageOptions);
+    try {
+      return { image, summary: await push.run(image) };
+    } catch (error) {
+      image.close();
+      throw error;
+    }
+  } finally {
+    push.client.close();
+  }
+}
+
+/**
+ * One push: its client and retry policy, the bytes sent so far, the store
+ * layers its first passes uploaded.  pushConf's steps apart (prepare, run;
+ * the client closed by the caller), for the CLI, which tells the input's
+ * faults from the registry's by the step.
+ */
+export class ImagePush {
   readonly client: RegistryClient;
-  private readonly image: PreparedImage;
+  readonly compression: Required<Compression>;
+  private image!: PreparedImage;
   private readonly ref: ImageReference;
   private readonly options: PushOptions;
   private readonly policy: RetryPolicy;
   private readonly format: ManifestFormat;
-  private readonly compression: Required<Compression>;
   private readonly blobCache: BlobCache;
+  private connecting: Promise<void> | undefined;
+  /** Store layers (by number) uploaded by their first pass, and their blobs. */
+  private readonly firstPassed = new Map<number, CompressedBlob>();
   private bytesSent = 0;
   private layersCompressed = 0;
   /** Uncompressed bytes of the missing layers done (uploaded or mounted), for the progress events. */
   private bytesDone = 0;
   private missingBytes = 0;
 
-  constructor(image: PreparedImage, ref: ImageReference, options: PushOptions) {
-    this.image = image;
+  constructor(ref: ImageReference, options: PushOptions) {
     this.ref = ref;
     this.options = options;
     this.format = options.format ?? "oci";
@@ -141,15 +181,71 @@ class ImagePush {
     return this.blobCache.read(`sha256:${layer.sha256}`, this.compression);
   }
 
+  /** The image of `conf`, its store layers unknown to a digest cache uploaded by their first pass (see pushConf). */
+  prepare(conf: ImageConf, imageOptions: ImageOptions): Promise<PreparedImage> {
+    const onePass = this.compression.format !== "none" && imageOptions.digestCache !== undefined && imageOptions.digestCache !== false;
+    return prepareImageHashingElsewhere(conf, imageOptions, {}, onePass ? (num, layers, paths, mtime, passOptions) => this.uploadFirstPass(num, layers, paths, mtime, passOptions) : undefined);
+  }
+
+  /** Connects once, before the first request (the first passes' or run()'s). */
+  private connect(): Promise<void> {
+    this.connecting ??= withRetries(this.policy, () => this.client.connect());
+    return this.connecting;
+  }
+
+  /**
+   * Store layer `num` of `layers`, unknown to the digest cache, read once:
+   * hashed, compressed and uploaded together (a retry reads it again from
+   * its start); resolves with what its hash pass would have left.
+   */
+  private async uploadFirstPass(num: number, layers: number, paths: readonly string[], mtime: bigint, passOptions: FirstPassOptions): Promise<HashedLayer> {
+    const { client, policy, options, compression } = this;
+    const { repository } = this.ref;
+    await this.connect();
+    const session = await withRetries(policy, () => client.startUpload(repository));
+    this.layersCompressed++;
+    let pass: FirstPass | undefined;
+    const blob = await uploadLayer(
+      {
+        client,
+        repository,
+        name: `Store layer ${num + 1}/${layers}`,
+        known: undefined,
+        open: (onRead) => {
+          pass = firstPass(num, layers, paths, mtime, passOptions);
+          return openFirstPassBlob(pass, compression, onRead);
+        },
+        policy: options,
+        log: options.log,
+        onSent: (bytes) => (this.bytesSent += bytes),
+        onRead: () => {},
+      },
+      session,
+    );
+    const hashed = pass!.result();
+    const diffId = `sha256:${hashed.sha256}`;
+    const entry = this.blobCache.read(diffId, compression);
+    if (entry !== undefined && entry.digest !== blob.digest) {
+      options.log?.(`Store layer ${num + 1}/${layers} ${diffId}: its blob cache entry said ${entry.digest}, ${entry.size} bytes, but it compressed to ${blob.digest}, ${blob.size} bytes: the entry was dropped (the new blob was uploaded)`);
+      this.blobCache.drop(diffId, compression);
+    }
+    this.blobCache.write(diffId, compression, blob);
+    this.firstPassed.set(num, blob);
+    return hashed;
+  }
+
   /** The layers the registry lacks, then the config, then the manifest (so the tag never names a partial image). */
-  async run(): Promise<PushSummary> {
-    const { image, client, policy, ref } = this;
+  async run(image: PreparedImage): Promise<PushSummary> {
+    this.image = image;
+    const { client, policy, ref } = this;
     const { repository } = ref;
-    await withRetries(policy, () => client.connect());
-    const known = image.layers.map((_, index) => this.knownBlob(index));
-    const present = await mapLimited(known, HEAD_CONCURRENCY, (blob) => (blob === undefined ? Promise.resolve(false) : withRetries(policy, () => client.hasBlob(repository, blob.digest))));
+    await this.connect();
+    const baseCount = image.layers.filter((layer) => layer.kind === "base").length;
+    const uploaded = new Map([...this.firstPassed].map(([num, blob]) => [baseCount + num, blob]));
+    const known = image.layers.map((_, index) => uploaded.get(index) ?? this.knownBlob(index));
+    const present = await mapLimited(known, HEAD_CONCURRENCY, (blob, index) => (blob === undefined || uploaded.has(index) ? Promise.resolve(uploaded.has(index)) : withRetries(policy, () => client.hasBlob(repository, blob.digest))));
     this.missingBytes = image.layers.reduce((total, layer, index) => total + (present[index] ? 0 : layer.size), 0);
-    const layers = await mapLimited(image.layers, UPLOAD_CONCURRENCY, (_, index) => this.pushLayer(index, known[index], present[index]!));
+    const layers = await mapLimited(image.layers, UPLOAD_CONCURRENCY, (_, index) => this.pushLayer(index, known[index], present[index]!, uploaded.has(index)));
     const manifest = buildManifest(image, this.format, layers);
     const configDigest = manifest.config.digest;
     if (!(await withRetries(policy, () => client.hasBlob(repository, configDigest))) && !(await this.tryMount(configDigest)).mounted) {
@@ -167,14 +263,18 @@ class ImagePush {
     };
   }
 
-  /** Layer `index`: skipped when the registry has its blob, else mounted from another repository, else read, compressed and uploaded. */
-  private async pushLayer(index: number, known: CompressedBlob | undefined, present: boolean): Promise<PublishedLayer> {
+  /** Layer `index`: uploaded already by its first pass, skipped when the registry has its blob, else mounted from another repository, else read, compressed and uploaded. */
+  private async pushLayer(index: number, known: CompressedBlob | undefined, present: boolean, firstPassed: boolean): Promise<PublishedLayer> {
     const { image, options } = this;
     const layer = image.layers[index]!;
     const diffId = `sha256:${layer.sha256}`;
     const mediaType = writtenLayerType(this.format, this.compression.format)!;
     const name = `Layer ${index + 1}/${image.layers.length} ${diffId}`;
     const blobName = (blob: CompressedBlob): string => (this.compression.format === "none" ? "" : ` (${this.compression.format} ${blob.digest}, ${blob.size} bytes)`);
+    if (firstPassed) {
+      options.log?.(`${name}: uploaded as ${this.compression.format} ${known!.digest}, ${known!.size} bytes (of ${layer.size}), read once: hashed, compressed and sent together`);
+      return { ...known!, mediaType, diffId, outcome: "uploaded" };
+    }
     if (known !== undefined && present) {
       options.log?.(`${name}: skipped, the registry has it${blobName(known)}`);
       return { ...known, mediaType, diffId, outcome: "skipped" };
@@ -204,13 +304,14 @@ class ImagePush {
     const doneBefore = this.bytesDone;
     if (this.compression.format !== "none") this.layersCompressed++;
     try {
+      const compression = this.compression;
       const blob = await uploadLayer(
         {
           client,
           repository,
-          image,
-          index,
-          compression: this.compression,
+          name: `Layer ${index + 1}/${image.layers.length} sha256:${layer.sha256}`,
+          open: (onRead) => openLayerBlob(image, index, compression, onRead),
+          known: compression.format === "none" ? { digest: `sha256:${layer.sha256}`, size: layer.size } : undefined,
           policy: options,
           log: options.log,
           onSent: (bytes) => (this.bytesSent += bytes),

@@ -98,3 +98,26 @@ export async function* chunksAsync(items: Generator<Buffer | Pause, void>): Asyn
     items.return();
   }
 }
+
+/**
+ * Steps that wait for `promise` and return its value (or throw its error):
+ * for the asynchronous driver only, since a promise settles only when this
+ * thread's event loop runs (the synchronous driver throws at once).
+ */
+export function* awaiting<T>(promise: Promise<T>): Generator<Pause, T> {
+  type Outcome = { settled: false } | { settled: true; value: T } | { settled: true; error: unknown };
+  let state = { settled: false } as Outcome;
+  const done = promise.then(
+    (value) => void (state = { settled: true, value }),
+    (error: unknown) => void (state = { settled: true, error }),
+  );
+  const pause: Pause = {
+    waitSync: () => {
+      throw new Error("this step waits for a promise: run it with the asynchronous API");
+    },
+    waitAsync: () => done,
+  };
+  while (!state.settled) yield pause;
+  if ("error" in state) throw state.error;
+  return state.value;
+}

@@ -1,0 +1,125 @@
+/**
+ * push's first pass: with compression and a digest cache, each store layer
+ * the cache does not know is read once, hashed, compressed and uploaded
+ * together.  Against a real registry (Debian's docker-registry) behind a
+ * counting proxy: the same manifest as the two-pass push
+ * (--no-digest-cache), which `verify --layers` checks blob by blob; the
+ * digest cache it fills (a second push compresses and sends nothing); a
+ * connection cut mid-upload (the layer read again from its start, the
+ * upload resumed); a store path found bad in a later layer (exit 2, one
+ * line, no tag); the registry killed (exit 1, one line, no tag, no cache
+ * entry for the layer).
+ */
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BIG_PATH, makePublishStore, type PublishStore } from "./support/publish-store.ts";
+import { runIsolated } from "./support/isolated-tools.ts";
+import { runCliAsync, skipOrFailClients, startCountingProxy, startRegistry, type CountingProxy, type RunningRegistry } from "./support/registry.ts";
+import { oneLine, registryTestsMissing } from "./support/registry-checks.ts";
+
+const missing = registryTestsMissing();
+const READ_ONCE = "read once: hashed, compressed and sent together";
+
+const storeLayerLines = (stderr: string, words: string): number => stderr.split("\n").filter((line) => /^Layer \d+\/4 sha256:/.test(line) && line.includes(words)).length;
+const manifestDigest = (stdout: string): string => stdout.trim().split("@")[1]!;
+
+describe("push reads a store layer the digest cache does not know once", () => {
+  let registry: RunningRegistry;
+  let proxy: CountingProxy;
+  let store: PublishStore;
+  let work: string;
+  let caches = 0;
+  const ref = (repo: string): string => `docker://${proxy.endpoint}/${repo}`;
+  const direct = (repo: string): string => `docker://${registry.endpoint}/${repo}`;
+  /** A digest cache of its own (its blob cache inside it), empty. */
+  const freshCache = (): string => join(work, `cache-${++caches}`);
+  const push = (cache: string | undefined, ...args: string[]) => runCliAsync(["push", "--root", store.root, ...(cache === undefined ? ["--no-digest-cache"] : ["--digest-cache", cache]), ...args]);
+  const tagMissing = async (repo: string): Promise<boolean> => (await runIsolated("skopeo", ["inspect", "--raw", "--tls-verify=false", direct(repo)])).status !== 0;
+
+  before(async () => {
+    if (missing !== undefined) return;
+    registry = await startRegistry();
+    proxy = await startCountingProxy(registry.endpoint);
+    store = makePublishStore();
+    work = mkdtempSync(join(tmpdir(), "sli-first-pass-"));
+  });
+  after(async () => {
+    await proxy?.close();
+    await registry?.stop();
+    store?.remove();
+    if (work !== undefined) rmSync(work, { recursive: true, force: true });
+  });
+
+  let reference: string;
+
+  test("the same manifest as the two-pass push, every blob checked by verify --layers; the caches it fills make a second push send nothing", async (t) => {
+    if (missing !== undefined) return skipOrFailClients(t, missing);
+    const cache = freshCache();
+    const once = await push(cache, store.conf, `${ref("fp/once")}:1`);
+    assert.equal(once.status, 0, once.stderr);
+    assert.equal(storeLayerLines(once.stderr, READ_ONCE), 3, once.stderr);
+    assert.match(once.stderr, /4 layers uploaded .*; 4 layers compressed \(gzip level 5\);/);
+    const twice = await push(undefined, store.conf, `${ref("fp/twice")}:1`);
+    assert.equal(twice.status, 0, twice.stderr);
+    assert.equal(storeLayerLines(twice.stderr, READ_ONCE), 0, "--no-digest-cache hashes every layer first");
+    reference = manifestDigest(once.stdout);
+    assert.equal(reference, manifestDigest(twice.stdout));
+    const verified = await runCliAsync(["verify", "--layers", "--root", store.root, store.conf, `${direct("fp/once")}:1`]);
+    assert.equal(verified.status, 0, verified.stderr);
+    proxy.reset();
+    const again = await push(cache, store.conf, `${ref("fp/once")}:2`);
+    assert.equal(again.status, 0, again.stderr);
+    assert.equal(storeLayerLines(again.stderr, "skipped, the registry has it (gzip sha256:"), 4, again.stderr);
+    assert.match(again.stderr, /; 0 layers compressed \(gzip level 5\); 0 B sent;/);
+    assert.equal(proxy.uploadedBytes(), 0);
+  });
+
+  test("a connection cut in the middle of a first pass's upload: the layer read again from its start, the upload resumed; the same manifest", async (t) => {
+    if (missing !== undefined) return skipOrFailClients(t, missing);
+    proxy.reset();
+    // The two small layers go first (a few hundred bytes); the cut falls in the big layer's second 1 MiB PATCH.
+    proxy.onUploadBytes((1 << 20) + 40 * 1024, (socket) => socket.destroy());
+    const result = await push(freshCache(), "--retry-delay", "0.05", "--chunk-size", String(1 << 20), store.conf, `${ref("fp/resumed")}:1`);
+    assert.equal(result.status, 0, result.stderr);
+    assert.match(result.stderr, new RegExp(`^Store layer 3/3: resuming at byte ${1 << 20} of its blob$`, "m"), result.stderr);
+    assert.equal(manifestDigest(result.stdout), reference);
+  });
+
+  test("a store path found bad in a later layer: exit 2, one line naming it, nothing on stdout, no tag", async (t) => {
+    if (missing !== undefined) return skipOrFailClients(t, missing);
+    const socket = join(store.root, BIG_PATH, "bin", "socket");
+    const made = spawnSync("python3", ["-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", socket]);
+    if (made.status !== 0) return skipOrFailClients(t, `cannot make a socket: ${made.stderr.toString()}`);
+    try {
+      const result = await push(freshCache(), store.conf, `${ref("fp/bad")}:1`);
+      assert.equal(result.status, 2, result.stderr);
+      assert.equal(oneLine(result.stderr), `stream-layered-image: Cannot archive "${BIG_PATH}/bin/socket": sockets cannot be stored in a tar archive`);
+      assert.equal(result.stdout, "");
+    } finally {
+      rmSync(socket);
+    }
+    assert.ok(await tagMissing("fp/bad:1"), "no tag");
+  });
+
+  test("the registry killed in the middle of a first pass's upload: one line, exit 1, no tag, no cache entry for that layer", async (t) => {
+    if (missing !== undefined) return skipOrFailClients(t, missing);
+    const cache = freshCache();
+    proxy.reset();
+    proxy.onUploadBytes(1 << 20, () => registry.kill());
+    const result = await push(cache, "--quiet", "--retry-times", "1", "--retry-delay", "0.05", store.conf, `${ref("fp/crash")}:1`);
+    await registry.restart();
+    assert.equal(result.status, 1, result.stderr);
+    assert.match(oneLine(result.stderr), new RegExp(`^stream-layered-image: registry ${proxy.endpoint.replace(/\./g, "\\.")}: `));
+    assert.equal(result.stdout, "");
+    assert.ok(await tagMissing("fp/crash:1"), "no tag after a failed push");
+    const blobs = join(cache, "blobs");
+    const entries = existsSync(blobs) ? readdirSync(blobs).filter((name) => name.endsWith(".json")) : [];
+    assert.equal(entries.length, 2, `the two small layers uploaded before the big one have blob cache entries, the big one none: ${entries.join(", ")}`);
+    // The digest cache records an image's layers once all are hashed: none here.
+    assert.deepEqual(existsSync(cache) ? readdirSync(cache).filter((name) => name.endsWith(".json")) : [], []);
+  });
+});
