@@ -4,7 +4,8 @@
  * together.  Against a real registry (Debian's docker-registry) behind a
  * counting proxy: the same manifest as the two-pass push
  * (--no-digest-cache), which `verify --layers` checks blob by blob; the
- * digest cache it fills (a second push compresses and sends nothing); a
+ * digest cache it fills (a second push compresses and sends nothing);
+ * pushConf's hashing progress and the image it hands back; a
  * connection cut mid-upload (the layer read again from its start, the
  * upload resumed); a store path found bad in a later layer (exit 2, one
  * line, no tag); the registry killed (exit 1, one line, no tag, no cache
@@ -17,6 +18,13 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIG_PATH, makePublishStore, type PublishStore } from "./support/publish-store.ts";
+import { pushConf, pushImage } from "../src/publish/push.ts";
+import { DigestCache } from "../src/passes/digest-cache.ts";
+import { BlobCache } from "../src/passes/blob-cache.ts";
+import { readConfFile } from "../src/conf/read.ts";
+import { validateConf } from "../src/conf/validate.ts";
+import { parseImageReference } from "../src/remote/reference.ts";
+import type { ProgressEvent } from "../src/passes/progress-event.ts";
 import { runIsolated } from "./support/isolated-tools.ts";
 import { runCliAsync, skipOrFailClients, startCountingProxy, startRegistry, type CountingProxy, type RunningRegistry } from "./support/registry.ts";
 import { oneLine, registryTestsMissing } from "./support/registry-checks.ts";
@@ -76,6 +84,28 @@ describe("push reads a store layer the digest cache does not know once", () => {
     assert.equal(storeLayerLines(again.stderr, "skipped, the registry has it (gzip sha256:"), 4, again.stderr);
     assert.match(again.stderr, /; 0 layers compressed \(gzip level 5\); 0 B sent;/);
     assert.equal(proxy.uploadedBytes(), 0);
+  });
+
+  test("pushConf: the same manifest; hashing progress counts the image's bytes across the layers read once; the image it returns pushes again", async (t) => {
+    if (missing !== undefined) return skipOrFailClients(t, missing);
+    const conf = validateConf(readConfFile(store.conf, "3.13"), store.conf);
+    const cache = freshCache();
+    const events: ProgressEvent[] = [];
+    const { image, summary } = await pushConf(conf, { root: store.root, digestCache: new DigestCache(cache), progress: (event) => events.push(event) }, parseImageReference(`${direct("fp/library")}:1`), { blobCache: new BlobCache(join(cache, "blobs")) });
+    try {
+      assert.equal(summary.manifestDigest, reference);
+      assert.deepEqual(summary.layers.map((layer) => layer.outcome), ["uploaded", "uploaded", "uploaded", "uploaded"]);
+      const hashing = events.filter((event) => event.phase === "hashing");
+      const storeBytes = image.layers.filter((layer) => layer.kind === "store").reduce((total, layer) => total + layer.size, 0);
+      assert.deepEqual(new Set(hashing.map((event) => event.layer)), new Set([0, 1, 2]));
+      for (const [i, event] of hashing.entries()) if (i > 0) assert.ok(event.imageBytesDone >= hashing[i - 1]!.imageBytesDone, `event ${i}: ${event.imageBytesDone} after ${hashing[i - 1]!.imageBytesDone}`);
+      assert.equal(hashing.at(-1)!.imageBytesDone, storeBytes);
+      const again = await pushImage(image, parseImageReference(`${direct("fp/library")}:2`), { blobCache: new BlobCache(join(cache, "blobs")) });
+      assert.deepEqual(again.layers.map((layer) => layer.outcome), ["skipped", "skipped", "skipped", "skipped"]);
+      assert.equal(again.manifestDigest, reference);
+    } finally {
+      image.close();
+    }
   });
 
   test("a connection cut in the middle of a first pass's upload: the layer read again from its start, the upload resumed; the same manifest", async (t) => {

@@ -117,6 +117,7 @@ export function firstPass(num: number, layers: number, paths: readonly string[],
         if (step.done) break;
         pass.hasher.update(step.value);
         pass.size += step.value.length;
+        // The image's bytes are this layer's: the caller adds those of the layers before it.
         options.progress?.({ phase: "hashing", layer: num, layers, layerBytesDone: pass.size, layerBytesTotal: undefined, imageBytesDone: pass.size, imageBytesTotal: 0 });
         yield step.value;
         yield YIELD;
@@ -216,8 +217,15 @@ class HashPassRun {
     const known = this.options.known?.(num);
     const { elsewhere } = this.options;
     if (known !== undefined) this.results[num] = known;
-    else if (elsewhere !== undefined) this.results[num] = yield* awaiting(elsewhere(num, this.layers.length, this.layers[num]!, this.mtime, this.options));
-    else this.running.push(yield* startPass(num, this.layers[num]!, this.mtime, this.options));
+    else if (elsewhere !== undefined) {
+      const { progress } = this.options;
+      const before = this.hashedBytes;
+      // The layer's events count the image's bytes from those hashed before it.
+      const counted = progress === undefined ? undefined : (event: ProgressEvent): void => progress({ ...event, imageBytesDone: before + event.layerBytesDone });
+      const result = yield* awaiting(elsewhere(num, this.layers.length, this.layers[num]!, this.mtime, { ...this.options, progress: counted }));
+      this.hashedBytes += result.size;
+      this.results[num] = result;
+    } else this.running.push(yield* startPass(num, this.layers[num]!, this.mtime, this.options));
   }
 
   /** The lowest layer first, unless its worker is busy and another's is not. */

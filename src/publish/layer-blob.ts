@@ -7,7 +7,9 @@
  * from these bytes (a digest cache entry, the customisation layer's
  * `checksum` file), the uncompressed bytes are hashed on the way in and must
  * be that diff_id: a compressed blob's digest is ours, so the registry
- * checks nothing of the diff_id (uncompressed, the registry does).
+ * checks nothing of the diff_id (uncompressed, the registry does).  Or a
+ * store layer's first pass (openFirstPassBlob), whose diff_id is computed
+ * from the very bytes compressed.
  */
 import { createHash, type Hash } from "node:crypto";
 import type { PreparedImage } from "../image/types.ts";
