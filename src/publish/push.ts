@@ -148,7 +148,7 @@ export async function pushConf(conf: ImageConf, imageOptions: ImageOptions, ref:
  */
 export class ImagePush {
   readonly client: RegistryClient;
-  readonly compression: Required<Compression>;
+  private readonly compression: Required<Compression>;
   private image!: PreparedImage;
   private readonly ref: ImageReference;
   private readonly options: PushOptions;
