@@ -5,7 +5,8 @@
  * counting proxy: the same manifest as the two-pass push
  * (--no-digest-cache), which `verify --layers` checks blob by blob; the
  * digest cache it fills (a second push compresses and sends nothing);
- * pushConf's hashing progress and the image it hands back; a
+ * pushConf's hashing progress and the image it hands back; confs with a
+ * from_image base (plain, gzip: decompressed beside the uploads); a
  * connection cut mid-upload (the layer read again from its start, the
  * upload resumed); a store path found bad in a later layer (exit 2, one
  * line, no tag); the registry killed (exit 1, one line, no tag, no cache
@@ -14,7 +15,7 @@
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BIG_PATH, makePublishStore, type PublishStore } from "./support/publish-store.ts";
@@ -25,6 +26,12 @@ import { readConfFile } from "../src/conf/read.ts";
 import { validateConf } from "../src/conf/validate.ts";
 import { parseImageReference } from "../src/remote/reference.ts";
 import type { ProgressEvent } from "../src/passes/progress-event.ts";
+import { makeFixtureStore, skipIfUnavailable, type FixtureStore } from "./support/fixture-store.ts";
+import { GOLDEN_DIR } from "./support/reference.ts";
+import type { TreeEntry } from "./support/tree-spec.ts";
+
+/** golden/current's store and confs: some with a from_image base (plain, gzip). */
+const currentFixtures = JSON.parse(readFileSync(join(GOLDEN_DIR, "current", "fixtures.json"), "utf8")) as { store: TreeEntry[]; cases: { name: string; conf: string }[] };
 import { runIsolated } from "./support/isolated-tools.ts";
 import { runCliAsync, skipOrFailClients, startCountingProxy, startRegistry, type CountingProxy, type RunningRegistry } from "./support/registry.ts";
 import { oneLine, registryTestsMissing } from "./support/registry-checks.ts";
@@ -107,6 +114,36 @@ describe("push reads a store layer the digest cache does not know once", () => {
       image.close();
     }
   });
+
+  for (const name of ["cur-from-legacy", "cur-from-legacy-gzip-env-merge"]) {
+    test(`${name} (a from_image base): the store layers after the base's read once, the two-pass push's manifest; skopeo checks every blob`, async (t) => {
+      if (missing !== undefined) return skipOrFailClients(t, missing);
+      const fixture: FixtureStore = makeFixtureStore(currentFixtures.store, "first-pass-base");
+      try {
+        if (skipIfUnavailable(t, fixture, currentFixtures.store.map((entry) => entry.path))) return;
+        const text = currentFixtures.cases.find((c) => c.name === name)!.conf;
+        const conf = join(work, `${name}.json`);
+        writeFileSync(conf, text);
+        const storeLayers = (JSON.parse(text) as { store_layers: unknown[] }).store_layers.length;
+        const pushOf = (cache: string[], repo: string) => runCliAsync(["push", "--root", fixture.root, ...cache, conf, `${ref(repo)}:1`]);
+        const once = await pushOf(["--digest-cache", freshCache()], `fp/${name}-once`);
+        assert.equal(once.status, 0, once.stderr);
+        const readOnce = once.stderr.split("\n").filter((line) => line.includes(READ_ONCE)).map((line) => /^Layer (\d+)\/(\d+) /.exec(line)!.slice(1).map(Number));
+        assert.equal(readOnce.length, storeLayers, once.stderr);
+        const total = readOnce[0]![1]!;
+        const bases = total - storeLayers - 1;
+        assert.ok(bases > 0, once.stderr);
+        assert.deepEqual(readOnce.map(([layer]) => layer), Array.from({ length: storeLayers }, (_, i) => bases + i + 1), "the store layers, after the base's");
+        const twice = await pushOf(["--no-digest-cache"], `fp/${name}-twice`);
+        assert.equal(twice.status, 0, twice.stderr);
+        assert.equal(manifestDigest(once.stdout), manifestDigest(twice.stdout));
+        const copied = await runIsolated("skopeo", ["copy", "--quiet", "--src-tls-verify=false", `${direct(`fp/${name}-once`)}:1`, `dir:${join(work, `${name}-dir`)}`]);
+        assert.equal(copied.status, 0, copied.stderr.toString());
+      } finally {
+        fixture.remove();
+      }
+    });
+  }
 
   test("a connection cut in the middle of a first pass's upload: the layer read again from its start, the upload resumed; the same manifest", async (t) => {
     if (missing !== undefined) return skipOrFailClients(t, missing);
