@@ -121,7 +121,7 @@ export async function pushImage(image: PreparedImage, ref: ImageReference, optio
  * layer is uploaded even where the registry has it, and a store path found
  * bad midway fails the push with its error after earlier layers were sent
  * (no tag moved either way).  Without a digest cache every layer is hashed
- * first, and the blob cache finds those the registry has.  Resolves with
+ * first, and a blob cache in `options` finds those the registry has.  Resolves with
  * the prepared image (the caller closes it; more pushes may use it) and
  * the summary.
  */
