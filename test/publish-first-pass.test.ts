@@ -39,7 +39,7 @@ import { oneLine, registryTestsMissing } from "./support/registry-checks.ts";
 const missing = registryTestsMissing();
 const READ_ONCE = "read once: hashed, compressed and sent together";
 
-const storeLayerLines = (stderr: string, words: string): number => stderr.split("\n").filter((line) => /^Layer \d+\/4 sha256:/.test(line) && line.includes(words)).length;
+const layerLines = (stderr: string, words: string): number => stderr.split("\n").filter((line) => /^Layer \d+\/4 sha256:/.test(line) && line.includes(words)).length;
 const manifestDigest = (stdout: string): string => stdout.trim().split("@")[1]!;
 
 describe("push reads a store layer the digest cache does not know once", () => {
@@ -76,11 +76,11 @@ describe("push reads a store layer the digest cache does not know once", () => {
     const cache = freshCache();
     const once = await push(cache, store.conf, `${ref("fp/once")}:1`);
     assert.equal(once.status, 0, once.stderr);
-    assert.equal(storeLayerLines(once.stderr, READ_ONCE), 3, once.stderr);
+    assert.equal(layerLines(once.stderr, READ_ONCE), 3, once.stderr);
     assert.match(once.stderr, /4 layers uploaded .*; 4 layers compressed \(gzip level 5\);/);
     const twice = await push(undefined, store.conf, `${ref("fp/twice")}:1`);
     assert.equal(twice.status, 0, twice.stderr);
-    assert.equal(storeLayerLines(twice.stderr, READ_ONCE), 0, "--no-digest-cache hashes every layer first");
+    assert.equal(layerLines(twice.stderr, READ_ONCE), 0, "--no-digest-cache hashes every layer first");
     reference = manifestDigest(once.stdout);
     assert.equal(reference, manifestDigest(twice.stdout));
     const verified = await runCliAsync(["verify", "--layers", "--root", store.root, store.conf, `${direct("fp/once")}:1`]);
@@ -88,7 +88,7 @@ describe("push reads a store layer the digest cache does not know once", () => {
     proxy.reset();
     const again = await push(cache, store.conf, `${ref("fp/once")}:2`);
     assert.equal(again.status, 0, again.stderr);
-    assert.equal(storeLayerLines(again.stderr, "skipped, the registry has it (gzip sha256:"), 4, again.stderr);
+    assert.equal(layerLines(again.stderr, "skipped, the registry has it (gzip sha256:"), 4, again.stderr);
     assert.match(again.stderr, /; 0 layers compressed \(gzip level 5\); 0 B sent;/);
     assert.equal(proxy.uploadedBytes(), 0);
   });
