@@ -224,12 +224,7 @@ export class ImagePush {
     );
     const hashed = pass!.result();
     const diffId = `sha256:${hashed.sha256}`;
-    const entry = this.blobCache.read(diffId, compression);
-    if (entry !== undefined && entry.digest !== blob.digest) {
-      options.log?.(`Store layer ${num + 1}/${layers} ${diffId}: its blob cache entry said ${entry.digest}, ${entry.size} bytes, but it compressed to ${blob.digest}, ${blob.size} bytes: the entry was dropped (the new blob was uploaded)`);
-      this.blobCache.drop(diffId, compression);
-    }
-    this.blobCache.write(diffId, compression, blob);
+    this.recordBlob(`Store layer ${num + 1}/${layers} ${diffId}`, diffId, this.blobCache.read(diffId, compression), blob);
     this.firstPassed.set(num, blob);
     return hashed;
   }
@@ -286,13 +281,22 @@ export class ImagePush {
       return { ...known!, mediaType, diffId, outcome: "mounted" };
     }
     const blob = await this.upload(index, opened);
+    this.recordBlob(name, diffId, known, blob);
+    options.log?.(`${name}: uploaded ${this.compression.format === "none" ? `${blob.size} bytes` : `as ${this.compression.format} ${blob.digest}, ${blob.size} bytes (of ${layer.size})`}`);
+    return { ...blob, mediaType, diffId, outcome: "uploaded" };
+  }
+
+  /**
+   * The blob just uploaded for `diffId` kept in the blob cache (compressed
+   * only); an entry (`known`) that said another blob is dropped with one
+   * line naming the layer as `name` does.
+   */
+  private recordBlob(name: string, diffId: string, known: CompressedBlob | undefined, blob: CompressedBlob): void {
     if (known !== undefined && known.digest !== blob.digest) {
-      options.log?.(`${name}: its blob cache entry said ${known.digest}, ${known.size} bytes, but it compressed to ${blob.digest}, ${blob.size} bytes: the entry was dropped (the new blob was uploaded)`);
+      this.options.log?.(`${name}: its blob cache entry said ${known.digest}, ${known.size} bytes, but it compressed to ${blob.digest}, ${blob.size} bytes: the entry was dropped (the new blob was uploaded)`);
       this.blobCache.drop(diffId, this.compression);
     }
     if (this.compression.format !== "none") this.blobCache.write(diffId, this.compression, blob);
-    options.log?.(`${name}: uploaded ${this.compression.format === "none" ? `${blob.size} bytes` : `as ${this.compression.format} ${blob.digest}, ${blob.size} bytes (of ${layer.size})`}`);
-    return { ...blob, mediaType, diffId, outcome: "uploaded" };
   }
 
   /** Layer `index` read, compressed and streamed into an upload session (`opened`, or a new one). */
