@@ -44,7 +44,7 @@ export function openLayerBlob(image: PreparedImage, index: number, compression: 
   const layer = image.layers[index]!;
   const checkDiffId = compression.format !== "none" && (layer.customisation || image.cachedLayers.has(index));
   const hash = checkDiffId ? createHash("sha256") : undefined;
-  const compressed = compressLayer(tapped(image.asyncLayerChunks(index), hash, onRead), { format: compression.format, ...(compression.level === undefined ? {} : { level: compression.level }) });
+  const compressed = compressLayer(tapped(image.asyncLayerChunks(index), hash, onRead), compression);
   const result = async (): Promise<CompressedBlob> => {
     const { digest, size } = await compressed.result();
     const actual = hash?.digest("hex");
@@ -63,7 +63,7 @@ export function openLayerBlob(image: PreparedImage, index: number, compression: 
  * anyway.
  */
 export function openFirstPassBlob(pass: FirstPass, compression: Compression, onRead?: (bytes: number) => void): LayerBlobStream {
-  const compressed = compressLayer(tapped(chunksAsync(pass.items), undefined, onRead), { format: compression.format, ...(compression.level === undefined ? {} : { level: compression.level }) });
+  const compressed = compressLayer(tapped(chunksAsync(pass.items), undefined, onRead), compression);
   const result = async (): Promise<CompressedBlob> => {
     const { digest, size } = await compressed.result();
     return { digest, size };
